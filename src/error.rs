@@ -1,0 +1,46 @@
+//! Per-file failures: the record every stage turns its errors into.
+//!
+//! Bad input is normal input for triage. A stage never aborts the batch for one file; it turns
+//! the error into a [`Failure`] with a stable `code` (which baselines and tickets match on) and a
+//! message for people (which may change wording freely).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The pipeline stage a failure happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Discover,
+    Dump,
+    Events,
+    Rules,
+    Clean,
+}
+
+/// Errors that can become a [`Failure`] implement this: a stable, machine-readable code.
+pub trait ErrorCode: std::error::Error {
+    /// A short snake_case identifier that does not change when the message wording does.
+    fn code(&self) -> &'static str;
+}
+
+/// One file that could not be processed (or only partly), as it appears in the report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Failure {
+    pub path: PathBuf,
+    pub stage: Stage,
+    pub code: String,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(path: impl Into<PathBuf>, stage: Stage, code: &str, message: impl Into<String>) -> Self {
+        Failure { path: path.into(), stage, code: code.to_owned(), message: message.into() }
+    }
+
+    /// Build a failure from a stage error, using its stable code and its `Display` text.
+    pub fn from_error<E: ErrorCode>(path: &Path, stage: Stage, err: &E) -> Self {
+        Failure::new(path, stage, err.code(), err.to_string())
+    }
+}

@@ -1,0 +1,232 @@
+//! The scan pipeline: discover → dump / events → correlate → chance → rules → bucket → report.
+//!
+//! Each stage is a function over plain data; this module only wires them together and turns
+//! stage outputs into the one [`Report`].
+
+use crate::bucket::{self, Bucket};
+use crate::chance::{self, ChanceAssessment};
+use crate::config::ScanConfig;
+use crate::correlate::{self, Correlation, EventIndex};
+use crate::discover::{self, Skipped};
+use crate::dump::{self, DumpFacts};
+use crate::error::Failure;
+use crate::events::{self, LogRead};
+use crate::report::{
+    self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
+    Summary, hex32, hex64,
+};
+use crate::rules::{Action, RuleSet, Verdict};
+
+/// One dump after triage: its facts and everything the later stages concluded.
+#[derive(Debug, Clone)]
+pub struct Triaged {
+    pub facts: DumpFacts,
+    pub correlation: Correlation,
+    pub chance: ChanceAssessment,
+    pub verdict: Verdict,
+}
+
+/// Run the whole pipeline. Per-file problems end up in `Report::failures`; only a broken rules
+/// file is an error.
+pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
+    let rules = match &config.rules_path {
+        Some(_) => RuleSet::builtin(),
+        None => RuleSet::builtin(),
+    };
+    let inventory = discover::discover(&config.paths, &config.logs);
+    let mut failures = inventory.failures;
+    let (dump_results, log_results) =
+        rayon::join(|| dump::read_all(&inventory.dumps), || events::read_all(&inventory.logs));
+    let facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
+    let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
+
+    let index = EventIndex::build(&logs);
+    let correlations = correlate::correlate(&facts, &logs, &index, config.window);
+    let mut triaged: Vec<Triaged> = facts
+        .into_iter()
+        .zip(correlations)
+        .map(|(facts, correlation)| {
+            let evidence = facts.evidence.iter().chain(&correlation.evidence).cloned().collect();
+            Triaged { chance: chance::assess(evidence), facts, correlation, verdict: Verdict::default() }
+        })
+        .collect();
+    for t in &mut triaged {
+        t.verdict = rules.classify(t, &index);
+    }
+    let buckets = bucket::group(&triaged);
+    let inputs = Inputs {
+        paths: config.paths.clone(),
+        logs: config.logs.clone(),
+        window_secs: config.window.as_secs(),
+        rules: config.rules_path.clone(),
+    };
+    Ok(build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped))
+}
+
+fn collect_ok<T>(results: Vec<Result<T, Failure>>, failures: &mut Vec<Failure>) -> Vec<T> {
+    let mut ok = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(v) => ok.push(v),
+            Err(f) => failures.push(f),
+        }
+    }
+    ok
+}
+
+/// Assemble the report from stage outputs. Sorted, deterministic.
+pub fn build_report(
+    inputs: Inputs,
+    triaged: &[Triaged],
+    buckets: &[Bucket],
+    index: &EventIndex,
+    logs: &[LogRead],
+    mut failures: Vec<Failure>,
+    mut skipped: Vec<Skipped>,
+) -> Report {
+    let mut bucket_of = vec![None; triaged.len()];
+    for b in buckets {
+        for &m in &b.members {
+            bucket_of[m] = Some(b.id.clone());
+        }
+    }
+    let mut dumps: Vec<DumpRow> = triaged.iter().zip(bucket_of).map(|(t, b)| dump_row(t, b, index)).collect();
+    dumps.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut bucket_rows: Vec<BucketRow> = buckets.iter().map(|b| bucket_row(b, triaged)).collect();
+    bucket_rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)).then_with(|| a.id.cmp(&b.id)));
+    let mut log_rows: Vec<LogRow> = logs.iter().map(log_row).collect();
+    log_rows.sort_by(|a, b| a.path.cmp(&b.path));
+    failures.sort();
+    skipped.sort();
+
+    let count = |a: Action| triaged.iter().filter(|t| t.verdict.action == a).count() as u64;
+    let summary = Summary {
+        dumps: triaged.len() as u64,
+        failures: failures.len() as u64,
+        skipped: skipped.len() as u64,
+        logs: logs.len() as u64,
+        buckets: buckets.len() as u64,
+        delete: count(Action::Delete),
+        keep: count(Action::Keep),
+        review: count(Action::Review),
+        delete_bytes: triaged.iter().filter(|t| t.verdict.action == Action::Delete).map(|t| t.facts.size).sum(),
+        total_bytes: triaged.iter().map(|t| t.facts.size).sum(),
+    };
+    Report {
+        schema_version: report::SCHEMA_VERSION,
+        generator: format!("triage {}", env!("CARGO_PKG_VERSION")),
+        inputs,
+        summary,
+        buckets: bucket_rows,
+        dumps,
+        logs: log_rows,
+        failures,
+        skipped,
+    }
+}
+
+fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
+    let f = &t.facts;
+    let mut events: Vec<EventLinkRow> = t
+        .correlation
+        .links
+        .iter()
+        .filter_map(|l| {
+            let e = index.events.get(l.event)?;
+            Some(EventLinkRow {
+                log: e.log.clone(),
+                record_id: e.record_id,
+                provider: e.provider.clone(),
+                event_id: e.event_id,
+                time: e.time,
+                relation: l.relation,
+                detail: l.detail.clone(),
+            })
+        })
+        .collect();
+    events.sort_by(|a, b| {
+        a.time.cmp(&b.time).then_with(|| a.log.cmp(&b.log)).then_with(|| a.record_id.cmp(&b.record_id))
+    });
+    DumpRow {
+        path: f.path.clone(),
+        format: f.format,
+        size: f.size,
+        written_at: f.written_at,
+        dump_flags: f.dump_flags.map(hex64),
+        full_memory: f.full_memory(),
+        os: f.os.clone(),
+        cpu: f.cpu.clone(),
+        process: ProcessRow {
+            name: f.process.name.clone(),
+            path: f.process.path.clone(),
+            pid: f.process.pid,
+            started_at: f.process.started_at,
+        },
+        exception: f.exception.as_ref().map(|e| ExceptionRow {
+            code: hex32(e.code),
+            name: e.name.clone(),
+            address: hex64(e.address),
+            flags: hex32(e.flags),
+            thread_id: e.thread_id,
+            access: e.access,
+            target: e.target.map(hex64),
+        }),
+        faulting_module: f.faulting_module.as_ref().map(|m| ModuleRow {
+            name: m.name.clone(),
+            path: m.path.clone(),
+            base: hex64(m.base),
+            offset: hex64(m.offset),
+            version: m.version.clone(),
+            unloaded: m.unloaded,
+            attribution: m.attribution,
+        }),
+        writer: f.writer,
+        comment: f.comment.clone(),
+        chance: ChanceRow { value: t.chance.value, conflict: t.chance.conflict, evidence: t.chance.evidence.clone() },
+        events,
+        log_coverage: t.correlation.coverage,
+        bucket,
+        verdict: t.verdict.clone(),
+        notes: f.notes.clone(),
+    }
+}
+
+fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
+    let members: Vec<&Triaged> = b.members.iter().filter_map(|&i| triaged.get(i)).collect();
+    let first = members.first().map(|t| &t.facts);
+    let action = match members.first() {
+        Some(t) if members.iter().all(|m| m.verdict.action == t.verdict.action) => t.verdict.action,
+        _ => Action::Review,
+    };
+    let mut dumps: Vec<_> = members.iter().map(|t| t.facts.path.clone()).collect();
+    dumps.sort();
+    BucketRow {
+        id: b.id.clone(),
+        title: b.title.clone(),
+        process: b.key.process.clone(),
+        module: b.key.module.clone(),
+        module_version: first.and_then(|f| f.faulting_module.as_ref()).and_then(|m| m.version.clone()),
+        exception_code: b.key.exception_code.map(hex32),
+        exception_name: first.and_then(|f| f.exception.as_ref()).map(|e| e.name.clone()),
+        chance: b.key.chance,
+        action,
+        count: members.len() as u64,
+        bytes: members.iter().map(|t| t.facts.size).sum(),
+        first_seen: members.iter().filter_map(|t| t.facts.written_at).min(),
+        last_seen: members.iter().filter_map(|t| t.facts.written_at).max(),
+        dumps,
+    }
+}
+
+fn log_row(l: &LogRead) -> LogRow {
+    LogRow {
+        path: l.path.clone(),
+        format: l.format,
+        records: l.stats.records,
+        errors: l.stats.errors,
+        first_event: l.stats.first_event,
+        last_event: l.stats.last_event,
+        events: l.events.len() as u64,
+        counts: l.stats.counts.clone(),
+    }
+}
