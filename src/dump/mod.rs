@@ -8,6 +8,8 @@
 //!
 //! Parser types (`minidump::*`) never leave this module.
 
+pub mod userdump;
+
 use std::path::PathBuf;
 
 use jiff::Timestamp;
@@ -137,7 +139,9 @@ impl DumpFacts {
 
 /// Read one dump. Never panics on bad input; errors carry a stable code.
 pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
-    let _ = input;
+    if input.kind == crate::discover::InputKind::Userdump {
+        return userdump::read_userdump(input);
+    }
     Err(Failure::new(&input.path, crate::error::Stage::Dump, "unsupported", "dump reader not implemented yet"))
 }
 
