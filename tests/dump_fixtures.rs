@@ -85,7 +85,9 @@ fn adplus_and_debugdiag_names() {
     let sources: Vec<_> = adplus.evidence.iter().map(|e| (e.source, e.indicates)).collect();
     assert_eq!(sources, vec![(EvidenceSource::Comment, Chance::First), (EvidenceSource::FileName, Chance::First)]);
 
-    let dd = read("w3wp__DefaultAppPool__PID__3160__Date__03_22_2026__Time_09_30_00AM__First chance exception 0XC0000005.dmp");
+    let dd = read(
+        "w3wp__DefaultAppPool__PID__3160__Date__03_22_2026__Time_09_30_00AM__First chance exception 0XC0000005.dmp",
+    );
     assert_eq!(dd.writer, Some(Writer::Debugdiag));
     assert_eq!(dd.comment, None);
     assert_eq!(chance_of(&dd), Chance::First);
@@ -141,7 +143,10 @@ fn q275494_inetinfo_infoctrs() {
         assert_eq!(f.os.as_deref(), Some("Windows NT 5.0.2195"));
         assert_eq!(f.cpu.as_deref(), Some("x86"));
         let m = f.faulting_module.as_ref().expect("module");
-        assert_eq!((m.name.as_str(), m.offset, m.version.as_deref()), ("infoctrs.dll", synth_dumps::INFOCTRS_OFFSET, Some("5.0.2195.1")));
+        assert_eq!(
+            (m.name.as_str(), m.offset, m.version.as_deref()),
+            ("infoctrs.dll", synth_dumps::INFOCTRS_OFFSET, Some("5.0.2195.1"))
+        );
         assert_eq!(f.exception.as_ref().map(|e| e.code), Some(0xC000_0005));
         assert_eq!(f.writer, None);
     }

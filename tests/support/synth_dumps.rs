@@ -7,9 +7,8 @@
 
 use minidump_common::format::{ProcessorArchitecture, VS_FFI_SIGNATURE, VS_FFI_STRUCVERSION, VS_FIXEDFILEINFO};
 use minidump_synth::{
-    DumpSection,
-    DumpString, Exception, Memory, MiscFieldsProcessTimes, MiscStream, Module, SimpleStream, SynthMinidump, SystemInfo,
-    Thread, UnloadedModule,
+    DumpSection, DumpString, Exception, Memory, MiscFieldsProcessTimes, MiscStream, Module, SimpleStream,
+    SynthMinidump, SystemInfo, Thread, UnloadedModule,
 };
 use test_assembler::{Endian, Section};
 
@@ -150,13 +149,8 @@ pub fn build(spec: &Spec) -> Vec<u8> {
         }
         dump = dump.add_stream(SimpleStream { stream_type: 11, section });
     }
-    let mut bytes = dump
-        .add_thread(thread)
-        .add_system_info(sys)
-        .add_stream(misc)
-        .add_memory(stack)
-        .finish()
-        .expect("synth dump");
+    let mut bytes =
+        dump.add_thread(thread).add_system_info(sys).add_stream(misc).add_memory(stack).finish().expect("synth dump");
     // minidump-synth hard-codes the header time; patch it (MINIDUMP_HEADER.TimeDateStamp).
     bytes[20..24].copy_from_slice(&spec.time.to_le_bytes());
     bytes
@@ -184,7 +178,8 @@ fn x64_system_modules() -> Vec<Mod> {
 }
 
 fn w3wp(pid: u32, create: &str, time: &str, comment_w: Option<String>, comment_a: Option<String>) -> Spec {
-    let mut modules = vec![m(r"c:\windows\system32\inetsrv\w3wp.exe", 0x7ff6_1000_0000, 0x8000, 0x5b7e_1000, [10, 0, 17763, 1])];
+    let mut modules =
+        vec![m(r"c:\windows\system32\inetsrv\w3wp.exe", 0x7ff6_1000_0000, 0x8000, 0x5b7e_1000, [10, 0, 17763, 1])];
     modules.extend(x64_system_modules());
     modules.push(m(r"C:\inetpub\filters\contoso_filter.dll", 0x7ffa_9000_0000, 0x4_0000, 0x5f00_0001, [2, 3, 0, 41]));
     Spec {
@@ -257,7 +252,8 @@ pub const SURVIVOR_CREATE: &str = "2026-03-23T09:00:00Z";
 pub const SURVIVOR_TIMES: [&str; 3] = ["2026-03-23T10:15:00Z", "2026-03-23T10:16:30Z", "2026-03-23T10:20:05Z"];
 
 fn dllhost(time: &str) -> Spec {
-    let mut modules = vec![m(r"C:\Windows\system32\dllhost.exe", 0x7ff7_2000_0000, 0x6000, 0x5b7e_2000, [10, 0, 17763, 1])];
+    let mut modules =
+        vec![m(r"C:\Windows\system32\dllhost.exe", 0x7ff7_2000_0000, 0x6000, 0x5b7e_2000, [10, 0, 17763, 1])];
     modules.extend(x64_system_modules());
     modules.push(m(r"C:\Program Files\Fabrikam\fabcom.dll", 0x7ffa_8000_0000, 0x2_0000, 0x6000_0002, [1, 0, 0, 7]));
     Spec {
@@ -297,7 +293,13 @@ fn unloaded_av() -> Spec {
         create_time: t("2026-03-24T08:30:00Z"),
         thread_id: 0x1f0,
         modules,
-        unloaded: vec![m(r"C:\Program Files\Northwind\nwshellext.dll", 0x7ffa_7000_0000, 0x3_0000, 0x6000_0003, [0, 0, 0, 0])],
+        unloaded: vec![m(
+            r"C:\Program Files\Northwind\nwshellext.dll",
+            0x7ffa_7000_0000,
+            0x3_0000,
+            0x6000_0003,
+            [0, 0, 0, 0],
+        )],
         exception: Some(Exc {
             code: 0xC000_0005,
             flags: 0,
@@ -350,7 +352,10 @@ fn cpp_throw() -> Spec {
         }),
         stack: (sp, stack),
         comment_a: None,
-        comment_w: Some("*** procdump  -ma -e 1 -f E06D7363 orders.exe\n*** First chance exception: E06D7363.?AVbad_alloc@std@@".into()),
+        comment_w: Some(
+            "*** procdump  -ma -e 1 -f E06D7363 orders.exe\n*** First chance exception: E06D7363.?AVbad_alloc@std@@"
+                .into(),
+        ),
     }
 }
 
