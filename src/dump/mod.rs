@@ -8,7 +8,13 @@
 //!
 //! Parser types (`minidump::*`) never leave this module.
 
+mod extract;
+pub mod provenance;
+mod source;
 pub mod userdump;
+mod walk;
+
+pub use provenance::provenance;
 
 use std::path::PathBuf;
 
@@ -137,12 +143,72 @@ impl DumpFacts {
     }
 }
 
+/// Why a dump could not be read at all. Each variant has a stable [`ErrorCode`].
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    #[error("cannot open or read the file: {0}")]
+    Read(std::io::Error),
+    #[error("cannot memory-map the file: {0}")]
+    Map(std::io::Error),
+    #[error("the file changed while it was scanned ({0}); is a writer still running?")]
+    Changed(String),
+    #[error("not a minidump: {0}")]
+    NotAMinidump(String),
+    #[error("minidump header or stream directory is damaged: {0}")]
+    BadHeader(String),
+    #[error("dump is truncated: {0}")]
+    Truncated(String),
+    #[error("dump contains no usable stream: {0}")]
+    Malformed(String),
+    #[error("the minidump parser panicked: {0}")]
+    Panic(String),
+}
+
+impl crate::error::ErrorCode for DumpError {
+    fn code(&self) -> &'static str {
+        match self {
+            DumpError::Read(_) => "read_failed",
+            DumpError::Map(_) => "map_failed",
+            DumpError::Changed(_) => "changed_during_scan",
+            DumpError::NotAMinidump(_) => "not_a_minidump",
+            DumpError::BadHeader(_) => "bad_header",
+            DumpError::Truncated(_) => "truncated",
+            DumpError::Malformed(_) => "malformed",
+            DumpError::Panic(_) => "parser_panic",
+        }
+    }
+}
+
 /// Read one dump. Never panics on bad input; errors carry a stable code.
 pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
     if input.kind == crate::discover::InputKind::Userdump {
         return userdump::read_userdump(input);
     }
-    Err(Failure::new(&input.path, crate::error::Stage::Dump, "unsupported", "dump reader not implemented yet"))
+    // The parser has been fuzzed clean, but one bad file must never take the batch down.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input)))
+        .unwrap_or_else(|payload| Err(DumpError::Panic(panic_message(payload.as_ref()))));
+    result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
+}
+
+/// Load, extract, then check the file did not change underneath us.
+fn read_minidump(input: &InputFile) -> Result<DumpFacts, DumpError> {
+    let bytes = source::load(input)?;
+    let facts = match &bytes {
+        source::Bytes::Owned(v) => extract::extract(input, v.as_slice())?,
+        source::Bytes::Mapped(m) => extract::extract(input, &m[..])?,
+    };
+    source::check_unchanged(input)?;
+    Ok(facts)
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".to_owned()
+    }
 }
 
 /// Read all dumps in parallel. The result is in input order.
