@@ -83,6 +83,11 @@ fn version_info(v: [u16; 4]) -> VS_FIXEDFILEINFO {
 
 /// Build the dump bytes for `spec`.
 pub fn build(spec: &Spec) -> Vec<u8> {
+    build_with(spec, None)
+}
+
+/// Build the dump bytes for `spec`, with one extra raw stream.
+pub fn build_with(spec: &Spec, extra: Option<SimpleStream>) -> Vec<u8> {
     let ip = spec.exception.as_ref().map_or(0, |e| e.ip);
     let sp = spec.exception.as_ref().map_or(spec.stack.0, |e| e.sp);
     let context = match spec.arch {
@@ -148,6 +153,9 @@ pub fn build(spec: &Spec) -> Vec<u8> {
             section = section.D16(u);
         }
         dump = dump.add_stream(SimpleStream { stream_type: 11, section });
+    }
+    if let Some(stream) = extra {
+        dump = dump.add_stream(stream);
     }
     let mut bytes =
         dump.add_thread(thread).add_system_info(sys).add_stream(misc).add_memory(stack).finish().expect("synth dump");
@@ -422,4 +430,28 @@ pub fn all() -> Vec<Fixture> {
     }
     v.sort_by_key(|f| f.name);
     v
+}
+
+/// Write a full-memory dump of `regions` × `region_size` bytes of process memory to `path`:
+/// the C++-throw scenario plus a Memory64List whose data is a sparse hole (`set_len`), so a
+/// 1 GiB dump costs no disk. The reader must not get slower with the dump's size.
+pub fn write_sparse_full_dump(path: &std::path::Path, regions: u64, region_size: u64) -> std::io::Result<u64> {
+    let mut spec = cpp_throw();
+    spec.flags = FLAGS_MA;
+    let memory64 = |base_rva: u64| {
+        let mut section = Section::with_endian(LE).D64(regions).D64(base_rva);
+        for i in 0..regions {
+            section = section.D64(0x1000_0000 + i * region_size).D64(region_size);
+        }
+        SimpleStream { stream_type: 9, section }
+    };
+    // Two passes: the memory data starts after the streams, whose size the first pass tells.
+    let base_rva = build_with(&spec, Some(memory64(0))).len() as u64;
+    let bytes = build_with(&spec, Some(memory64(base_rva)));
+    assert_eq!(bytes.len() as u64, base_rva);
+    let total = base_rva + regions * region_size;
+    let file = std::fs::File::create(path)?;
+    std::io::Write::write_all(&mut &file, &bytes)?;
+    file.set_len(total)?;
+    Ok(total)
 }
