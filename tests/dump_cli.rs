@@ -27,8 +27,8 @@ fn dump<'a>(report: &'a Value, file: &str) -> &'a Value {
 fn scan_fixtures_json() {
     let r = scan_fixtures();
     assert!(r["schema_version"].is_number());
-    // 13 Windows + 1 Linux corpus dumps, 12 synthetic; the two malformed ones are failures.
-    assert_eq!(r["summary"]["dumps"], 26);
+    // 13 Windows + 1 Linux corpus dumps, 15 synthetic; the two malformed ones are failures.
+    assert_eq!(r["summary"]["dumps"], 29);
     let failures = r["failures"].as_array().expect("failures");
     assert_eq!(failures.len(), 2, "{failures:?}");
     for f in failures {
@@ -64,8 +64,8 @@ fn scan_fixtures_json() {
     let d = dump(&r, "inetinfo_q275494_2.dmp");
     assert_eq!(d["faulting_module"]["name"], "infoctrs.dll");
     assert_eq!(d["faulting_module"]["offset"], "0x1a2b");
-    assert_eq!(d["written_at"], "2001-03-05T08:20:00Z");
-    assert_eq!(d["process"]["started_at"], "2001-03-05T07:58:12Z");
+    assert_eq!(d["written_at"], "2001-03-12T09:10:00Z");
+    assert_eq!(d["process"]["started_at"], "2001-03-12T08:00:00Z");
 
     let d = dump(&r, "unloaded_module_av.dmp");
     assert_eq!(d["faulting_module"]["unloaded"], true);

@@ -30,7 +30,7 @@ fn read(name: &str) -> DumpFacts {
 fn committed_fixtures_match_the_generator() {
     let regenerate = std::env::var_os("TRIAGE_REGENERATE_FIXTURES").is_some_and(|v| v == "1");
     let fixtures: Vec<Fixture> = synth_dumps::all();
-    assert_eq!(fixtures.len(), 12);
+    assert_eq!(fixtures.len(), 15);
     for f in &fixtures {
         let path = synth_dir().join(f.name);
         let bytes = f.bytes();
@@ -150,4 +150,13 @@ fn q275494_inetinfo_infoctrs() {
         assert_eq!(f.exception.as_ref().map(|e| e.code), Some(0xC000_0005));
         assert_eq!(f.writer, None);
     }
+    let crash = read("inetinfo.exe.1234.dmp");
+    assert_eq!(crash.process.pid, Some(synth_dumps::Q275494_PID));
+    assert_eq!(crash.written_at.map(|t| t.to_string()).as_deref(), Some(synth_dumps::Q275494_CRASH_TIME));
+    let m = crash.faulting_module.as_ref().expect("module");
+    assert_eq!((m.name.as_str(), m.offset), ("w3svc.dll", synth_dumps::W3SVC_OFFSET));
+    let uncovered = read("inetinfo_q275494_uncovered.dmp");
+    assert_eq!(uncovered.process.pid, Some(synth_dumps::Q275494_UNCOVERED.0));
+    assert_eq!(uncovered.written_at.map(|t| t.to_string()).as_deref(), Some(synth_dumps::Q275494_UNCOVERED.2));
+    assert_eq!(uncovered.faulting_module.as_ref().map(|m| m.name.as_str()), Some("infoctrs.dll"));
 }

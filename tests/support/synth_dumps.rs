@@ -214,23 +214,37 @@ fn w3wp(pid: u32, create: &str, time: &str, comment_w: Option<String>, comment_a
     }
 }
 
-/// inetinfo.exe on Windows 2000 (5.0.2195, x86): the Q275494 process instance.
-pub const Q275494_PID: u32 = 1208;
-pub const Q275494_CREATE: &str = "2001-03-05T07:58:12Z";
-/// Header times of the three first-chance dumps; Perflib 1010 events at the same seconds.
-pub const Q275494_TIMES: [&str; 3] = ["2001-03-05T08:15:00Z", "2001-03-05T08:20:00Z", "2001-03-05T08:25:00Z"];
+/// inetinfo.exe on Windows 2000 (5.0.2195, x86): the Q275494 process instance. The event-log
+/// fixtures (`fixtures/logs/`) use the same pid, start time and event times.
+pub const Q275494_PID: u32 = 1234;
+pub const Q275494_CREATE: &str = "2001-03-12T08:00:00Z";
+/// Header times of the four first-chance dumps; Perflib 1010 events at the same seconds.
+pub const Q275494_TIMES: [&str; 4] =
+    ["2001-03-12T09:00:00Z", "2001-03-12T09:10:00Z", "2001-03-12T09:20:00Z", "2001-03-12T09:30:00Z"];
+/// The real crash of the same instance (AV in w3svc.dll), named like a WER LocalDumps file; the
+/// logs hold Application Error 1000 / WER 1001 (or Dr. Watson 4097) for it.
+pub const Q275494_CRASH_TIME: &str = "2001-03-12T10:00:00Z";
+/// A later instance dumped when no log covers the time: nothing can be said from events.
+pub const Q275494_UNCOVERED: (u32, &str, &str) = (1300, "2001-03-13T08:00:00Z", "2001-03-13T09:00:00Z");
 /// infoctrs.dll base and the faulting offset.
 pub const INFOCTRS_BASE: u64 = 0x6b80_0000;
 pub const INFOCTRS_OFFSET: u64 = 0x1a2b;
+/// w3svc.dll base and the offset of the real crash.
+pub const W3SVC_BASE: u64 = 0x6c00_0000;
+pub const W3SVC_OFFSET: u64 = 0x1a2b;
 
 fn inetinfo(time: &str) -> Spec {
+    inetinfo_instance(Q275494_PID, Q275494_CREATE, time, INFOCTRS_BASE + INFOCTRS_OFFSET)
+}
+
+fn inetinfo_instance(pid: u32, create: &str, time: &str, fault: u64) -> Spec {
     Spec {
         arch: Arch::X86,
         os: (5, 0, 2195),
         time: t(time),
         flags: FLAGS_MA,
-        pid: Q275494_PID,
-        create_time: t(Q275494_CREATE),
+        pid,
+        create_time: t(create),
         thread_id: 0x2f4,
         modules: vec![
             m(r"C:\WINNT\system32\inetsrv\inetinfo.exe", 0x0100_0000, 0x6000, 0x3870_1a00, [5, 0, 2195, 1]),
@@ -238,14 +252,15 @@ fn inetinfo(time: &str) -> Spec {
             m(r"C:\WINNT\system32\KERNEL32.dll", 0x77e8_0000, 0xb_6000, 0x3870_1a02, [5, 0, 2195, 1]),
             m(r"C:\WINNT\system32\ADVAPI32.dll", 0x77db_0000, 0x7_b000, 0x3870_1a03, [5, 0, 2195, 1]),
             m(r"C:\WINNT\system32\inetsrv\infoctrs.dll", INFOCTRS_BASE, 0x5000, 0x3870_1a04, [5, 0, 2195, 1]),
+            m(r"C:\WINNT\system32\inetsrv\w3svc.dll", W3SVC_BASE, 0x2_0000, 0x3870_1a05, [5, 0, 2195, 1]),
         ],
         unloaded: vec![],
         exception: Some(Exc {
             code: 0xC000_0005,
             flags: 0,
-            address: INFOCTRS_BASE + INFOCTRS_OFFSET,
+            address: fault,
             params: vec![0, 0],
-            ip: INFOCTRS_BASE + INFOCTRS_OFFSET,
+            ip: fault,
             sp: 0x0123_f000,
         }),
         stack: (0x0123_f000, vec![0; 0x100]),
@@ -425,9 +440,19 @@ pub fn all() -> Vec<Fixture> {
         v.push(Fixture { name, spec: dllhost(time) });
     }
     for (i, time) in Q275494_TIMES.iter().enumerate() {
-        let name = ["inetinfo_q275494_1.dmp", "inetinfo_q275494_2.dmp", "inetinfo_q275494_3.dmp"][i];
+        let name =
+            ["inetinfo_q275494_1.dmp", "inetinfo_q275494_2.dmp", "inetinfo_q275494_3.dmp", "inetinfo_q275494_4.dmp"][i];
         v.push(Fixture { name, spec: inetinfo(time) });
     }
+    v.push(Fixture {
+        name: "inetinfo.exe.1234.dmp",
+        spec: inetinfo_instance(Q275494_PID, Q275494_CREATE, Q275494_CRASH_TIME, W3SVC_BASE + W3SVC_OFFSET),
+    });
+    let (pid, create, time) = Q275494_UNCOVERED;
+    v.push(Fixture {
+        name: "inetinfo_q275494_uncovered.dmp",
+        spec: inetinfo_instance(pid, create, time, INFOCTRS_BASE + INFOCTRS_OFFSET),
+    });
     v.sort_by_key(|f| f.name);
     v
 }
