@@ -9,7 +9,8 @@
 use std::io::IsTerminal;
 
 use comfy_table::{
-    Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED,
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
+    presets::UTF8_FULL_CONDENSED,
 };
 use jiff::Timestamp;
 
@@ -20,6 +21,9 @@ use crate::rules::Action;
 /// Width used when stdout is not a terminal: wide enough for paths, narrow enough for a log
 /// viewer or a CI page.
 pub const PIPED_WIDTH: u16 = 120;
+
+/// The bucket title column never gets narrower than this.
+const BUCKET_MIN_WIDTH: u16 = 20;
 
 /// Longest failure message shown in the table (the JSON report has the whole text).
 const FAILURE_MESSAGE_CHARS: usize = 100;
@@ -64,7 +68,18 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
         out.push_str("No dumps.\n");
     } else {
         let mut t = new_table(opts);
-        t.set_header(header(opts, &["bucket", "count", "chance", "action", "size", "first seen", "last seen"]));
+        t.set_header(header(opts, &["bucket", "count", "chance", "action", "size", "first / last seen"]));
+        // On a narrow terminal the short columns keep their width (a wrapped "dele|te" reads
+        // badly), the title keeps a readable minimum, and the times wrap (at the space between
+        // date and time) first.
+        if let Some(c) = t.column_mut(0) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(BUCKET_MIN_WIDTH)));
+        }
+        for i in 1..=4 {
+            if let Some(c) = t.column_mut(i) {
+                c.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
         for b in &report.buckets {
             t.add_row(vec![
                 Cell::new(&b.title),
@@ -72,8 +87,7 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
                 chance_cell(opts, b.chance),
                 action_cell(opts, b.action),
                 Cell::new(human_bytes(b.bytes)).set_alignment(CellAlignment::Right),
-                Cell::new(time(b.first_seen)),
-                Cell::new(time(b.last_seen)),
+                Cell::new(seen(b.first_seen, b.last_seen)),
             ]);
         }
         push_table(&mut out, &t);
@@ -243,9 +257,14 @@ impl CellExt for Cell {
     }
 }
 
-/// Whole seconds, UTC; the JSON report has full precision.
+/// First and last time on two lines (one when they are equal).
+fn seen(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
+    if first == last { time(first) } else { format!("{}\n{}", time(first), time(last)) }
+}
+
+/// Minutes, UTC: enough to read a table; the JSON report has full precision.
 fn time(t: Option<Timestamp>) -> String {
-    t.map_or_else(|| "-".to_owned(), |t| t.strftime("%Y-%m-%d %H:%M:%SZ").to_string())
+    t.map_or_else(|| "-".to_owned(), |t| t.strftime("%Y-%m-%d %H:%MZ").to_string())
 }
 
 fn shorten(message: &str) -> String {
