@@ -528,3 +528,50 @@ pub fn render_undo(outcome: &CleanOutcome) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_path_keeps_bytes_and_mtime_and_never_clobbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src.dmp");
+        let dst = dir.path().join("sub/dst.dmp");
+        std::fs::write(&src, vec![5u8; 100_000]).unwrap();
+        let mtime = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_234_567_890);
+        File::options().write(true).open(&src).unwrap().set_modified(mtime).unwrap();
+        let before = fingerprint::fingerprint(&src).unwrap();
+        fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        copy_verify_remove(&src, &dst).unwrap();
+        assert!(!src.exists());
+        assert_eq!(fingerprint::fingerprint(&dst).unwrap(), before);
+        // The destination exists now: a second copy must fail and leave both alone.
+        std::fs::write(&src, b"other").unwrap();
+        assert!(copy_verify_remove(&src, &dst).is_err());
+        assert_eq!(std::fs::read(&src).unwrap(), b"other");
+        assert_eq!(fingerprint::fingerprint(&dst).unwrap(), before);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn cross_device_move_when_available() {
+        use std::os::unix::fs::MetadataExt;
+        let shm = Path::new("/dev/shm");
+        let Ok(other) = tempfile::tempdir_in(shm) else {
+            eprintln!("SKIP: no /dev/shm");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        if fs::metadata(dir.path()).unwrap().dev() == fs::metadata(other.path()).unwrap().dev() {
+            eprintln!("SKIP: /dev/shm is on the same device as the temp folder");
+            return;
+        }
+        let src = dir.path().join("a.dmp");
+        std::fs::write(&src, b"MDMP cross device").unwrap();
+        let dst = other.path().join("q/a.dmp");
+        move_no_clobber(&src, &dst).unwrap();
+        assert!(!src.exists());
+        assert_eq!(std::fs::read(&dst).unwrap(), b"MDMP cross device");
+    }
+}
