@@ -174,7 +174,10 @@ fn roots(report: &Report) -> Vec<Root> {
         .paths
         .iter()
         .filter_map(|p| fs::canonicalize(p).ok())
-        .map(|canonical| Root { base: canonical.parent().map_or_else(|| canonical.clone(), Path::to_path_buf), canonical })
+        .map(|canonical| Root {
+            base: canonical.parent().map_or_else(|| canonical.clone(), Path::to_path_buf),
+            canonical,
+        })
         .collect()
 }
 
@@ -311,7 +314,9 @@ pub fn clean(report: &Report, mode: Mode, quarantine: Option<&Path>) -> Result<C
                 outcome.bytes += v.fingerprint.size;
                 outcome.done.push(v);
             }
-            Err(e) => outcome.skipped.push(SkippedFile { path: v.path.clone(), code: "move_failed", reason: e.to_string() }),
+            Err(e) => {
+                outcome.skipped.push(SkippedFile { path: v.path.clone(), code: "move_failed", reason: e.to_string() })
+            }
         }
     }
     Ok(outcome)
@@ -488,9 +493,12 @@ pub fn render(outcome: &CleanOutcome, mode: Mode) -> String {
     ));
     for v in &outcome.done {
         match (&v.target, mode) {
-            (Some(t), Mode::DryRun | Mode::Quarantine) => {
-                out.push_str(&format!("  {} -> {} ({})\n", v.path.display(), t.display(), human_bytes(v.fingerprint.size)))
-            }
+            (Some(t), Mode::DryRun | Mode::Quarantine) => out.push_str(&format!(
+                "  {} -> {} ({})\n",
+                v.path.display(),
+                t.display(),
+                human_bytes(v.fingerprint.size)
+            )),
             _ => out.push_str(&format!("  {} ({})\n", v.path.display(), human_bytes(v.fingerprint.size))),
         }
     }

@@ -77,10 +77,8 @@ fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
     if let Some(path) = &args.delete_list {
         write_output(path, &report::render_delete_list(&report, args.null))?;
     }
-    let stdout_taken = [args.json.as_deref(), args.delete_list.as_deref()]
-        .into_iter()
-        .flatten()
-        .any(|p| p.as_os_str() == "-");
+    let stdout_taken =
+        [args.json.as_deref(), args.delete_list.as_deref()].into_iter().flatten().any(|p| p.as_os_str() == "-");
     if !stdout_taken {
         let text = match args.format {
             Format::Table => report::table::render_table(&report, &TableOptions::for_stdout(args.details)),
@@ -111,10 +109,7 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<Exit> {
         let bytes = report::json::render_json(&report.without_fingerprints(), true);
         std::fs::write(&args.baseline, bytes)
             .with_context(|| format!("cannot write baseline {}", args.baseline.display()))?;
-        write_stdout(
-            format!("Baseline written to {}\n{summary}\n", args.baseline.display())
-                .as_bytes(),
-        )?;
+        write_stdout(format!("Baseline written to {}\n{summary}\n", args.baseline.display()).as_bytes())?;
         return Ok(Exit::Ok);
     };
     let outcome = check::compare(&baseline, &report);

@@ -10,9 +10,9 @@ use crate::correlate::{self, Correlation, EventIndex};
 use crate::discover::{self, Skipped};
 use crate::dump::{self, DumpFacts};
 use crate::error::Failure;
+use crate::events::{self, LogRead};
 use crate::fingerprint;
 use crate::progress::Progress;
-use crate::events::{self, LogRead};
 use crate::report::{
     self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
     Summary, hex32, hex64,

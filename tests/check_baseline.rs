@@ -4,7 +4,7 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -42,7 +42,7 @@ fn added_and_removed_dumps_and_buckets() {
     let base = sample_report();
     let mut new = base.clone();
     // Remove the hang dump and its bucket; add a new crash in a new bucket.
-    new.dumps.retain(|d| d.path != PathBuf::from("dumps/hang/app_hang.dmp"));
+    new.dumps.retain(|d| d.path != Path::new("dumps/hang/app_hang.dmp"));
     new.buckets.retain(|b| b.id != "b-hang");
     new.dumps.push(dump_row("dumps/new.dmp", Action::Keep, Chance::Second, "b-new", 10));
     let mut bucket = base.buckets[2].clone();
@@ -70,7 +70,7 @@ fn added_and_removed_dumps_and_buckets() {
 fn verdict_chance_count_and_failure_changes() {
     let base = sample_report();
     let mut new = base.clone();
-    let d = new.dumps.iter_mut().find(|d| d.path == PathBuf::from("dumps/inetinfo_2.dmp")).unwrap();
+    let d = new.dumps.iter_mut().find(|d| d.path == Path::new("dumps/inetinfo_2.dmp")).unwrap();
     d.verdict.action = Action::Keep;
     d.verdict.rule = "second-chance".into();
     d.chance.value = Chance::Second;
@@ -97,9 +97,11 @@ fn verdict_chance_count_and_failure_changes() {
             Change::FailureAdded { path: "dumps/zero.dmp".into(), code: "empty_file".into() },
         ]
     );
-    assert!(out.render().contains(
-        "~ dump dumps/inetinfo_2.dmp: verdict delete (q275494-perflib-infoctrs) -> keep (second-chance)\n"
-    ));
+    assert!(
+        out.render().contains(
+            "~ dump dumps/inetinfo_2.dmp: verdict delete (q275494-perflib-infoctrs) -> keep (second-chance)\n"
+        )
+    );
 }
 
 #[test]
@@ -151,7 +153,8 @@ fn check_command_exit_codes() {
     run(&[]).assert().code(2).stderr(predicate::str::contains("--update-baseline"));
     // Write it: 0, and it has no fingerprints (they would change on every checkout).
     run(&["--update-baseline"]).assert().code(0).stdout(predicate::str::contains("Baseline written to base.json"));
-    let base: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("base.json")).unwrap()).unwrap();
+    let base: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("base.json")).unwrap()).unwrap();
     assert_eq!(base["inputs"]["paths"][0], "dumps");
     assert!(base["dumps"].as_array().unwrap().iter().all(|d| d["fingerprint"].is_null()));
     // Unchanged: 0.

@@ -155,7 +155,11 @@ fn modified_after_scan_is_refused() {
         .collect();
     assert_eq!(
         codes,
-        [("a/b/noise2.dmp".to_owned(), "missing"), ("a/noise1.dmp".to_owned(), "changed"), ("big.dmp".to_owned(), "changed")]
+        [
+            ("a/b/noise2.dmp".to_owned(), "missing"),
+            ("a/noise1.dmp".to_owned(), "changed"),
+            ("big.dmp".to_owned(), "changed")
+        ]
     );
     assert!(out.skipped[1].reason.contains("header bytes differ"), "{}", out.skipped[1].reason);
     assert_eq!(hashes(&s.root), before);
@@ -187,9 +191,11 @@ fn symlinks_and_paths_outside_the_roots_are_refused() {
     let link = s.root.join("link.dmp");
     std::os::unix::fs::symlink(&outside, &link).unwrap();
     let mut report = s.report.clone();
-    let mut link_row = support::reports::dump_row(&link.to_string_lossy(), Delete, triage::chance::Chance::First, "b", 13);
+    let mut link_row =
+        support::reports::dump_row(&link.to_string_lossy(), Delete, triage::chance::Chance::First, "b", 13);
     link_row.fingerprint = triage::fingerprint::fingerprint(&outside).ok();
-    let mut out_row = support::reports::dump_row(&outside.to_string_lossy(), Delete, triage::chance::Chance::First, "b", 13);
+    let mut out_row =
+        support::reports::dump_row(&outside.to_string_lossy(), Delete, triage::chance::Chance::First, "b", 13);
     out_row.fingerprint = triage::fingerprint::fingerprint(&outside).ok();
     report.dumps.push(link_row);
     report.dumps.push(out_row);
@@ -279,7 +285,13 @@ fn clean_command_dry_run_apply_undo() {
 
     // Default quarantine: triage-quarantine beside the scanned root.
     let default_q = s.root.parent().unwrap().join("triage-quarantine");
-    triage().arg("clean").arg(&report_path).arg("--apply").assert().code(0).stdout(predicate::str::contains("Moved 3 dumps"));
+    triage()
+        .arg("clean")
+        .arg(&report_path)
+        .arg("--apply")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Moved 3 dumps"));
     assert!(default_q.join("dumps/big.dmp").exists());
     assert!(!s.root.join("big.dmp").exists());
 
@@ -296,8 +308,18 @@ fn clean_command_dry_run_apply_undo() {
 #[test]
 fn clean_command_fatal_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    triage().current_dir(dir.path()).args(["clean", "missing.json"]).assert().code(2).stderr(predicate::str::contains("cannot read report"));
+    triage()
+        .current_dir(dir.path())
+        .args(["clean", "missing.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read report"));
     std::fs::write(dir.path().join("bad.json"), b"{not json").unwrap();
-    triage().current_dir(dir.path()).args(["clean", "bad.json"]).assert().code(2).stderr(predicate::str::contains("not a triage JSON report"));
+    triage()
+        .current_dir(dir.path())
+        .args(["clean", "bad.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a triage JSON report"));
     triage().current_dir(dir.path()).args(["clean", "--undo", "nope.json"]).assert().code(2);
 }

@@ -55,7 +55,10 @@ fn table_empty_report() {
     r.failures.clear();
     r.summary = Default::default();
     let out = render_table(&r, &plain(120, true));
-    assert_eq!(out, "No dumps.\n\n0 dumps in 0 buckets: 0 delete (0 B), 0 keep, 0 review; 0 logs; 0 failures; 0 skipped\n");
+    assert_eq!(
+        out,
+        "No dumps.\n\n0 dumps in 0 buckets: 0 delete (0 B), 0 keep, 0 review; 0 logs; 0 failures; 0 skipped\n"
+    );
 }
 
 #[test]

@@ -101,7 +101,9 @@ fn bucket_section(out: &mut String, report: &Report, b: &BucketRow) {
 
     let verdicts: BTreeSet<String> = members
         .iter()
-        .map(|d| format!("**{}** by rule `{}`: {}", d.verdict.action.as_str(), d.verdict.rule, one_line(&d.verdict.reason)))
+        .map(|d| {
+            format!("**{}** by rule `{}`: {}", d.verdict.action.as_str(), d.verdict.rule, one_line(&d.verdict.reason))
+        })
         .collect();
     let _ = writeln!(out, "Verdict:\n");
     for v in &verdicts {

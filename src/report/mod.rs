@@ -19,8 +19,8 @@ use crate::correlate::{Coverage, Relation};
 use crate::discover::Skipped;
 use crate::dump::{Access, Attribution, DumpFormat, Writer};
 use crate::error::Failure;
-use crate::fingerprint::FileFingerprint;
 use crate::events::LogFormat;
+use crate::fingerprint::FileFingerprint;
 use crate::rules::{Action, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;

@@ -221,10 +221,7 @@ fn push_table(out: &mut String, t: &Table) {
 }
 
 fn header(opts: &TableOptions, names: &[&str]) -> Vec<Cell> {
-    names
-        .iter()
-        .map(|n| if opts.color { Cell::new(n).add_attribute(Attribute::Bold) } else { Cell::new(n) })
-        .collect()
+    names.iter().map(|n| if opts.color { Cell::new(n).add_attribute(Attribute::Bold) } else { Cell::new(n) }).collect()
 }
 
 fn action_color(action: Action) -> Color {

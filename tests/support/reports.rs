@@ -131,7 +131,8 @@ pub fn sample_report() -> Report {
         Strength::Strong,
         "fail-fast 0xc0000409 cannot be handled",
     )];
-    crash.verdict = Verdict { action: Action::Keep, rule: "second-chance".into(), reason: "unhandled: a real crash".into() };
+    crash.verdict =
+        Verdict { action: Action::Keep, rule: "second-chance".into(), reason: "unhandled: a real crash".into() };
     let mut hang = dump_row("dumps/hang/app_hang.dmp", Action::Review, Chance::None, "b-hang", 2048);
     hang.process.name = Some("app.exe".into());
     hang.verdict = Verdict { action: Action::Review, rule: "default-review".into(), reason: "no rule matched".into() };
@@ -203,12 +204,7 @@ pub fn sample_report() -> Report {
     Report {
         schema_version: triage::report::SCHEMA_VERSION,
         generator: "triage 0.0.0-test".into(),
-        inputs: Inputs {
-            paths: vec!["dumps".into()],
-            logs: vec!["logs".into()],
-            window_secs: 300,
-            rules: None,
-        },
+        inputs: Inputs { paths: vec!["dumps".into()], logs: vec!["logs".into()], window_secs: 300, rules: None },
         summary: Summary {
             dumps: 4,
             failures: 1,
