@@ -1,7 +1,7 @@
 //! `triage clean`: move (or delete) the dumps a report flagged `delete`, without ever losing
 //! data by mistake.
 //!
-//! The guarantees, in the order they are checked for each dump (see [`verify`]):
+//! The guarantees, in the order they are checked for each dump (see `verify`):
 //! * only dumps whose verdict is `delete` are considered;
 //! * the path must not be a symbolic link (checked with `symlink_metadata`, never followed);
 //! * its canonical path must lie inside one of the scanned roots (`inputs.paths`), so a link
@@ -253,7 +253,8 @@ pub fn clean(report: &Report, mode: Mode, quarantine: Option<&Path>) -> Result<C
     }
     let roots = roots(report);
     let quarantine = match quarantine {
-        Some(q) => absolute(q),
+        // Canonical when it exists, so the "already in quarantine" check compares like with like.
+        Some(q) => fs::canonicalize(q).unwrap_or_else(|_| absolute(q)),
         None => default_quarantine(report)?,
     };
     let mut outcome = CleanOutcome { quarantine: Some(quarantine.clone()), ..CleanOutcome::default() };
