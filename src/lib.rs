@@ -17,6 +17,8 @@
 
 pub mod bucket;
 pub mod chance;
+pub mod check;
+pub mod clean;
 pub mod cli;
 pub mod config;
 pub mod correlate;
@@ -24,7 +26,9 @@ pub mod discover;
 pub mod dump;
 pub mod error;
 pub mod events;
+pub mod fingerprint;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod rules;
 
@@ -32,8 +36,9 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Command, Format, ScanArgs};
+use crate::cli::{CheckArgs, CleanArgs, Cli, Command, Format, ScanArgs};
 use crate::config::ScanConfig;
+use crate::report::table::TableOptions;
 
 /// Process exit statuses. Documented in the README; tests pin them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +61,9 @@ impl From<Exit> for std::process::ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan_command(&args),
-        Command::Check(_) | Command::Clean(_) | Command::Rules(_) => anyhow::bail!("not implemented yet"),
+        Command::Check(args) => check_command(&args),
+        Command::Clean(args) => clean_command(&args),
+        Command::Rules(_) => anyhow::bail!("not implemented yet"),
     }
 }
 
@@ -67,10 +74,15 @@ fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         let bytes = report::json::render_json(&report, true);
         write_output(path, &bytes)?;
     }
-    let stdout_json = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");
-    if !stdout_json {
+    if let Some(path) = &args.delete_list {
+        write_output(path, &report::render_delete_list(&report, args.null))?;
+    }
+    let stdout_taken =
+        [args.json.as_deref(), args.delete_list.as_deref()].into_iter().flatten().any(|p| p.as_os_str() == "-");
+    if !stdout_taken {
         let text = match args.format {
-            Format::Table | Format::Markdown => report::table::render_table(&report, args.details),
+            Format::Table => report::table::render_table(&report, &TableOptions::for_stdout(args.details)),
+            Format::Markdown => report::markdown::render_markdown(&report),
             Format::Json => String::from_utf8_lossy(&report::json::render_json(&report, true)).into_owned(),
         };
         write_stdout(text.as_bytes())?;
@@ -78,6 +90,51 @@ fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
     if args.strict && !report.failures.is_empty() {
         return Ok(Exit::Fatal);
     }
+    Ok(Exit::Ok)
+}
+
+/// `triage check`: rescan, then compare with (or rewrite) the baseline.
+fn check_command(args: &CheckArgs) -> anyhow::Result<Exit> {
+    let config = ScanConfig::from_args(&args.input)?;
+    // Read the baseline first: a typo in its path should not cost a whole scan.
+    let baseline = if args.update_baseline {
+        None
+    } else {
+        Some(clean::read_report(&args.baseline).context("cannot use the baseline (create it with --update-baseline)")?)
+    };
+    let report = pipeline::scan(&config)?;
+    let Some(baseline) = baseline else {
+        // Fingerprints carry modification times, which differ on every checkout.
+        let summary = report::table::summary_line(&report);
+        let bytes = report::json::render_json(&report.without_fingerprints(), true);
+        std::fs::write(&args.baseline, bytes)
+            .with_context(|| format!("cannot write baseline {}", args.baseline.display()))?;
+        write_stdout(format!("Baseline written to {}\n{summary}\n", args.baseline.display()).as_bytes())?;
+        return Ok(Exit::Ok);
+    };
+    let outcome = check::compare(&baseline, &report);
+    write_stdout(outcome.render().as_bytes())?;
+    Ok(outcome.exit())
+}
+
+/// `triage clean`: dry run, quarantine, delete, or undo.
+fn clean_command(args: &CleanArgs) -> anyhow::Result<Exit> {
+    if let Some(manifest) = &args.undo {
+        let outcome = clean::undo(manifest)?;
+        write_stdout(clean::render_undo(&outcome).as_bytes())?;
+        return Ok(Exit::Ok);
+    }
+    let Some(path) = &args.report else {
+        anyhow::bail!("give a REPORT.json or --undo MANIFEST");
+    };
+    let report = clean::read_report(path)?;
+    let mode = match (args.apply, args.delete) {
+        (false, _) => clean::Mode::DryRun,
+        (true, false) => clean::Mode::Quarantine,
+        (true, true) => clean::Mode::Delete,
+    };
+    let outcome = clean::clean(&report, mode, args.quarantine.as_deref())?;
+    write_stdout(clean::render(&outcome, mode).as_bytes())?;
     Ok(Exit::Ok)
 }
 

@@ -11,6 +11,8 @@ use crate::discover::{self, Skipped};
 use crate::dump::{self, DumpFacts};
 use crate::error::Failure;
 use crate::events::{self, LogRead};
+use crate::fingerprint;
+use crate::progress::Progress;
 use crate::report::{
     self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
     Summary, hex32, hex64,
@@ -33,10 +35,14 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         Some(_) => RuleSet::builtin(),
         None => RuleSet::builtin(),
     };
+    let progress = Progress::new(!config.quiet);
+    progress.stage("discovering");
     let inventory = discover::discover(&config.paths, &config.logs);
     let mut failures = inventory.failures;
+    progress.stage(&format!("reading {} dumps and {} logs", inventory.dumps.len(), inventory.logs.len()));
     let (dump_results, log_results) =
         rayon::join(|| dump::read_all(&inventory.dumps), || events::read_all(&inventory.logs));
+    progress.stage("correlating");
     let facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
     let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
 
@@ -60,7 +66,19 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         window_secs: config.window.as_secs(),
         rules: config.rules_path.clone(),
     };
-    Ok(build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped))
+    progress.stage("fingerprinting");
+    let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped);
+    attach_fingerprints(&mut report);
+    progress.finish();
+    Ok(report)
+}
+
+/// Record each dump's fingerprint (size, mtime, head hash) so `triage clean` can later prove it
+/// is touching the file that was scanned. A file that cannot be fingerprinted keeps `None`, and
+/// clean then refuses it.
+pub fn attach_fingerprints(report: &mut Report) {
+    use rayon::prelude::*;
+    report.dumps.par_iter_mut().for_each(|d| d.fingerprint = fingerprint::fingerprint(&d.path).ok());
 }
 
 fn collect_ok<T>(results: Vec<Result<T, Failure>>, failures: &mut Vec<Failure>) -> Vec<T> {
@@ -188,6 +206,8 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         bucket,
         verdict: t.verdict.clone(),
         notes: f.notes.clone(),
+        // Filled in by `scan` (it reads the file); `build_report` itself does no I/O.
+        fingerprint: None,
     }
 }
 

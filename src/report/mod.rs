@@ -6,6 +6,7 @@
 //! retyped. Everything is sorted and free of wall-clock noise so reports diff cleanly.
 
 pub mod json;
+pub mod markdown;
 pub mod table;
 
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use crate::discover::Skipped;
 use crate::dump::{Access, Attribution, DumpFormat, Writer};
 use crate::error::Failure;
 use crate::events::LogFormat;
+use crate::fingerprint::FileFingerprint;
 use crate::rules::{Action, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -37,16 +39,23 @@ pub fn hex64(v: u64) -> String {
 pub struct Report {
     pub schema_version: u32,
     /// `triage <version>` that wrote the report.
+    #[serde(default)]
     pub generator: String,
     /// Scan paths and log paths, as given on the command line.
+    #[serde(default)]
     pub inputs: Inputs,
+    #[serde(default)]
     pub summary: Summary,
+    #[serde(default)]
     pub buckets: Vec<BucketRow>,
     /// Sorted by path.
+    #[serde(default)]
     pub dumps: Vec<DumpRow>,
     /// Sorted by path.
+    #[serde(default)]
     pub logs: Vec<LogRow>,
     /// Sorted by path, then stage.
+    #[serde(default)]
     pub failures: Vec<Failure>,
     #[serde(default)]
     pub skipped: Vec<Skipped>,
@@ -54,15 +63,19 @@ pub struct Report {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Inputs {
+    #[serde(default)]
     pub paths: Vec<PathBuf>,
+    #[serde(default)]
     pub logs: Vec<PathBuf>,
     /// Correlation window in seconds.
+    #[serde(default)]
     pub window_secs: u64,
     /// User rules file, if any.
     pub rules: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
     pub dumps: u64,
     pub failures: u64,
@@ -87,24 +100,36 @@ pub struct DumpRow {
     pub written_at: Option<Timestamp>,
     /// `MINIDUMP_TYPE` flags, hex.
     pub dump_flags: Option<String>,
+    #[serde(default)]
     pub full_memory: bool,
     pub os: Option<String>,
     pub cpu: Option<String>,
+    #[serde(default)]
     pub process: ProcessRow,
     pub exception: Option<ExceptionRow>,
     pub faulting_module: Option<ModuleRow>,
     pub writer: Option<Writer>,
     pub comment: Option<String>,
+    #[serde(default)]
     pub chance: ChanceRow,
+    #[serde(default)]
     pub events: Vec<EventLinkRow>,
+    #[serde(default)]
     pub log_coverage: Coverage,
     /// Id of the bucket this dump is in.
     pub bucket: Option<String>,
+    #[serde(default)]
     pub verdict: Verdict,
+    #[serde(default)]
     pub notes: Vec<String>,
+    /// Size, modification time and head hash at scan time; `triage clean` refuses to touch a
+    /// file that no longer matches. `null` when it could not be taken, and in baselines.
+    #[serde(default)]
+    pub fingerprint: Option<FileFingerprint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProcessRow {
     pub name: Option<String>,
     pub path: Option<String>,
@@ -163,14 +188,19 @@ pub struct BucketRow {
     pub module_version: Option<String>,
     pub exception_code: Option<String>,
     pub exception_name: Option<String>,
+    #[serde(default)]
     pub chance: Chance,
     /// The verdict shared by all members, or `review` when members differ.
+    #[serde(default)]
     pub action: Action,
+    #[serde(default)]
     pub count: u64,
+    #[serde(default)]
     pub bytes: u64,
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
     /// Member dump paths, sorted.
+    #[serde(default)]
     pub dumps: Vec<PathBuf>,
 }
 
@@ -178,12 +208,84 @@ pub struct BucketRow {
 pub struct LogRow {
     pub path: PathBuf,
     pub format: LogFormat,
+    #[serde(default)]
     pub records: u64,
+    #[serde(default)]
     pub errors: u64,
     pub first_event: Option<Timestamp>,
     pub last_event: Option<Timestamp>,
     /// Crash-related events decoded from this log.
+    #[serde(default)]
     pub events: u64,
     /// Records per "provider/event id".
+    #[serde(default)]
     pub counts: std::collections::BTreeMap<String, u64>,
+}
+
+impl Report {
+    /// The dumps flagged `delete`, in report order (sorted by path).
+    pub fn delete_rows(&self) -> impl Iterator<Item = &DumpRow> {
+        self.dumps.iter().filter(|d| d.verdict.action == Action::Delete)
+    }
+
+    /// The same report without per-file fingerprints (their modification times change on every
+    /// checkout, so baselines committed to a repository leave them out).
+    pub fn without_fingerprints(mut self) -> Report {
+        for d in &mut self.dumps {
+            d.fingerprint = None;
+        }
+        self
+    }
+}
+
+/// The `--delete-list` file: every path flagged `delete`, as given on the command line, one per
+/// line (or NUL-terminated with `null`, for `xargs -0`).
+pub fn render_delete_list(report: &Report, null: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for d in report.delete_rows() {
+        out.extend_from_slice(d.path.as_os_str().as_encoded_bytes());
+        out.push(if null { 0 } else { b'\n' });
+    }
+    out
+}
+
+/// Bytes for people: `0 B`, `512 B`, `1.5 KiB`, `12.0 MiB`, `3.2 GiB` (binary units).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for next in &UNITS[1..] {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = next;
+    }
+    format!("{value:.1} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_units() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(12 * 1024 * 1024), "12.0 MiB");
+        assert_eq!(human_bytes(u64::MAX), "16384.0 PiB");
+    }
+
+    #[test]
+    fn old_reports_with_missing_fields_still_read() {
+        let old = r#"{"schema_version":1,"dumps":[{"path":"a.dmp","format":"minidump","size":5}]}"#;
+        let r: Report = serde_json::from_str(old).unwrap();
+        assert_eq!(r.dumps.len(), 1);
+        assert_eq!(r.dumps[0].verdict.action, Action::Review);
+        assert_eq!(r.dumps[0].fingerprint, None);
+    }
 }

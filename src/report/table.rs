@@ -1,50 +1,278 @@
-//! Terminal rendering of a [`Report`] (comfy-table).
+//! Terminal rendering of a [`Report`] (comfy-table): buckets, then the dumps flagged for
+//! deletion with the bytes they free, then failures, then one summary line; `--details` adds one
+//! row per dump with its evidence.
+//!
+//! The renderer is pure: width and colour come in through [`TableOptions`] (the caller decides
+//! them from the terminal, see [`TableOptions::for_stdout`]), so tests get the same bytes on
+//! every machine.
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use std::io::IsTerminal;
 
-use super::Report;
+use comfy_table::{
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
+    presets::UTF8_FULL_CONDENSED,
+};
+use jiff::Timestamp;
 
-/// Render buckets, then failures, then a summary line.
-pub fn render_table(report: &Report, details: bool) -> String {
-    let mut out = String::new();
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(vec!["bucket", "count", "chance", "action", "bytes"]);
-    for b in &report.buckets {
-        t.add_row(vec![
-            b.title.clone(),
-            b.count.to_string(),
-            b.chance.to_string(),
-            b.action.as_str().to_owned(),
-            b.bytes.to_string(),
-        ]);
+use super::{DumpRow, Report, human_bytes};
+use crate::chance::{Chance, Strength};
+use crate::rules::Action;
+
+/// Width used when stdout is not a terminal: wide enough for paths, narrow enough for a log
+/// viewer or a CI page.
+pub const PIPED_WIDTH: u16 = 120;
+
+/// The bucket title column never gets narrower than this.
+const BUCKET_MIN_WIDTH: u16 = 20;
+
+/// Longest failure message shown in the table (the JSON report has the whole text).
+const FAILURE_MESSAGE_CHARS: usize = 100;
+
+/// How to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableOptions {
+    /// Total width the tables must fit in.
+    pub width: u16,
+    /// ANSI colours (only on a terminal, never with `NO_COLOR`).
+    pub color: bool,
+    /// Add the per-dump table with evidence.
+    pub details: bool,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions { width: PIPED_WIDTH, color: false, details: false }
     }
-    out.push_str(&t.to_string());
-    out.push('\n');
-    if details {
-        let mut d = Table::new();
-        d.load_preset(UTF8_FULL_CONDENSED);
-        d.set_header(vec!["dump", "exception", "module", "chance", "action", "rule"]);
-        for row in &report.dumps {
-            d.add_row(vec![
-                row.path.display().to_string(),
-                row.exception.as_ref().map(|e| e.code.clone()).unwrap_or_else(|| "-".into()),
-                row.faulting_module.as_ref().map(|m| format!("{}+{}", m.name, m.offset)).unwrap_or_else(|| "-".into()),
-                row.chance.value.to_string(),
-                row.verdict.action.as_str().to_owned(),
-                row.verdict.rule.clone(),
+}
+
+impl TableOptions {
+    /// Options for printing on this process's stdout: the terminal's width and colour when it
+    /// is a terminal (colour unless `NO_COLOR` is set to a non-empty value), otherwise
+    /// [`PIPED_WIDTH`] without colour.
+    pub fn for_stdout(details: bool) -> Self {
+        let stdout = std::io::stdout();
+        if !stdout.is_terminal() {
+            return TableOptions { details, ..TableOptions::default() };
+        }
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        // Ask comfy-table (crossterm) for the terminal width; fall back to the piped width.
+        let width = Table::new().width().filter(|w| *w >= 40).unwrap_or(PIPED_WIDTH);
+        TableOptions { width, color: !no_color, details }
+    }
+}
+
+/// Render the whole report for a terminal or a pipe.
+pub fn render_table(report: &Report, opts: &TableOptions) -> String {
+    let mut out = String::new();
+    if report.buckets.is_empty() {
+        out.push_str("No dumps.\n");
+    } else {
+        let mut t = new_table(opts);
+        t.set_header(header(opts, &["bucket", "count", "chance", "action", "size", "first / last seen"]));
+        // On a narrow terminal the short columns keep their width (a wrapped "dele|te" reads
+        // badly), the title keeps a readable minimum, and the times wrap (at the space between
+        // date and time) first.
+        if let Some(c) = t.column_mut(0) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(BUCKET_MIN_WIDTH)));
+        }
+        for i in 1..=4 {
+            if let Some(c) = t.column_mut(i) {
+                c.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
+        for b in &report.buckets {
+            t.add_row(vec![
+                Cell::new(&b.title),
+                Cell::new(b.count).set_alignment(CellAlignment::Right),
+                chance_cell(opts, b.chance),
+                action_cell(opts, b.action),
+                Cell::new(human_bytes(b.bytes)).set_alignment(CellAlignment::Right),
+                Cell::new(seen(b.first_seen, b.last_seen)),
             ]);
         }
-        out.push_str(&d.to_string());
+        push_table(&mut out, &t);
+    }
+
+    if opts.details && !report.dumps.is_empty() {
+        out.push('\n');
+        push_table(&mut out, &details_table(report, opts));
+    }
+
+    let delete: Vec<&DumpRow> = report.delete_rows().collect();
+    if !delete.is_empty() {
+        let bytes: u64 = delete.iter().map(|d| d.size).sum();
+        out.push_str(&format!(
+            "\nFlagged delete: {} dump{}, {} ({} bytes) would be freed\n",
+            delete.len(),
+            plural(delete.len()),
+            human_bytes(bytes),
+            bytes
+        ));
+        let mut t = new_table(opts);
+        t.set_header(header(opts, &["dump", "size", "rule"]));
+        for d in delete {
+            t.add_row(vec![
+                Cell::new(d.path.display()),
+                Cell::new(human_bytes(d.size)).set_alignment(CellAlignment::Right),
+                Cell::new(&d.verdict.rule),
+            ]);
+        }
+        push_table(&mut out, &t);
+    }
+
+    if !report.failures.is_empty() {
+        out.push_str(&format!("\nFailures ({}):\n", report.failures.len()));
+        for f in &report.failures {
+            out.push_str(&format!("  {}: {} ({})\n", f.path.display(), f.code, shorten(&f.message)));
+        }
+    }
+
+    out.push('\n');
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}
+
+/// The one-line summary (also printed by `check` and `clean`).
+pub fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    format!(
+        "{} dump{} in {} bucket{}: {} delete ({}), {} keep, {} review; {} log{}; {} failure{}; {} skipped",
+        s.dumps,
+        plural(s.dumps as usize),
+        s.buckets,
+        plural(s.buckets as usize),
+        s.delete,
+        human_bytes(s.delete_bytes),
+        s.keep,
+        s.review,
+        s.logs,
+        plural(s.logs as usize),
+        s.failures,
+        plural(s.failures as usize),
+        s.skipped
+    )
+}
+
+fn details_table(report: &Report, opts: &TableOptions) -> Table {
+    let mut t = new_table(opts);
+    t.set_header(header(opts, &["dump", "exception", "module", "chance / evidence", "action / rule", "events"]));
+    for d in &report.dumps {
+        let exception = d.exception.as_ref().map_or_else(|| "-".to_owned(), |e| format!("{} {}", e.code, e.name));
+        let module = d.faulting_module.as_ref().map_or_else(
+            || "-".to_owned(),
+            |m| match &m.version {
+                Some(v) => format!("{}+{} ({v})", m.name, m.offset),
+                None => format!("{}+{}", m.name, m.offset),
+            },
+        );
+        let mut chance = d.chance.value.as_str().to_owned();
+        if d.chance.conflict {
+            chance.push_str(" (conflict)");
+        }
+        for e in &d.chance.evidence {
+            let strength = match e.strength {
+                Strength::Strong => "strong",
+                Strength::Weak => "weak",
+            };
+            chance.push_str(&format!("\n- {strength} {}: {}", e.indicates, e.detail));
+        }
+        let verdict = format!("{}: {}\n{}", d.verdict.action.as_str(), d.verdict.rule, d.verdict.reason);
+        let events = if d.events.is_empty() {
+            "-".to_owned()
+        } else {
+            d.events
+                .iter()
+                .map(|e| format!("{} {} #{}", e.provider, e.event_id, e.record_id))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        t.add_row(vec![
+            Cell::new(d.path.display()),
+            Cell::new(exception),
+            Cell::new(module),
+            Cell::new(chance),
+            Cell::new(verdict).fg_if(opts, action_color(d.verdict.action)),
+            Cell::new(events),
+        ]);
+    }
+    t
+}
+
+fn new_table(opts: &TableOptions) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    // Never let comfy-table look at the real terminal: the caller already decided.
+    t.force_no_tty();
+    if opts.color {
+        t.enforce_styling();
+    }
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_width(opts.width);
+    t
+}
+
+fn push_table(out: &mut String, t: &Table) {
+    // comfy-table pads lines to the column width; trailing spaces only make diffs noisy.
+    for line in t.lines() {
+        out.push_str(line.trim_end());
         out.push('\n');
     }
-    for f in &report.failures {
-        out.push_str(&format!("failed: {} [{}] {}\n", f.path.display(), f.code, f.message));
+}
+
+fn header(opts: &TableOptions, names: &[&str]) -> Vec<Cell> {
+    names.iter().map(|n| if opts.color { Cell::new(n).add_attribute(Attribute::Bold) } else { Cell::new(n) }).collect()
+}
+
+fn action_color(action: Action) -> Color {
+    match action {
+        Action::Delete => Color::Red,
+        Action::Keep => Color::Green,
+        Action::Review => Color::Yellow,
     }
-    let s = &report.summary;
-    out.push_str(&format!(
-        "{} dumps, {} delete ({} bytes), {} keep, {} review; {} logs; {} failures; {} skipped\n",
-        s.dumps, s.delete, s.delete_bytes, s.keep, s.review, s.logs, s.failures, s.skipped
-    ));
-    out
+}
+
+fn action_cell(opts: &TableOptions, action: Action) -> Cell {
+    Cell::new(action.as_str()).fg_if(opts, action_color(action))
+}
+
+fn chance_cell(opts: &TableOptions, chance: Chance) -> Cell {
+    let cell = Cell::new(chance.as_str());
+    match chance {
+        Chance::Second => cell.fg_if(opts, Color::Magenta),
+        _ => cell,
+    }
+}
+
+trait CellExt {
+    fn fg_if(self, opts: &TableOptions, color: Color) -> Cell;
+}
+
+impl CellExt for Cell {
+    fn fg_if(self, opts: &TableOptions, color: Color) -> Cell {
+        if opts.color { self.fg(color) } else { self }
+    }
+}
+
+/// First and last time on two lines (one when they are equal).
+fn seen(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
+    if first == last { time(first) } else { format!("{}\n{}", time(first), time(last)) }
+}
+
+/// Minutes, UTC: enough to read a table; the JSON report has full precision.
+fn time(t: Option<Timestamp>) -> String {
+    t.map_or_else(|| "-".to_owned(), |t| t.strftime("%Y-%m-%d %H:%MZ").to_string())
+}
+
+fn shorten(message: &str) -> String {
+    let first_line = message.lines().next().unwrap_or("");
+    if first_line.chars().count() <= FAILURE_MESSAGE_CHARS && !message.contains('\n') {
+        return first_line.to_owned();
+    }
+    let cut: String = first_line.chars().take(FAILURE_MESSAGE_CHARS).collect();
+    format!("{cut}…")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -8,5 +8,6 @@
 
 pub mod evt_writer;
 pub mod evtx_writer;
+pub mod reports;
 pub mod synth_dumps;
 pub mod userdump_writer;

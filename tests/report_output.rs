@@ -1,0 +1,320 @@
+//! The renderers on a hand-built report: table (plain, details, colour), markdown, JSON
+//! (deterministic, round-trips, valid against docs/report.schema.json) and the delete list.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use serde_json::Value;
+use support::reports::sample_report;
+use triage::report::json::render_json;
+use triage::report::markdown::render_markdown;
+use triage::report::table::{TableOptions, render_table};
+use triage::report::{Report, render_delete_list};
+
+fn plain(width: u16, details: bool) -> TableOptions {
+    TableOptions { width, color: false, details }
+}
+
+#[test]
+fn table_plain() {
+    let out = render_table(&sample_report(), &plain(120, false));
+    assert!(!out.contains('\u{1b}'), "no ANSI escapes without colour");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn table_narrow_fits_width() {
+    let out = render_table(&sample_report(), &plain(80, false));
+    for line in out.lines().filter(|l| l.starts_with(['┌', '│', '├', '└', '╞'])) {
+        assert!(line.chars().count() <= 80, "line wider than 80: {line:?}");
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn table_details() {
+    let out = render_table(&sample_report(), &plain(160, true));
+    assert!(out.contains("q275494-perflib-infoctrs"));
+    assert!(out.contains("- strong first: ProcDump:"));
+    assert!(out.contains("#101"));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn table_colour_only_when_asked() {
+    let opts = TableOptions { width: 120, color: true, details: false };
+    let out = render_table(&sample_report(), &opts);
+    assert!(out.contains("\u{1b}["), "colour requested: ANSI escapes expected");
+}
+
+#[test]
+fn table_empty_report() {
+    let mut r = sample_report();
+    r.buckets.clear();
+    r.dumps.clear();
+    r.failures.clear();
+    r.summary = Default::default();
+    let out = render_table(&r, &plain(120, true));
+    assert_eq!(
+        out,
+        "No dumps.\n\n0 dumps in 0 buckets: 0 delete (0 B), 0 keep, 0 review; 0 logs; 0 failures; 0 skipped\n"
+    );
+}
+
+#[test]
+fn markdown_ticket() {
+    let out = render_markdown(&sample_report());
+    assert!(out.contains("| Bucket id | `b-infoctrs` |"));
+    assert!(out.contains("`infoctrs.dll` 5.0.2195.1"));
+    assert!(out.contains("`0xc0000005` EXCEPTION_ACCESS_VIOLATION_READ"));
+    assert!(out.contains("**delete** by rule `q275494-perflib-infoctrs`"));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn markdown_lists_three_examples_then_more() {
+    let mut r = sample_report();
+    if let Some(b) = r.buckets.first_mut() {
+        b.dumps = (1..=5).map(|i| format!("dumps/x{i}.dmp").into()).collect();
+    }
+    let out = render_markdown(&r);
+    assert!(out.contains("- `dumps/x3.dmp`"));
+    assert!(!out.contains("- `dumps/x4.dmp`"));
+    assert!(out.contains("- … and 2 more"));
+}
+
+#[test]
+fn json_is_deterministic_and_round_trips() {
+    let r = sample_report();
+    let a = render_json(&r, true);
+    assert_eq!(a, render_json(&r.clone(), true));
+    assert_eq!(a.last(), Some(&b'\n'));
+    let back: Report = serde_json::from_slice(&a).unwrap();
+    assert_eq!(back, r);
+    let v: Value = serde_json::from_slice(&a).unwrap();
+    assert_eq!(v["dumps"][1]["exception"]["code"], "0xc0000005");
+    assert_eq!(v["buckets"][0]["first_seen"], "2024-03-01T09:00:00Z");
+    assert_eq!(v["dumps"][0]["path"], "dumps/hang/app_hang.dmp");
+}
+
+#[test]
+fn delete_list_newline_and_nul() {
+    let r = sample_report();
+    assert_eq!(render_delete_list(&r, false), b"dumps/inetinfo_1.dmp\ndumps/inetinfo_2.dmp\n");
+    assert_eq!(render_delete_list(&r, true), b"dumps/inetinfo_1.dmp\0dumps/inetinfo_2.dmp\0");
+}
+
+// ---- JSON Schema -------------------------------------------------------------------------
+
+fn schema() -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.schema.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A small validator for the draft 2020-12 keywords docs/report.schema.json uses (`type`,
+/// `enum`, `const`, `required`, `properties`, `additionalProperties`, `items`, `$ref` into
+/// `$defs`, `anyOf`, `minimum`, `maximum`, `pattern`). An unknown keyword fails the test, so
+/// the schema cannot quietly outgrow the validator.
+fn validate(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+    let Some(obj) = schema.as_object() else {
+        errors.push(format!("{at}: schema is not an object"));
+        return;
+    };
+    for (k, s) in obj {
+        match k.as_str() {
+            "$schema" | "$id" | "title" | "description" | "examples" | "$defs" => {}
+            "$ref" => {
+                let name = s.as_str().and_then(|r| r.strip_prefix("#/$defs/")).unwrap_or("?");
+                match root["$defs"].get(name) {
+                    Some(def) => validate(root, def, value, at, errors),
+                    None => errors.push(format!("{at}: unresolved $ref {s}")),
+                }
+            }
+            "type" => {
+                let types: Vec<&str> = match s {
+                    Value::String(t) => vec![t.as_str()],
+                    Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                    _ => vec![],
+                };
+                let ok = types.iter().any(|t| match *t {
+                    "object" => value.is_object(),
+                    "array" => value.is_array(),
+                    "string" => value.is_string(),
+                    "integer" => value.is_i64() || value.is_u64(),
+                    "number" => value.is_number(),
+                    "boolean" => value.is_boolean(),
+                    "null" => value.is_null(),
+                    _ => false,
+                });
+                if !ok {
+                    errors.push(format!("{at}: {value} is not of type {s}"));
+                }
+            }
+            "enum" => {
+                if !s.as_array().is_some_and(|a| a.contains(value)) {
+                    errors.push(format!("{at}: {value} not in {s}"));
+                }
+            }
+            "const" => {
+                if s != value {
+                    errors.push(format!("{at}: {value} != {s}"));
+                }
+            }
+            "required" => {
+                for name in s.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                    if value.as_object().is_some_and(|o| !o.contains_key(name)) {
+                        errors.push(format!("{at}: missing required {name}"));
+                    }
+                }
+            }
+            "properties" => {
+                if let (Some(props), Some(o)) = (s.as_object(), value.as_object()) {
+                    for (name, v) in o {
+                        match props.get(name) {
+                            Some(p) => validate(root, p, v, &format!("{at}/{name}"), errors),
+                            // The schema must document every field the report writes.
+                            None if !obj.contains_key("additionalProperties") => {
+                                errors.push(format!("{at}: field {name} is not in the schema"))
+                            }
+                            None => {}
+                        }
+                    }
+                }
+            }
+            "additionalProperties" => {
+                if let Some(o) = value.as_object() {
+                    let props = obj.get("properties").and_then(Value::as_object);
+                    for (name, v) in o {
+                        if !props.is_some_and(|p| p.contains_key(name)) {
+                            validate(root, s, v, &format!("{at}/{name}"), errors);
+                        }
+                    }
+                }
+            }
+            "items" => {
+                for (i, v) in value.as_array().into_iter().flatten().enumerate() {
+                    validate(root, s, v, &format!("{at}/{i}"), errors);
+                }
+            }
+            "anyOf" => {
+                let ok = s.as_array().into_iter().flatten().any(|alt| {
+                    let mut e = Vec::new();
+                    validate(root, alt, value, at, &mut e);
+                    e.is_empty()
+                });
+                if !ok {
+                    errors.push(format!("{at}: {value} matches no alternative of anyOf"));
+                }
+            }
+            "minimum" => {
+                if let (Some(min), Some(v)) = (s.as_f64(), value.as_f64())
+                    && v < min
+                {
+                    errors.push(format!("{at}: {v} < {min}"));
+                }
+            }
+            "maximum" => {
+                if let (Some(max), Some(v)) = (s.as_f64(), value.as_f64())
+                    && v > max
+                {
+                    errors.push(format!("{at}: {v} > {max}"));
+                }
+            }
+            "pattern" => {
+                let re = regex::Regex::new(s.as_str().unwrap_or("")).unwrap();
+                if let Some(text) = value.as_str()
+                    && !re.is_match(text)
+                {
+                    errors.push(format!("{at}: {text:?} does not match {re}"));
+                }
+            }
+            other => errors.push(format!("{at}: validator does not know keyword {other}")),
+        }
+    }
+}
+
+fn assert_valid(report: &Report) {
+    let schema = schema();
+    let value: Value = serde_json::from_slice(&render_json(report, true)).unwrap();
+    let mut errors = Vec::new();
+    validate(&schema, &schema, &value, "", &mut errors);
+    assert!(errors.is_empty(), "report does not match docs/report.schema.json:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn sample_report_matches_schema() {
+    let mut r = sample_report();
+    // Exercise the optional shapes too: a fingerprint, a stack-walk attribution, a log row.
+    if let Some(d) = r.dumps.first_mut() {
+        d.fingerprint = Some(triage::fingerprint::FileFingerprint {
+            size: 2048,
+            modified: "2024-03-01T09:00:00.123456789Z".parse().unwrap(),
+            head_sha256: "ab".repeat(32),
+        });
+        d.faulting_module = Some(triage::report::ModuleRow {
+            name: "KERNELBASE.dll".into(),
+            path: "C:\\Windows\\System32\\KERNELBASE.dll".into(),
+            base: "0x7ff800000000".into(),
+            offset: "0x1234".into(),
+            version: None,
+            unloaded: true,
+            attribution: triage::dump::Attribution::StackWalk { frame: 3 },
+        });
+    }
+    r.logs.push(triage::report::LogRow {
+        path: "logs/Application.evtx".into(),
+        format: triage::events::LogFormat::Evtx,
+        records: 10,
+        errors: 1,
+        first_event: Some(support::reports::ts("2024-03-01T00:00:00Z")),
+        last_event: None,
+        events: 2,
+        counts: [("Microsoft-Windows-Perflib/1010".to_owned(), 2)].into_iter().collect(),
+    });
+    r.skipped.push(triage::discover::Skipped { path: "dumps/readme.txt".into(), reason: "not a dump".into() });
+    assert_valid(&r);
+}
+
+#[test]
+fn validator_rejects_a_wrong_report() {
+    let schema = schema();
+    let mut value: Value = serde_json::from_slice(&render_json(&sample_report(), true)).unwrap();
+    value["dumps"][0]["verdict"]["action"] = "maybe".into();
+    value["buckets"][0]["surprise"] = 1.into();
+    let mut errors = Vec::new();
+    validate(&schema, &schema, &value, "", &mut errors);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+}
+
+#[test]
+fn real_scan_report_matches_schema() {
+    // A real scan of a temp folder (a dump the readers may not parse yet, a non-dump file).
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/dumps/breakpad__null_read_av.dmp");
+    match std::fs::read(corpus) {
+        Ok(bytes) => std::fs::write(dir.path().join("a.dmp"), bytes).unwrap(),
+        Err(_) => eprintln!("SKIP: corpus dump absent; scanning without it"),
+    }
+    std::fs::write(dir.path().join("broken.dmp"), b"MDMP\x93\xa7").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"hello").unwrap();
+    let config = triage::config::ScanConfig::new(vec![dir.path().to_path_buf()], vec![]);
+    let report = triage::pipeline::scan(&config).unwrap();
+    assert!(report.summary.dumps + report.summary.failures >= 1);
+    assert_valid(&report);
+}
+
+#[test]
+fn schema_names_every_field() {
+    // Belt and braces for fields the sample leaves empty: every struct field name in the model
+    // appears as a property somewhere in the schema.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.schema.json")).unwrap();
+    let model = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/report/mod.rs")).unwrap();
+    let re = regex::Regex::new(r"(?m)^    pub ([a-z_0-9]+):").unwrap();
+    let mut n = 0;
+    for cap in re.captures_iter(&model) {
+        let name = &cap[1];
+        assert!(text.contains(&format!("\"{name}\":")), "field {name} missing from docs/report.schema.json");
+        n += 1;
+    }
+    assert!(n > 50, "parsed only {n} fields from src/report/mod.rs");
+}
