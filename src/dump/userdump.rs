@@ -739,6 +739,11 @@ fn facts(input: &InputFile, meta: &Metadata, parsed: Parsed) -> DumpFacts {
         None => {}
     }
 
+    // TODO(merge): evidence from the file name (ADPlus `1st_chance`/DebugDiag `First chance
+    // exception` names, Dr. Watson's `user.dmp`) is not computed here: the dispatcher in
+    // `dump/mod.rs` should apply the same file-name provenance to userdumps as to minidumps.
+    // `DumpFacts::full_memory()` is false for these (no MINIDUMP_TYPE flags), although a legacy
+    // user dump always holds all committed memory; the dispatcher may want to special-case it.
     DumpFacts {
         path: input.path.clone(),
         format: DumpFormat::Userdump,
