@@ -340,3 +340,26 @@ fn evidence_detail_names_the_field_value() {
         )]
     );
 }
+
+#[test]
+fn a_sparse_1_gib_dump_is_read_from_its_metadata() {
+    // One region announces 1 GiB of data; the file is extended sparsely to hold it. The reader
+    // must accept it (the data is all there) without touching the data.
+    let spec = w::x64_w3wp_first_chance();
+    let layout = spec.layout();
+    let mut bytes = spec.to_bytes();
+    let gib = 1u64 << 30;
+    let size_at = layout.memory_map + 48 + 24; // region 1, RegionSize
+    bytes[size_at..size_at + 8].copy_from_slice(&gib.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.dmp");
+    std::fs::write(&path, &bytes).unwrap();
+    let total = (layout.data + spec.regions[0].data.len()) as u64 + gib;
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(total).unwrap();
+    let f = read_userdump(&w::input_file(&path)).unwrap();
+    assert_eq!(f.size, total);
+    assert_eq!(f.faulting_module.as_ref().unwrap().name, "w3isapi.dll");
+    // One byte short of the announced data is a truncated dump.
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(total - 1).unwrap();
+    assert_eq!(read_userdump(&w::input_file(&path)).unwrap_err().code, "userdump_truncated");
+}
