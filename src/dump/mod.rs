@@ -137,9 +137,10 @@ pub struct DumpFacts {
 }
 
 impl DumpFacts {
-    /// `MiniDumpWithFullMemory` (0x2) set in the header flags.
+    /// The dump holds all of the process's memory: `MiniDumpWithFullMemory` (0x2) set in the
+    /// header flags, or a legacy user dump (which always holds every committed region).
     pub fn full_memory(&self) -> bool {
-        self.dump_flags.is_some_and(|f| f & 0x2 != 0)
+        self.format == DumpFormat::Userdump || self.dump_flags.is_some_and(|f| f & 0x2 != 0)
     }
 }
 

@@ -739,11 +739,11 @@ fn facts(input: &InputFile, meta: &Metadata, parsed: Parsed) -> DumpFacts {
         None => {}
     }
 
-    // TODO(merge): evidence from the file name (ADPlus `1st_chance`/DebugDiag `First chance
-    // exception` names, Dr. Watson's `user.dmp`) is not computed here: the dispatcher in
-    // `dump/mod.rs` should apply the same file-name provenance to userdumps as to minidumps.
-    // `DumpFacts::full_memory()` is false for these (no MINIDUMP_TYPE flags), although a legacy
-    // user dump always holds all committed memory; the dispatcher may want to special-case it.
+    // The same file-name conventions (ADPlus `1st_chance`, DebugDiag `First chance exception`,
+    // WER names) apply to legacy dumps; the file-name writer only wins over "userdump" when the
+    // name is specific (ADPlus and DebugDiag could also drive the legacy writer).
+    let (named_writer, name_evidence) = super::provenance(&input.path, None);
+    evidence.extend(name_evidence);
     DumpFacts {
         path: input.path.clone(),
         format: DumpFormat::Userdump,
@@ -756,7 +756,7 @@ fn facts(input: &InputFile, meta: &Metadata, parsed: Parsed) -> DumpFacts {
         exception,
         faulting_module,
         comment: None,
-        writer: Some(Writer::Userdump),
+        writer: named_writer.or(Some(Writer::Userdump)),
         evidence,
         notes,
     }
