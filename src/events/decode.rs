@@ -45,7 +45,7 @@ pub struct RawEvent {
 impl RawEvent {
     /// True when the provider name or the event source name is one of `names` (ASCII
     /// case-insensitive: exports differ in case, e.g. `Perflib` / `PerfLib`).
-    fn from_any(&self, names: &[&str]) -> bool {
+    fn provider_is(&self, names: &[&str]) -> bool {
         let is = |p: &str| names.iter().any(|n| n.eq_ignore_ascii_case(p));
         is(&self.provider) || self.source_name.as_deref().is_some_and(is)
     }
@@ -86,33 +86,33 @@ impl RawEvent {
 pub fn decode(ev: &RawEvent) -> Option<EventKind> {
     let id = ev.event_id;
     let kind = match id {
-        201 if ev.from_any(&["Udmpsvc"]) => EventKind::DumpServiceStarted,
-        1008 | 1010 if ev.from_any(&["Perflib", "Microsoft-Windows-Perflib"]) => perflib(ev),
-        1000 if ev.from_any(&["Application Error"]) => app_error(ev),
-        1001 if ev.from_any(&["Windows Error Reporting"]) => wer(ev),
-        1001 if ev.from_any(&["Microsoft-Windows-WER-SystemErrorReporting", "BugCheck", "Save Dump"]) => {
+        201 if ev.provider_is(&["Udmpsvc"]) => EventKind::DumpServiceStarted,
+        1008 | 1010 if ev.provider_is(&["Perflib", "Microsoft-Windows-Perflib"]) => perflib(ev),
+        1000 if ev.provider_is(&["Application Error"]) => app_error(ev),
+        1001 if ev.provider_is(&["Windows Error Reporting"]) => wer(ev),
+        1001 if ev.provider_is(&["Microsoft-Windows-WER-SystemErrorReporting", "BugCheck", "Save Dump"]) => {
             EventKind::BugCheck {
                 code: ev.text(&["param1", "BugcheckCode"], Some(0)),
                 dump_path: ev.text(&["param2", "DumpFile"], Some(1)),
                 report_id: ev.text(&["param3", "ReportId"], Some(2)),
             }
         }
-        1002 if ev.from_any(&["Application Hang"]) => EventKind::AppHang {
+        1002 if ev.provider_is(&["Application Hang"]) => EventKind::AppHang {
             app: ev.text(&["AppName"], Some(0)),
             pid: ev.field(&["ProcessId"], Some(2)).and_then(parse_hex_u32),
             process_started: ev.field(&["StartTime"], Some(3)).and_then(parse_hex_filetime),
         },
-        1026 if ev.from_any(&[".NET Runtime"]) => dotnet(ev),
-        7031 | 7034 if ev.from_any(&["Service Control Manager"]) => EventKind::ServiceCrashed {
+        1026 if ev.provider_is(&[".NET Runtime"]) => dotnet(ev),
+        7031 | 7034 if ev.provider_is(&["Service Control Manager"]) => EventKind::ServiceCrashed {
             service: ev.text(&["param1"], Some(0)),
             service_key: ev.binary.as_deref().and_then(utf16z),
         },
-        5011 if ev.from_any(&["Microsoft-Windows-WAS", "WAS"]) => EventKind::WorkerProcessDied {
+        5011 if ev.provider_is(&["Microsoft-Windows-WAS", "WAS"]) => EventKind::WorkerProcessDied {
             app_pool: ev.text(&["AppPoolID"], Some(0)),
             pid: ev.field(&["ProcessID"], Some(1)).and_then(|s| s.trim().parse().ok()),
         },
-        4097 if ev.from_any(&["DrWatson", "Dr. Watson", "Dr.Watson"]) => drwatson(ev),
-        26 if ev.from_any(&["Application Popup", "Microsoft-Windows-Application-Popup"]) => {
+        4097 if ev.provider_is(&["DrWatson", "Dr. Watson", "Dr.Watson"]) => drwatson(ev),
+        26 if ev.provider_is(&["Application Popup", "Microsoft-Windows-Application-Popup"]) => {
             EventKind::AppPopup { caption: ev.text(&["Caption"], Some(0)), message: ev.text(&["Message"], Some(1)) }
         }
         _ => return None,

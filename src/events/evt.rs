@@ -147,7 +147,7 @@ impl Ring<'_> {
     /// The bytes of a plausible record at `pos`: length in range, signature, trailing copy.
     fn record_bytes(&self, pos: usize) -> Option<Vec<u8>> {
         let len = self.u32(pos)? as usize;
-        if len < MIN_RECORD || len % 4 != 0 || len > self.area() {
+        if len < MIN_RECORD || !len.is_multiple_of(4) || len > self.area() {
             return None;
         }
         if self.read(self.advance(pos, 4), 4)? != SIGNATURE {

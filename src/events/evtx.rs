@@ -283,7 +283,7 @@ fn as_u64(v: &Value) -> Option<u64> {
 /// Upper- or lower-case hex, as `<Binary>` renders it. Odd length or bad digits: `None`.
 pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
     let s = s.trim().as_bytes();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.chunks_exact(2)

@@ -53,7 +53,7 @@ pub fn encode_record(r: &EvtRecordSpec) -> Vec<u8> {
     let mut b = vec![0u8; 56];
     b.extend_from_slice(&utf16z(&r.source));
     b.extend_from_slice(&utf16z(&r.computer));
-    while b.len() % 4 != 0 {
+    while !b.len().is_multiple_of(4) {
         b.push(0);
     }
     let sid_offset = b.len();
@@ -63,7 +63,7 @@ pub fn encode_record(r: &EvtRecordSpec) -> Vec<u8> {
     }
     let data_offset = b.len();
     b.extend_from_slice(&r.data);
-    while b.len() % 4 != 0 {
+    while !b.len().is_multiple_of(4) {
         b.push(0);
     }
     let len = (b.len() + 4) as u32;
@@ -96,7 +96,7 @@ pub fn content_size(records: &[EvtRecordSpec]) -> usize {
 pub fn write_evt(records: &[EvtRecordSpec], layout: EvtLayout) -> Vec<u8> {
     let size = layout.file_size;
     assert!(size >= HEADER_SIZE + content_size(records), "file too small for the records");
-    assert!((HEADER_SIZE..size).contains(&layout.start_offset) && layout.start_offset % 4 == 0);
+    assert!((HEADER_SIZE..size).contains(&layout.start_offset) && layout.start_offset.is_multiple_of(4));
     let mut file = vec![0u8; size];
     let mut pos = layout.start_offset;
     // Write into the circular area, wrapping from the end of the file to just after the header.

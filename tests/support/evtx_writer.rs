@@ -399,7 +399,7 @@ impl Chunk {
         }
         self.buf.push(0x00); // EOF
         // Windows pads the BinXML with zeros so the record size is a multiple of 8.
-        while (self.buf.len() - start + 4) % 8 != 0 {
+        while !(self.buf.len() - start + 4).is_multiple_of(8) {
             self.buf.push(0);
         }
         let size = (self.buf.len() - start + 4) as u32;
