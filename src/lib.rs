@@ -32,7 +32,7 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Command, Format, ScanArgs};
+use crate::cli::{Cli, Command, Format, RulesCommand, ScanArgs};
 use crate::config::ScanConfig;
 
 /// Process exit statuses. Documented in the README; tests pin them.
@@ -56,8 +56,19 @@ impl From<Exit> for std::process::ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan_command(&args),
-        Command::Check(_) | Command::Clean(_) | Command::Rules(_) => anyhow::bail!("not implemented yet"),
+        Command::Rules(cmd) => rules_command(&cmd),
+        Command::Check(_) | Command::Clean(_) => anyhow::bail!("not implemented yet"),
     }
+}
+
+/// `triage rules list|lint`: lint exits 2 when the file has problems.
+fn rules_command(cmd: &RulesCommand) -> anyhow::Result<Exit> {
+    let (text, ok) = match cmd {
+        RulesCommand::List { rules } => (rules::list_text(rules.as_deref())?, true),
+        RulesCommand::Lint { file } => rules::lint_text(file),
+    };
+    write_stdout(text.as_bytes())?;
+    Ok(if ok { Exit::Ok } else { Exit::Fatal })
 }
 
 fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
