@@ -69,7 +69,8 @@ pub struct Verdict {
 
 /// Id of the safety guard that keeps every dump with crash evidence.
 pub const GUARD_ID: &str = "crash-evidence-keep";
-const GUARD_SUMMARY: &str = "Correlated with a crash event or second-chance evidence: always keep (guard, runs first)";
+const GUARD_SUMMARY: &str =
+    "Correlated with a crash event or second-chance evidence: always keep (runs first, not overridable)";
 /// Id of the catch-all rule.
 pub const DEFAULT_ID: &str = "default-review";
 
@@ -385,7 +386,7 @@ impl RuleSet {
         let evidence = view.explain(dump, index);
         if let Some(why) = view.crash_evidence(dump) {
             let overrides = match first {
-                Some(r) if r.action != Action::Keep => format!(" (overrides {} rule {})", r.action.as_str(), r.id),
+                Some(r) if r.action == Action::Delete => format!(" (overrides delete rule {})", r.id),
                 _ => String::new(),
             };
             return Verdict {
@@ -594,21 +595,16 @@ fn has_no_exception(dump: &Triaged) -> bool {
 /// `triage rules list`: the rules in the order they are tried.
 pub fn list_text(path: Option<&Path>) -> Result<String, RuleError> {
     let set = RuleSet::load(path)?;
-    let mut rows: Vec<(String, &str, &str, String)> =
-        vec![("0".into(), GUARD_ID, Action::Keep.as_str(), format!("[{}] {GUARD_SUMMARY}", Origin::Guard.as_str()))];
-    for (n, r) in set.rules.iter().enumerate() {
-        let reference = r.reference.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
-        rows.push((
-            (n + 1).to_string(),
-            &r.id,
-            r.action.as_str(),
-            format!("[{}] {}{reference}", r.origin.as_str(), r.summary),
-        ));
+    let mut rows: Vec<(&str, &str, &str, String)> =
+        vec![(GUARD_ID, Action::Keep.as_str(), Origin::Guard.as_str(), GUARD_SUMMARY.to_owned())];
+    for r in &set.rules {
+        let reference = r.reference.as_deref().map(|x| format!(" [{x}]")).unwrap_or_default();
+        rows.push((&r.id, r.action.as_str(), r.origin.as_str(), format!("{}{reference}", r.summary)));
     }
-    let id_w = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    let id_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let mut out = String::new();
-    for (n, id, action, summary) in rows {
-        let _ = writeln!(out, "{n:>2}  {id:<id_w$}  {action:<6}  {summary}");
+    for (n, (id, action, origin, summary)) in rows.into_iter().enumerate() {
+        let _ = writeln!(out, "{n:>2}  {id:<id_w$}  {action:<6}  {origin:<7}  {summary}");
     }
     Ok(out)
 }
