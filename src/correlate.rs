@@ -509,8 +509,9 @@ fn correlate_one(d: &DumpFacts, index: &EventIndex, window: i64) -> Correlation 
     perflib_evidence(&mut c, &key, d);
 
     // A later event from the same process instance that is not about this dump: the process
-    // was still alive after this exception, so it was handled.
-    if let (Some(pid), Some(start), Some(t)) = (key.pid, key.started, key.time)
+    // was still alive after this exception, so it was handled. (Survival says nothing about a
+    // dump without an exception: a hang or manual dump of a live process is normal.)
+    if let (Some(pid), Some(start), Some(t), Some(_)) = (key.pid, key.started, key.time, key.code)
         && let Some(e) = index
             .instances
             .get(&(pid, start))
@@ -657,7 +658,8 @@ fn perflib_evidence(c: &mut Collector<'_>, key: &DumpKey<'_>, d: &DumpFacts) {
 }
 
 /// Dumps of the same process instance: every dump with a later dump of that instance was
-/// written for an exception the process survived.
+/// written for an exception the process survived. Dumps without an exception get no survival
+/// evidence (a hang or manual dump of a live process is normal), but still count as "later".
 fn process_survived(dumps: &[DumpFacts], out: &mut [Correlation]) {
     let mut groups: BTreeMap<(u32, i64), Vec<(i64, usize)>> = BTreeMap::new();
     for (i, d) in dumps.iter().enumerate() {
@@ -668,6 +670,9 @@ fn process_survived(dumps: &[DumpFacts], out: &mut [Correlation]) {
     for ((pid, _), mut members) in groups {
         members.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| dumps_path(dumps, a.1).cmp(dumps_path(dumps, b.1))));
         for &(t, i) in &members {
+            if dumps.get(i).is_none_or(|d| d.exception.is_none()) {
+                continue;
+            }
             let Some(&(later_t, j)) = members.iter().find(|(u, _)| *u > t) else { continue };
             let name = dumps
                 .get(j)
@@ -1105,6 +1110,16 @@ mod tests {
         let e = t[3].chance.evidence.iter().find(|e| e.source == EvidenceSource::ProcessSurvived).unwrap();
         assert_eq!((e.indicates, e.strength), (Chance::First, Strength::Strong));
         assert!(e.detail.contains("inetinfo.exe.1234.dmp"), "{}", e.detail);
+    }
+
+    #[test]
+    fn survival_is_not_evidence_for_a_dump_without_exception() {
+        // Three hang dumps of one live process (ProcDump -n 3), then an AV dump.
+        let hang = |t: &str| dump(&format!("hang_{t}.dmp"), &format!("2001-03-12T{t}:00Z"), None, None);
+        let (t, _) = triage(vec![hang("09:00"), hang("09:01"), av_dump("08:59"), hang("09:02")], &[]);
+        let values: Vec<Chance> = t.iter().map(|t| t.chance.value).collect();
+        assert_eq!(values, [Chance::None, Chance::None, Chance::First, Chance::None]);
+        assert!(t.iter().all(|t| !t.chance.conflict));
     }
 
     #[test]

@@ -480,24 +480,22 @@ impl View {
         if ch.evidence.is_empty() {
             parts.push(format!("chance {} (no chance evidence)", ch.value));
         } else {
-            let list = |want: Option<Chance>| {
-                ch.evidence
-                    .iter()
-                    .filter(|e| want.is_none_or(|w| e.indicates == w))
-                    .map(|e| {
-                        let strength = match e.strength {
-                            crate::chance::Strength::Strong => "strong",
-                            crate::chance::Strength::Weak => "weak",
-                        };
-                        format!("{} {} {strength}: {}", source_name(e.source), e.indicates, e.detail)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            };
+            // Name each kind of evidence once; the details are in `chance.evidence`.
+            let mut named: Vec<String> = Vec::new();
+            for e in &ch.evidence {
+                let strength = match e.strength {
+                    crate::chance::Strength::Strong => "strong",
+                    crate::chance::Strength::Weak => "weak",
+                };
+                let item = format!("{} {} {strength}", source_name(e.source), e.indicates);
+                if !named.contains(&item) {
+                    named.push(item);
+                }
+            }
             if ch.conflict {
-                parts.push(format!("chance unknown, conflicting strong evidence [{}]", list(None)));
+                parts.push(format!("chance unknown, conflicting strong evidence ({})", named.join(", ")));
             } else {
-                parts.push(format!("chance {} [{}]", ch.value, list(None)));
+                parts.push(format!("chance {} ({})", ch.value, named.join(", ")));
             }
         }
         let links: Vec<String> = dump
