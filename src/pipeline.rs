@@ -19,7 +19,8 @@ use crate::report::{
 };
 use crate::rules::{Action, RuleSet, Verdict};
 
-/// One dump after triage: its facts and everything the later stages concluded.
+/// One dump after triage: its facts and everything the later stages concluded. Rules and
+/// buckets read it; `correlation.links` index into the scan's [`EventIndex`].
 #[derive(Debug, Clone)]
 pub struct Triaged {
     pub facts: DumpFacts,
@@ -29,12 +30,9 @@ pub struct Triaged {
 }
 
 /// Run the whole pipeline. Per-file problems end up in `Report::failures`; only a broken rules
-/// file is an error.
+/// file is an error (loaded first, so a typo costs nothing but a message).
 pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
-    let rules = match &config.rules_path {
-        Some(_) => RuleSet::builtin(),
-        None => RuleSet::builtin(),
-    };
+    let rules = RuleSet::load(config.rules_path.as_deref())?;
     let progress = Progress::new(!config.quiet);
     progress.stage("discovering");
     let inventory = discover::discover(&config.paths, &config.logs);
@@ -47,7 +45,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
 
     let index = EventIndex::build(&logs);
-    let correlations = correlate::correlate(&facts, &logs, &index, config.window);
+    let correlations = correlate::correlate(&facts, &index, config.window);
     let mut triaged: Vec<Triaged> = facts
         .into_iter()
         .zip(correlations)
