@@ -576,7 +576,7 @@ fn window_link(c: &mut Collector<'_>, key: &DumpKey<'_>, i: usize, e: &Event) {
         EventKind::DotNetUnhandled { app, .. } => key.same_name(app.as_deref()),
         EventKind::DrWatson { app, .. } => key.same_name(app.as_deref()) && key.describes(code, None),
         EventKind::WorkerProcessDied { pid, .. } => key.pid.is_some() && key.pid == *pid,
-        EventKind::ServiceCrashed { service } => service_hosting(service.as_deref(), key.name) == Hosting::Hosts,
+        EventKind::ServiceCrashed { service, .. } => service_hosting(service.as_deref(), key.name) == Hosting::Hosts,
         EventKind::PerflibHandled { library, service, code } => {
             if let (Some(lib), Some(m)) = (library.as_deref(), key.module)
                 && basename(lib).eq_ignore_ascii_case(m)
@@ -1162,7 +1162,10 @@ mod tests {
                 "2001-03-12T09:10:30Z",
                 "Service Control Manager",
                 7031,
-                EventKind::ServiceCrashed { service: Some("World Wide Web Publishing Service".into()) },
+                EventKind::ServiceCrashed {
+                    service: Some("World Wide Web Publishing Service".into()),
+                    service_key: None,
+                },
             )],
             "2001-03-12T08:00:00Z",
             "2001-03-12T10:30:00Z",
