@@ -711,13 +711,12 @@ pub(crate) mod fixtures {
 
     use jiff::Timestamp;
 
-    use crate::chance::{self, Chance, Evidence, EvidenceSource, Strength};
+    use crate::chance::{Chance, Evidence, EvidenceSource, Strength};
     use crate::dump::{Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts};
     use crate::events::{Event, EventKind, LogFormat, LogRead, LogStats};
     use crate::pipeline::Triaged;
-    use crate::rules::Verdict;
 
-    use super::{EventIndex, correlate};
+    use super::EventIndex;
 
     pub const LOG: &str = "Application.evtx";
     pub const REPORT_ID: &str = "efc65f51-657f-11e6-8eb4-000c290d8d3a";
@@ -898,17 +897,13 @@ pub(crate) mod fixtures {
 
     /// Run correlation and chance on dumps and logs, as the pipeline does.
     pub fn triage(dumps: Vec<DumpFacts>, logs: &[LogRead]) -> (Vec<Triaged>, EventIndex) {
-        let index = EventIndex::build(logs);
-        let correlations = correlate(&dumps, &index, std::time::Duration::from_secs(300));
-        let triaged = dumps
-            .into_iter()
-            .zip(correlations)
-            .map(|(facts, correlation)| {
-                let evidence = facts.evidence.iter().chain(&correlation.evidence).cloned().collect();
-                Triaged { chance: chance::assess(evidence), facts, correlation, verdict: Verdict::default() }
-            })
-            .collect();
-        (triaged, index)
+        let t = crate::pipeline::triage(
+            dumps,
+            logs,
+            &crate::rules::RuleSet::builtin(),
+            std::time::Duration::from_secs(300),
+        );
+        (t.triaged, t.index)
     }
 }
 

@@ -3,6 +3,8 @@
 //! Each stage is a function over plain data; this module only wires them together and turns
 //! stage outputs into the one [`Report`].
 
+use std::time::Duration;
+
 use crate::bucket::{self, Bucket};
 use crate::chance::{self, ChanceAssessment};
 use crate::config::ScanConfig;
@@ -44,8 +46,33 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
     let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
 
-    let index = EventIndex::build(&logs);
-    let correlations = correlate::correlate(&facts, &index, config.window);
+    let Triage { triaged, buckets, index } = triage(facts, &logs, &rules, config.window);
+    let inputs = Inputs {
+        paths: config.paths.clone(),
+        logs: config.logs.clone(),
+        window_secs: config.window.as_secs(),
+        rules: config.rules_path.clone(),
+    };
+    progress.stage("fingerprinting");
+    let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped);
+    attach_fingerprints(&mut report);
+    progress.finish();
+    Ok(report)
+}
+
+/// The in-memory result of triage, before it becomes a [`Report`].
+#[derive(Debug)]
+pub struct Triage {
+    pub triaged: Vec<Triaged>,
+    pub buckets: Vec<Bucket>,
+    pub index: EventIndex,
+}
+
+/// Correlate, infer the chance, classify and group: everything between reading and reporting.
+/// Pure over its inputs, so tests can drive it with hand-built facts and events.
+pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: Duration) -> Triage {
+    let index = EventIndex::build(logs);
+    let correlations = correlate::correlate(&facts, &index, window);
     let mut triaged: Vec<Triaged> = facts
         .into_iter()
         .zip(correlations)
@@ -58,17 +85,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         t.verdict = rules.classify(t, &index);
     }
     let buckets = bucket::group(&triaged);
-    let inputs = Inputs {
-        paths: config.paths.clone(),
-        logs: config.logs.clone(),
-        window_secs: config.window.as_secs(),
-        rules: config.rules_path.clone(),
-    };
-    progress.stage("fingerprinting");
-    let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped);
-    attach_fingerprints(&mut report);
-    progress.finish();
-    Ok(report)
+    Triage { triaged, buckets, index }
 }
 
 /// Record each dump's fingerprint (size, mtime, head hash) so `triage clean` can later prove it

@@ -8,14 +8,13 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use serde_json::Value;
-use triage::chance::{self, Chance, Evidence, EvidenceSource, Strength};
-use triage::correlate::{self, EventIndex};
+use triage::chance::{Chance, Evidence, EvidenceSource, Strength};
 use triage::dump::{Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts};
 use triage::events::{Event, EventKind, LogFormat, LogRead, LogStats};
-use triage::pipeline::{Triaged, build_report};
+use triage::pipeline::build_report;
+use triage::report;
 use triage::report::Inputs;
-use triage::rules::{RuleSet, Verdict};
-use triage::{bucket, report};
+use triage::rules::RuleSet;
 
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -149,21 +148,8 @@ fn scenario() -> (Vec<DumpFacts>, LogRead) {
 }
 
 fn run(dumps: Vec<DumpFacts>, logs: Vec<LogRead>, rules: &RuleSet) -> Value {
-    let index = EventIndex::build(&logs);
-    let correlations = correlate::correlate(&dumps, &index, Duration::from_secs(300));
-    let mut triaged: Vec<Triaged> = dumps
-        .into_iter()
-        .zip(correlations)
-        .map(|(facts, correlation)| {
-            let evidence = facts.evidence.iter().chain(&correlation.evidence).cloned().collect();
-            Triaged { chance: chance::assess(evidence), facts, correlation, verdict: Verdict::default() }
-        })
-        .collect();
-    for t in &mut triaged {
-        t.verdict = rules.classify(t, &index);
-    }
-    let buckets = bucket::group(&triaged);
-    let report = build_report(Inputs::default(), &triaged, &buckets, &index, &logs, vec![], vec![]);
+    let t = triage::pipeline::triage(dumps, &logs, rules, Duration::from_secs(300));
+    let report = build_report(Inputs::default(), &t.triaged, &t.buckets, &t.index, &logs, vec![], vec![]);
     serde_json::from_slice(&report::json::render_json(&report, false)).unwrap()
 }
 
