@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use rayon::prelude::*;
+
 use crate::bucket::{self, Bucket};
 use crate::chance::{self, ChanceAssessment};
 use crate::config::ScanConfig;
@@ -40,8 +42,13 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let inventory = discover::discover(&config.paths, &config.logs);
     let mut failures = inventory.failures;
     progress.stage(&format!("reading {} dumps and {} logs", inventory.dumps.len(), inventory.logs.len()));
-    let (dump_results, log_results) =
-        rayon::join(|| dump::read_all(&inventory.dumps), || events::read_all(&inventory.logs));
+    progress.files(inventory.dumps.len() + inventory.logs.len());
+    // Dumps and logs are read at the same time, each in parallel across files; every reader is
+    // single-threaded inside (nesting the evtx crate's own pool in rayon deadlocks).
+    let (dump_results, log_results) = rayon::join(
+        || inventory.dumps.par_iter().map(|f| counted(&progress, || dump::read_dump(f))).collect::<Vec<_>>(),
+        || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
+    );
     progress.stage("correlating");
     let facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
     let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
@@ -94,6 +101,12 @@ pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: 
 pub fn attach_fingerprints(report: &mut Report) {
     use rayon::prelude::*;
     report.dumps.par_iter_mut().for_each(|d| d.fingerprint = fingerprint::fingerprint(&d.path).ok());
+}
+
+fn counted<T>(progress: &Progress, read: impl FnOnce() -> T) -> T {
+    let result = read();
+    progress.file_done();
+    result
 }
 
 fn collect_ok<T>(results: Vec<Result<T, Failure>>, failures: &mut Vec<Failure>) -> Vec<T> {

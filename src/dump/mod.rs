@@ -211,9 +211,3 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         "unknown panic payload".to_owned()
     }
 }
-
-/// Read all dumps in parallel. The result is in input order.
-pub fn read_all(inputs: &[InputFile]) -> Vec<Result<DumpFacts, Failure>> {
-    use rayon::prelude::*;
-    inputs.par_iter().map(read_dump).collect()
-}
