@@ -144,7 +144,7 @@ impl DumpFacts {
     }
 }
 
-/// Why a dump could not be read at all. Each variant has a stable [`ErrorCode`].
+/// Why a dump could not be read at all. Each variant has a stable [`ErrorCode`](crate::error::ErrorCode).
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
     #[error("cannot open or read the file: {0}")]
