@@ -12,30 +12,135 @@
 //! crate's own pool nested inside that deadlocks (EVENTLOGS.md §1.4).
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
 use evtx::binxml::value_variant::BinXmlValue;
-use evtx::{EvtxParser, ParserSettings};
+use evtx::{EvtxFileHeader, EvtxParser, HeaderFlags, ParserSettings};
 use jiff::Timestamp;
 use serde_json::Value;
 
 use super::decode::{self, DataItem, RawEvent};
-use super::{Event, LogFormat, LogStats, ReadError, note_time};
+use super::{Cuts, Event, Limits, LogFormat, LogStats, ReadError, note_time};
 
 /// Providers remembered per template GUID; a hostile log with endless distinct templates stops
 /// adding entries here (its other records are then counted only when rendered).
 const MAX_TEMPLATES: usize = 4096;
 
+/// Chunks sit at fixed offsets after the 4 KiB file header (the crate reads them there too).
+const FILE_HEADER_SIZE: u64 = 4096;
+const CHUNK_SIZE: u64 = 65536;
+
+/// Where a file that does not end on a chunk boundary ends: inside chunk `chunk`, after
+/// `bytes` of its 65536.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Partial {
+    chunk: u64,
+    bytes: u64,
+}
+
+/// The partial trailing chunk of a file of `len` bytes, if any. The crate counts whole chunks
+/// only and silently drops a partial one (EVENTLOGS.md §1.3: a cut copy of plaso `System2.evtx`
+/// loses a third of its records), so the reader pads it with zeros and reads what is there.
+fn partial_chunk(len: u64) -> Option<Partial> {
+    let data = len.checked_sub(FILE_HEADER_SIZE)?;
+    let bytes = data % CHUNK_SIZE;
+    (bytes != 0).then_some(Partial { chunk: data / CHUNK_SIZE, bytes })
+}
+
+/// A reader that sees `inner` (of `real_len` bytes) followed by zeros up to `padded_len`.
+/// Reads and seeks only; nothing is buffered, so a large log is never held in memory.
+struct ZeroPadded<R> {
+    inner: R,
+    real_len: u64,
+    padded_len: u64,
+    pos: u64,
+    /// Where `inner` is positioned, to skip redundant seeks between sequential reads.
+    inner_pos: Option<u64>,
+}
+
+impl<R: Read + Seek> Read for ZeroPadded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos < self.real_len {
+            if self.inner_pos != Some(self.pos) {
+                self.inner.seek(SeekFrom::Start(self.pos))?;
+            }
+            let want = buf.len().min(usize::try_from(self.real_len - self.pos).unwrap_or(usize::MAX));
+            let n = self.inner.read(&mut buf[..want])?;
+            // A file that shrank under us ends early: pad from here (the chunk that overlaps
+            // the missing part then fails its checks and is counted).
+            if n == 0 && want > 0 {
+                self.real_len = self.pos;
+            }
+            self.pos += n as u64;
+            self.inner_pos = Some(self.pos);
+            if n > 0 {
+                return Ok(n);
+            }
+        }
+        let n = buf.len().min(usize::try_from(self.padded_len.saturating_sub(self.pos)).unwrap_or(usize::MAX));
+        buf[..n].fill(0);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read + Seek> Seek for ZeroPadded<R> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.padded_len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        let target =
+            target.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start"))?;
+        self.pos = target;
+        Ok(target)
+    }
+}
+
+/// Warnings the file header gives: the crate reads past both (it finds chunks at fixed offsets
+/// and each chunk has CRCs of its own), so they are notes, not errors.
+fn header_notes(header: &EvtxFileHeader, stats: &mut LogStats) {
+    if !header.validate_checksum() {
+        stats.note(format!(
+            "file header CRC32 is wrong (stored {:#010x}, computed {:#010x}): the header is damaged; \
+             its counters are ignored and every chunk is read",
+            header.checksum, header.computed_checksum
+        ));
+    }
+    if header.flags.contains(HeaderFlags::DIRTY) {
+        stats.note(
+            "header flags the log dirty (not closed cleanly: a copy of a live log?); \
+             its counters may be stale, every chunk is read"
+                .to_owned(),
+        );
+    }
+}
+
 /// Read one .evtx file. Only an unreadable file header is an error; chunk and record faults are
-/// counted in the stats.
-pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
+/// counted in the stats, a truncated file, a damaged or dirty header and bounds that cut work
+/// are noted.
+pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), ReadError> {
+    let file = File::open(path)?;
+    let real_len = file.metadata()?.len();
+    let partial = partial_chunk(real_len);
+    let padded_len = match partial {
+        Some(p) => real_len + (CHUNK_SIZE - p.bytes),
+        None => real_len,
+    };
+    let reader = ZeroPadded { inner: file, real_len, padded_len, pos: 0, inner_pos: None };
     let settings = ParserSettings::new().num_threads(1);
-    let mut parser = EvtxParser::from_path(path)
+    let mut parser = EvtxParser::from_read_seek(reader)
         .map_err(|e| ReadError::BadHeader(e.to_string()))?
         .with_configuration(settings.clone());
     let settings = Arc::new(settings);
     let mut stats = LogStats::default();
+    header_notes(parser.header(), &mut stats);
+    let mut cuts = Cuts::default();
+    let mut from_partial = 0u64;
     let mut events = Vec::new();
     // (template GUID, provider); the GUID type is `winstructs`', which `evtx` does not re-export.
     let mut providers = Vec::new();
@@ -48,6 +153,9 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                 continue;
             }
         };
+        // In the partial chunk, how many bytes are real (the rest is our padding).
+        let chunk_number = data.number;
+        let real_bytes = partial.filter(|p| chunk_number == Some(p.chunk)).map(|p| p.bytes);
         let mut chunk = match data.parse(settings.clone()) {
             Ok(c) => c,
             Err(e) => {
@@ -64,6 +172,20 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                     continue;
                 }
             };
+            if let Some(real) = real_bytes {
+                // Live records are not checked against their trailing size copy, so a record
+                // the cut went through would render from our zeros: drop it.
+                let end = rec.binxml_offset + u64::from(rec.binxml_size) + 4;
+                if end > real {
+                    stats.error(format!(
+                        "record {}: cut by the end of the file (chunk {}, byte {end:#x} of {real:#x})",
+                        rec.event_record_id,
+                        chunk_number.unwrap_or_default()
+                    ));
+                    continue;
+                }
+                from_partial += 1;
+            }
             stats.records += 1;
             let templ = rec.template_instances().ok().and_then(|mut t| (!t.is_empty()).then(|| t.swap_remove(0)));
             let (eid, guid, def_offset) = match &templ {
@@ -100,7 +222,7 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
             let candidate = eid.is_none_or(decode::is_wanted_id);
             if !candidate {
                 if let (Some(p), Some(e)) = (&known_provider, eid) {
-                    stats.count(p, e);
+                    stats.count(p, e, limits.max_count_keys);
                     continue;
                 }
                 // A template we have not seen: render once to learn its provider.
@@ -115,7 +237,7 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                     continue;
                 }
             };
-            let Some(parsed) = from_json(&value) else {
+            let Some(mut parsed) = from_json(&value) else {
                 stats.error("record: no Event/System in rendered record".to_owned());
                 continue;
             };
@@ -130,9 +252,12 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                     providers.push((g, parsed.raw.provider.clone()));
                 }
             }
-            stats.count(&parsed.raw.provider, parsed.raw.event_id);
+            stats.count(&parsed.raw.provider, parsed.raw.event_id, limits.max_count_keys);
             if templ.is_none() {
                 note_time(&mut stats, parsed.time);
+            }
+            if decode::is_wanted_id(parsed.raw.event_id) && limits.bound_raw(&mut parsed.raw) {
+                cuts.records_cut += 1;
             }
             if let Some(kind) = decode::decode(&parsed.raw) {
                 let (Some(time), Some(record_id)) = (parsed.time, parsed.record_id) else {
@@ -142,6 +267,10 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                     ));
                     continue;
                 };
+                if events.len() >= limits.max_events {
+                    cuts.events_dropped += 1;
+                    continue;
+                }
                 events.push(Event {
                     log: path.to_path_buf(),
                     format: LogFormat::Evtx,
@@ -156,6 +285,14 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
             }
         }
     }
+    if let Some(p) = partial {
+        stats.note(format!(
+            "file ends inside chunk {} ({} of {CHUNK_SIZE} bytes; truncated copy?); \
+             {from_partial} records recovered from the partial chunk",
+            p.chunk, p.bytes
+        ));
+    }
+    cuts.report(&mut stats, limits);
     Ok((stats, events))
 }
 
