@@ -3,8 +3,8 @@
 //! Speed comes from not rendering what we do not need: the crate's `template_instances()` gives
 //! each templated record's typed substitution values, where (by the event-log service's
 //! convention, EVENTLOGS.md §1.2) value 3 is the EventID and value 6 the TimeCreated FILETIME.
-//! Only records whose id some decoder wants, and records without a template (forwarded logs),
-//! are rendered to JSON. Provider names are literal template text, so one rendered record per
+//! Only records whose (provider, id) some decoder wants, and records without a template
+//! (forwarded logs), are rendered to JSON; where the provider is not known yet, the id decides. Provider names are literal template text, so one rendered record per
 //! template GUID tells us the provider of every record using it, which gives per-provider counts
 //! for the whole log without rendering it.
 //!
@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use evtx::binxml::value_variant::BinXmlValue;
@@ -163,7 +164,7 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
                 continue;
             }
         };
-        let mut chunk_templates: HashMap<u32, String> = HashMap::new();
+        let mut chunk_templates: HashMap<u32, Rc<Source>> = HashMap::new();
         for rec in chunk.iter() {
             let rec = match rec {
                 Ok(r) => r,
@@ -210,18 +211,27 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
             });
             // A template's definition is inline (with its GUID) at first use in a chunk and
             // referenced by offset after that.
-            let mut known_provider =
-                substituted_provider.or_else(|| def_offset.and_then(|o| chunk_templates.get(&o).cloned()));
-            if known_provider.is_none()
-                && let (Some(g), Some(o)) = (&guid, def_offset)
-                && let Some(p) = lookup(&providers, g)
-            {
-                chunk_templates.insert(o, p.to_owned());
-                known_provider = Some(p.to_owned());
+            let mut cached = None;
+            if substituted_provider.is_none() {
+                cached = def_offset.and_then(|o| chunk_templates.get(&o).cloned());
+                if cached.is_none()
+                    && let (Some(g), Some(o)) = (&guid, def_offset)
+                    && let Some(src) = lookup(&providers, g)
+                {
+                    chunk_templates.insert(o, src.clone());
+                    cached = Some(src);
+                }
             }
-            let candidate = eid.is_none_or(decode::is_wanted_id);
+            let known_provider = substituted_provider.as_deref().or(cached.as_deref().map(|s| s.provider.as_str()));
+            // With the template's literal provider known, the (provider, id) pair decides: a
+            // LoadPerf 1000 shares Application Error's id but is not rendered. A substituted
+            // provider leaves the event source name unknown, so there the id alone decides.
+            let candidate = match (&cached, eid) {
+                (Some(src), Some(e)) => decode::wants(&src.provider, src.source_name.as_deref(), e),
+                _ => eid.is_none_or(decode::is_wanted_id),
+            };
             if !candidate {
-                if let (Some(p), Some(e)) = (&known_provider, eid) {
+                if let (Some(p), Some(e)) = (known_provider, eid) {
                     stats.count(p, e, limits.max_count_keys);
                     continue;
                 }
@@ -230,6 +240,7 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
                     continue;
                 }
             }
+            let learn = known_provider.is_none();
             let value = match rec.into_json_value() {
                 Ok(v) => v.data,
                 Err(e) => {
@@ -241,15 +252,19 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
                 stats.error("record: no Event/System in rendered record".to_owned());
                 continue;
             };
-            if known_provider.is_none()
+            if learn
                 && let Some(o) = def_offset
                 && chunk_templates.len() < MAX_TEMPLATES
             {
-                chunk_templates.insert(o, parsed.raw.provider.clone());
+                let src = Rc::new(Source {
+                    provider: parsed.raw.provider.clone(),
+                    source_name: parsed.raw.source_name.clone(),
+                });
+                chunk_templates.insert(o, src.clone());
                 if let Some(g) = guid
                     && providers.len() < MAX_TEMPLATES
                 {
-                    providers.push((g, parsed.raw.provider.clone()));
+                    providers.push((g, src));
                 }
             }
             stats.count(&parsed.raw.provider, parsed.raw.event_id, limits.max_count_keys);
@@ -296,8 +311,15 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
     Ok((stats, events))
 }
 
-fn lookup<'p, G: PartialEq>(cache: &'p [(G, String)], key: &G) -> Option<&'p str> {
-    cache.iter().find(|(k, _)| k == key).map(|(_, p)| p.as_str())
+/// A template's provider, learned by rendering one record that uses it (literal template text).
+#[derive(Debug)]
+struct Source {
+    provider: String,
+    source_name: Option<String>,
+}
+
+fn lookup<G: PartialEq>(cache: &[(G, Rc<Source>)], key: &G) -> Option<Rc<Source>> {
+    cache.iter().find(|(k, _)| k == key).map(|(_, s)| s.clone())
 }
 
 /// The crate's record errors wrap the cause; keep both for the report.
