@@ -5,6 +5,11 @@
 //! `cargo bench --bench events` writes a ≥100 MB log into a temporary directory first; under
 //! `cargo test --benches` (criterion's test mode, no `--bench` argument) a small log is used so
 //! the check stays quick.
+//!
+//! Measured (`cargo bench --bench events`, release, 2 vCPU shared with other jobs, load ~2–4,
+//! 2026-11-24): 110 MiB log in 723 ms median, **153 MiB/s** (146–158) single-threaded, after
+//! the pre-filter learned to skip by (provider, id): before it, LoadPerf 1000–1002 (which share
+//! Application Error / WER / Hang ids) were all rendered and the same log ran at 39.7 MiB/s.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 

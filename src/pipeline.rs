@@ -276,5 +276,6 @@ fn log_row(l: &LogRead) -> LogRow {
         last_event: l.stats.last_event,
         events: l.events.len() as u64,
         counts: l.stats.counts.clone(),
+        notes: l.stats.notes.clone(),
     }
 }

@@ -43,13 +43,6 @@ pub struct RawEvent {
 }
 
 impl RawEvent {
-    /// True when the provider name or the event source name is one of `names` (ASCII
-    /// case-insensitive: exports differ in case, e.g. `Perflib` / `PerfLib`).
-    fn provider_is(&self, names: &[&str]) -> bool {
-        let is = |p: &str| names.iter().any(|n| n.eq_ignore_ascii_case(p));
-        is(&self.provider) || self.source_name.as_deref().is_some_and(is)
-    }
-
     fn has_names(&self) -> bool {
         self.data.iter().any(|d| d.name.is_some())
     }
@@ -82,40 +75,80 @@ impl RawEvent {
     }
 }
 
+/// Which decoder handles a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decoder {
+    DumpService,
+    Perflib,
+    AppError,
+    Wer,
+    BugCheck,
+    AppHang,
+    DotNet,
+    Scm,
+    Was,
+    DrWatson,
+    Popup,
+}
+
+/// The one table of (provider or event source name, id) pairs we decode. Names compare ASCII
+/// case-insensitively (exports differ in case, e.g. `Perflib` / `PerfLib`).
+fn decoder_for(provider: &str, source_name: Option<&str>, id: u16) -> Option<Decoder> {
+    let is = |names: &[&str]| {
+        names.iter().any(|n| n.eq_ignore_ascii_case(provider) || source_name.is_some_and(|s| n.eq_ignore_ascii_case(s)))
+    };
+    Some(match id {
+        201 if is(&["Udmpsvc"]) => Decoder::DumpService,
+        1008 | 1010 if is(&["Perflib", "Microsoft-Windows-Perflib"]) => Decoder::Perflib,
+        1000 if is(&["Application Error"]) => Decoder::AppError,
+        1001 if is(&["Windows Error Reporting"]) => Decoder::Wer,
+        1001 if is(&["Microsoft-Windows-WER-SystemErrorReporting", "BugCheck", "Save Dump"]) => Decoder::BugCheck,
+        1002 if is(&["Application Hang"]) => Decoder::AppHang,
+        1026 if is(&[".NET Runtime"]) => Decoder::DotNet,
+        7031 | 7034 if is(&["Service Control Manager"]) => Decoder::Scm,
+        5011 if is(&["Microsoft-Windows-WAS", "WAS"]) => Decoder::Was,
+        4097 if is(&["DrWatson", "Dr. Watson", "Dr.Watson"]) => Decoder::DrWatson,
+        26 if is(&["Application Popup", "Microsoft-Windows-Application-Popup"]) => Decoder::Popup,
+        _ => return None,
+    })
+}
+
+/// Whether some decoder handles records of this provider (and event source name) and id:
+/// lets the .evtx reader skip rendering a LoadPerf 1000, which shares Application Error's id.
+pub fn wants(provider: &str, source_name: Option<&str>, id: u16) -> bool {
+    decoder_for(provider, source_name, id).is_some()
+}
+
 /// Decode a record, or `None` if no decoder handles (provider, id).
 pub fn decode(ev: &RawEvent) -> Option<EventKind> {
-    let id = ev.event_id;
-    let kind = match id {
-        201 if ev.provider_is(&["Udmpsvc"]) => EventKind::DumpServiceStarted,
-        1008 | 1010 if ev.provider_is(&["Perflib", "Microsoft-Windows-Perflib"]) => perflib(ev),
-        1000 if ev.provider_is(&["Application Error"]) => app_error(ev),
-        1001 if ev.provider_is(&["Windows Error Reporting"]) => wer(ev),
-        1001 if ev.provider_is(&["Microsoft-Windows-WER-SystemErrorReporting", "BugCheck", "Save Dump"]) => {
-            EventKind::BugCheck {
-                code: ev.text(&["param1", "BugcheckCode"], Some(0)),
-                dump_path: ev.text(&["param2", "DumpFile"], Some(1)),
-                report_id: ev.text(&["param3", "ReportId"], Some(2)),
-            }
-        }
-        1002 if ev.provider_is(&["Application Hang"]) => EventKind::AppHang {
+    let kind = match decoder_for(&ev.provider, ev.source_name.as_deref(), ev.event_id)? {
+        Decoder::DumpService => EventKind::DumpServiceStarted,
+        Decoder::Perflib => perflib(ev),
+        Decoder::AppError => app_error(ev),
+        Decoder::Wer => wer(ev),
+        Decoder::BugCheck => EventKind::BugCheck {
+            code: ev.text(&["param1", "BugcheckCode"], Some(0)),
+            dump_path: ev.text(&["param2", "DumpFile"], Some(1)),
+            report_id: ev.text(&["param3", "ReportId"], Some(2)),
+        },
+        Decoder::AppHang => EventKind::AppHang {
             app: ev.text(&["AppName"], Some(0)),
             pid: ev.field(&["ProcessId"], Some(2)).and_then(parse_hex_u32),
             process_started: ev.field(&["StartTime"], Some(3)).and_then(parse_hex_filetime),
         },
-        1026 if ev.provider_is(&[".NET Runtime"]) => dotnet(ev),
-        7031 | 7034 if ev.provider_is(&["Service Control Manager"]) => EventKind::ServiceCrashed {
+        Decoder::DotNet => dotnet(ev),
+        Decoder::Scm => EventKind::ServiceCrashed {
             service: ev.text(&["param1"], Some(0)),
             service_key: ev.binary.as_deref().and_then(utf16z),
         },
-        5011 if ev.provider_is(&["Microsoft-Windows-WAS", "WAS"]) => EventKind::WorkerProcessDied {
+        Decoder::Was => EventKind::WorkerProcessDied {
             app_pool: ev.text(&["AppPoolID"], Some(0)),
             pid: ev.field(&["ProcessID"], Some(1)).and_then(|s| s.trim().parse().ok()),
         },
-        4097 if ev.provider_is(&["DrWatson", "Dr. Watson", "Dr.Watson"]) => drwatson(ev),
-        26 if ev.provider_is(&["Application Popup", "Microsoft-Windows-Application-Popup"]) => {
+        Decoder::DrWatson => drwatson(ev),
+        Decoder::Popup => {
             EventKind::AppPopup { caption: ev.text(&["Caption"], Some(0)), message: ev.text(&["Message"], Some(1)) }
         }
-        _ => return None,
     };
     Some(kind)
 }

@@ -8,8 +8,15 @@
 //! a record we fall back to scanning the whole buffer for `LfLe` records whose leading and
 //! trailing lengths agree (as libevt and `lfle.pl` do), ordered by record number.
 //!
+//! Stale records (outside the live range: overwritten or discarded by the circular buffer, or
+//! left by a clear) are counted as `recovered` and reported in a note, never read as events: a
+//! crash that a later record overwrote is not in the time the log covers. After a successful
+//! walk they are the records between the EOF record and the oldest record; in a scan, those
+//! numbered below the header's oldest record.
+//!
 //! Every length read from the file is checked against the buffer size before use, so a damaged
-//! length field can neither allocate without bound nor loop.
+//! length field can neither allocate without bound nor loop; the scan steps over the records it
+//! finds and has a copy budget, so a hostile buffer cannot make it quadratic.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,7 +24,7 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use super::decode::{self, DataItem, RawEvent};
-use super::{Event, LogFormat, LogStats, ReadError, note_time};
+use super::{Cuts, Event, Limits, LogFormat, LogStats, ReadError, note_time};
 
 const HEADER_SIZE: usize = 0x30;
 const SIGNATURE: &[u8; 4] = b"LfLe";
@@ -71,10 +78,18 @@ impl EvtRecord {
 /// The result of walking one file.
 #[derive(Debug, Default)]
 pub struct Walk {
+    /// The live records, oldest first.
     pub records: Vec<EvtRecord>,
     pub errors: Vec<String>,
     /// True when the header walk failed and the records come from the signature scan.
     pub scanned: bool,
+    /// Stale records outside the live range: in the space between the EOF record and the
+    /// oldest record (after a successful walk), or numbered below the header's oldest record
+    /// (in a scan). They are counted, not returned: an overwritten log's leftovers are not
+    /// evidence of what happened in the time the log covers.
+    pub recovered: u64,
+    /// True when the signature scan stopped at its copy budget (a hostile buffer).
+    pub scan_capped: bool,
 }
 
 fn u32_at(b: &[u8], off: usize) -> Option<u32> {
@@ -131,7 +146,25 @@ impl Ring<'_> {
     }
 
     fn u32(&self, pos: usize) -> Option<u32> {
+        // Without a wrap the bytes are read in place (the scan probes every 4th offset).
+        if pos >= HEADER_SIZE && pos.checked_add(4).is_some_and(|e| e <= self.file.len()) {
+            return u32_at(self.file, pos);
+        }
         self.read(pos, 4).and_then(|b| u32_at(&b, 0))
+    }
+
+    fn has_signature(&self, pos: usize) -> bool {
+        self.u32(self.advance(pos, 4)) == Some(u32::from_le_bytes(*SIGNATURE))
+    }
+
+    /// The length of a plausible record at `pos` (length in range, signature, trailing copy),
+    /// checked in place so that rejecting a candidate costs no copy.
+    fn record_len(&self, pos: usize) -> Option<usize> {
+        let len = self.u32(pos)? as usize;
+        if len < MIN_RECORD || !len.is_multiple_of(4) || len > self.area() || !self.has_signature(pos) {
+            return None;
+        }
+        (self.u32(self.advance(pos, len - 4))? as usize == len).then_some(len)
     }
 
     fn is_eof_record(&self, pos: usize) -> bool {
@@ -146,15 +179,8 @@ impl Ring<'_> {
 
     /// The bytes of a plausible record at `pos`: length in range, signature, trailing copy.
     fn record_bytes(&self, pos: usize) -> Option<Vec<u8>> {
-        let len = self.u32(pos)? as usize;
-        if len < MIN_RECORD || !len.is_multiple_of(4) || len > self.area() {
-            return None;
-        }
-        if self.read(self.advance(pos, 4), 4)? != SIGNATURE {
-            return None;
-        }
-        let bytes = self.read(pos, len)?;
-        (u32_at(&bytes, len - 4)? as usize == len).then_some(bytes)
+        let len = self.record_len(pos)?;
+        self.read(pos, len)
     }
 }
 
@@ -163,19 +189,50 @@ pub fn walk(file: &[u8]) -> Result<Walk, ReadError> {
     let header = parse_header(file).ok_or_else(|| ReadError::BadHeader("no LfLe header of size 0x30".into()))?;
     let ring = Ring { file };
     let mut out = Walk::default();
+    // Copying is what a hostile buffer could make quadratic (candidates that pass the cheap
+    // checks and then fail to parse); a budget of a few times the file bounds it.
+    let mut budget = ring.area().saturating_mul(4);
     match walk_from_start(&ring, &header) {
-        Ok(records) => out.records = records,
+        Ok((records, eof)) => {
+            out.records = records;
+            // The space from the end of the EOF record round to the oldest record holds what
+            // the circular buffer overwrote or discarded (and, after a clear, the old log).
+            let area = ring.area();
+            let gap_from = ring.advance(eof, EOF_RECORD_SIZE);
+            let start = header.start_offset as usize;
+            let gap = (start + area - gap_from) % area.max(1);
+            let found = scan_range(&ring, gap_from, gap, false, &mut budget);
+            out.recovered = found.records.len() as u64;
+            out.scan_capped = found.capped;
+        }
         Err(why) => {
             out.errors.push(format!("header walk failed ({why}); records recovered by signature scan"));
-            out.records = scan(&ring);
+            let found = scan_range(&ring, HEADER_SIZE, ring.area(), true, &mut budget);
+            out.scan_capped = found.capped;
+            // Live and stale records are mixed here. Record numbers only grow, and a stale header
+            // can only lag, so a record numbered below the header's oldest is stale for sure;
+            // a header whose oldest is above every record found is not believed.
+            let max = found.records.iter().map(|r| r.record_number).max().unwrap_or(0);
+            let oldest = if header.oldest_record <= max { header.oldest_record } else { 0 };
+            // For a given number the last copy found wins.
+            let mut by_number = BTreeMap::new();
+            for rec in found.records {
+                if rec.record_number < oldest {
+                    out.recovered += 1;
+                } else {
+                    by_number.insert(rec.record_number, rec);
+                }
+            }
+            out.records = by_number.into_values().collect();
             out.scanned = true;
         }
     }
     Ok(out)
 }
 
-/// Follow the circular buffer from StartOffset to the EOF record.
-fn walk_from_start(ring: &Ring<'_>, header: &Header) -> Result<Vec<EvtRecord>, String> {
+/// Follow the circular buffer from StartOffset to the EOF record: the live records, oldest
+/// first, and the EOF record's offset.
+fn walk_from_start(ring: &Ring<'_>, header: &Header) -> Result<(Vec<EvtRecord>, usize), String> {
     let mut pos = header.start_offset as usize;
     if pos < HEADER_SIZE || pos >= ring.file.len() {
         return Err(format!("StartOffset {pos:#x} outside the file"));
@@ -184,7 +241,7 @@ fn walk_from_start(ring: &Ring<'_>, header: &Header) -> Result<Vec<EvtRecord>, S
     let mut consumed = 0usize;
     loop {
         if ring.is_eof_record(pos) {
-            return Ok(records);
+            return Ok((records, pos));
         }
         let Some(bytes) = ring.record_bytes(pos) else {
             // Windows fills a tail too short for the next record with 0x00000027 DWORDs (or leaves
@@ -213,21 +270,41 @@ fn walk_from_start(ring: &Ring<'_>, header: &Header) -> Result<Vec<EvtRecord>, S
     }
 }
 
-/// Every record in the buffer (live or stale), by record number; for a given number the last
-/// copy found wins. Records split across the end of the file are found too.
-fn scan(ring: &Ring<'_>) -> Vec<EvtRecord> {
-    let mut by_number = BTreeMap::new();
-    let mut pos = HEADER_SIZE;
-    while pos + 8 <= ring.file.len() {
-        if ring.file.get(pos + 4..pos + 8) == Some(SIGNATURE.as_slice())
-            && let Some(bytes) = ring.record_bytes(pos)
-            && let Some(rec) = parse_record(&bytes)
-        {
-            by_number.insert(rec.record_number, rec);
-        }
-        pos += 4;
+/// What a signature scan found, in buffer order.
+struct Found {
+    records: Vec<EvtRecord>,
+    capped: bool,
+}
+
+/// The records among `len` bytes of the buffer from `from` (wrapping at the end of the file),
+/// probing every 4th offset for `LfLe` with agreeing leading and trailing lengths, as libevt
+/// and `lfle.pl` do. A record found is stepped over, not searched, which keeps the scan linear;
+/// with `wrap_ok` (a whole-buffer scan) a record may run past `len` round the end of the file,
+/// otherwise it must lie inside the range. Record copies are charged to `budget`.
+fn scan_range(ring: &Ring<'_>, from: usize, len: usize, wrap_ok: bool, budget: &mut usize) -> Found {
+    let mut found = Found { records: Vec::new(), capped: false };
+    if len == 0 || from < HEADER_SIZE {
+        return found;
     }
-    by_number.into_values().collect()
+    let mut k = 0usize;
+    while k < len {
+        let pos = ring.advance(from, k);
+        let fits = |n: usize| if wrap_ok { n <= ring.area() } else { n <= len - k };
+        if let Some(n) = ring.record_len(pos).filter(|&n| fits(n)) {
+            if *budget < n {
+                found.capped = true;
+                break;
+            }
+            *budget -= n;
+            if let Some(rec) = ring.read(pos, n).as_deref().and_then(parse_record) {
+                found.records.push(rec);
+                k += n;
+                continue;
+            }
+        }
+        k += 4;
+    }
+    found
 }
 
 /// Decode one record's bytes (the whole record, leading length to trailing copy).
@@ -282,7 +359,7 @@ fn utf16z_at(b: &[u8], off: usize, end: usize) -> Option<(String, usize)> {
 }
 
 /// Read one .evt file into stats and crash-related events.
-pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
+pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), ReadError> {
     let len = std::fs::metadata(path)?.len();
     if len > MAX_FILE {
         return Err(ReadError::TooLarge(len));
@@ -290,26 +367,56 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
     let file = std::fs::read(path)?;
     let walk = walk(&file)?;
     let mut stats = LogStats::default();
+    if let Some(h) = parse_header(&file)
+        && h.flags & FLAG_DIRTY != 0
+    {
+        let how = if walk.scanned { "by signature scan" } else { "by walking to the EOF record" };
+        stats.note(format!(
+            "header flags the log dirty (not closed cleanly): its offsets and record numbers may be stale; \
+             records were found {how}"
+        ));
+    }
     for e in walk.errors {
         stats.error(e);
     }
+    if walk.recovered > 0 {
+        stats.recovered = walk.recovered;
+        stats.note(format!(
+            "{} stale records outside the live range (overwritten or cleared); counted as recovered, not read as events",
+            walk.recovered
+        ));
+    }
+    if walk.scan_capped {
+        stats.note(format!(
+            "signature scan stopped at its bound ({} bytes copied, 4 times the buffer); later records were not searched",
+            file.len().saturating_sub(HEADER_SIZE).saturating_mul(4)
+        ));
+    }
+    let mut cuts = Cuts::default();
     let mut events = Vec::new();
     for rec in walk.records {
         stats.records += 1;
         let time = Timestamp::from_second(i64::from(rec.time_generated)).ok();
         note_time(&mut stats, time);
-        stats.count(&rec.source, rec.code());
+        stats.count(&rec.source, rec.code(), limits.max_count_keys);
         if !decode::is_wanted_id(rec.code()) {
             continue;
         }
-        let raw = RawEvent {
+        let mut raw = RawEvent {
             provider: rec.source.clone(),
             source_name: None,
             event_id: rec.code(),
             data: rec.strings.iter().map(|s| DataItem { name: None, value: s.clone() }).collect(),
             binary: (!rec.data.is_empty()).then(|| rec.data.clone()),
         };
+        if limits.bound_raw(&mut raw) {
+            cuts.records_cut += 1;
+        }
         let (Some(kind), Some(time)) = (decode::decode(&raw), time) else { continue };
+        if events.len() >= limits.max_events {
+            cuts.events_dropped += 1;
+            continue;
+        }
         events.push(Event {
             log: path.to_path_buf(),
             format: LogFormat::Evt,
@@ -322,5 +429,6 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
             kind,
         });
     }
+    cuts.report(&mut stats, limits);
     Ok((stats, events))
 }

@@ -3,8 +3,8 @@
 //! Speed comes from not rendering what we do not need: the crate's `template_instances()` gives
 //! each templated record's typed substitution values, where (by the event-log service's
 //! convention, EVENTLOGS.md §1.2) value 3 is the EventID and value 6 the TimeCreated FILETIME.
-//! Only records whose id some decoder wants, and records without a template (forwarded logs),
-//! are rendered to JSON. Provider names are literal template text, so one rendered record per
+//! Only records whose (provider, id) some decoder wants, and records without a template
+//! (forwarded logs), are rendered to JSON; where the provider is not known yet, the id decides. Provider names are literal template text, so one rendered record per
 //! template GUID tells us the provider of every record using it, which gives per-provider counts
 //! for the whole log without rendering it.
 //!
@@ -12,30 +12,136 @@
 //! crate's own pool nested inside that deadlocks (EVENTLOGS.md §1.4).
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use evtx::binxml::value_variant::BinXmlValue;
-use evtx::{EvtxParser, ParserSettings};
+use evtx::{EvtxFileHeader, EvtxParser, HeaderFlags, ParserSettings};
 use jiff::Timestamp;
 use serde_json::Value;
 
 use super::decode::{self, DataItem, RawEvent};
-use super::{Event, LogFormat, LogStats, ReadError, note_time};
+use super::{Cuts, Event, Limits, LogFormat, LogStats, ReadError, note_time};
 
 /// Providers remembered per template GUID; a hostile log with endless distinct templates stops
 /// adding entries here (its other records are then counted only when rendered).
 const MAX_TEMPLATES: usize = 4096;
 
+/// Chunks sit at fixed offsets after the 4 KiB file header (the crate reads them there too).
+const FILE_HEADER_SIZE: u64 = 4096;
+const CHUNK_SIZE: u64 = 65536;
+
+/// Where a file that does not end on a chunk boundary ends: inside chunk `chunk`, after
+/// `bytes` of its 65536.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Partial {
+    chunk: u64,
+    bytes: u64,
+}
+
+/// The partial trailing chunk of a file of `len` bytes, if any. The crate counts whole chunks
+/// only and silently drops a partial one (EVENTLOGS.md §1.3: a cut copy of plaso `System2.evtx`
+/// loses a third of its records), so the reader pads it with zeros and reads what is there.
+fn partial_chunk(len: u64) -> Option<Partial> {
+    let data = len.checked_sub(FILE_HEADER_SIZE)?;
+    let bytes = data % CHUNK_SIZE;
+    (bytes != 0).then_some(Partial { chunk: data / CHUNK_SIZE, bytes })
+}
+
+/// A reader that sees `inner` (of `real_len` bytes) followed by zeros up to `padded_len`.
+/// Reads and seeks only; nothing is buffered, so a large log is never held in memory.
+struct ZeroPadded<R> {
+    inner: R,
+    real_len: u64,
+    padded_len: u64,
+    pos: u64,
+    /// Where `inner` is positioned, to skip redundant seeks between sequential reads.
+    inner_pos: Option<u64>,
+}
+
+impl<R: Read + Seek> Read for ZeroPadded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos < self.real_len {
+            if self.inner_pos != Some(self.pos) {
+                self.inner.seek(SeekFrom::Start(self.pos))?;
+            }
+            let want = buf.len().min(usize::try_from(self.real_len - self.pos).unwrap_or(usize::MAX));
+            let n = self.inner.read(&mut buf[..want])?;
+            // A file that shrank under us ends early: pad from here (the chunk that overlaps
+            // the missing part then fails its checks and is counted).
+            if n == 0 && want > 0 {
+                self.real_len = self.pos;
+            }
+            self.pos += n as u64;
+            self.inner_pos = Some(self.pos);
+            if n > 0 {
+                return Ok(n);
+            }
+        }
+        let n = buf.len().min(usize::try_from(self.padded_len.saturating_sub(self.pos)).unwrap_or(usize::MAX));
+        buf[..n].fill(0);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read + Seek> Seek for ZeroPadded<R> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.padded_len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        let target =
+            target.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start"))?;
+        self.pos = target;
+        Ok(target)
+    }
+}
+
+/// Warnings the file header gives: the crate reads past both (it finds chunks at fixed offsets
+/// and each chunk has CRCs of its own), so they are notes, not errors.
+fn header_notes(header: &EvtxFileHeader, stats: &mut LogStats) {
+    if !header.validate_checksum() {
+        stats.note(format!(
+            "file header CRC32 is wrong (stored {:#010x}, computed {:#010x}): the header is damaged; \
+             its counters are ignored and every chunk is read",
+            header.checksum, header.computed_checksum
+        ));
+    }
+    if header.flags.contains(HeaderFlags::DIRTY) {
+        stats.note(
+            "header flags the log dirty (not closed cleanly: a copy of a live log?); \
+             its counters may be stale, every chunk is read"
+                .to_owned(),
+        );
+    }
+}
+
 /// Read one .evtx file. Only an unreadable file header is an error; chunk and record faults are
-/// counted in the stats.
-pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
+/// counted in the stats, a truncated file, a damaged or dirty header and bounds that cut work
+/// are noted.
+pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), ReadError> {
+    let file = File::open(path)?;
+    let real_len = file.metadata()?.len();
+    let partial = partial_chunk(real_len);
+    let padded_len = match partial {
+        Some(p) => real_len + (CHUNK_SIZE - p.bytes),
+        None => real_len,
+    };
+    let reader = ZeroPadded { inner: file, real_len, padded_len, pos: 0, inner_pos: None };
     let settings = ParserSettings::new().num_threads(1);
-    let mut parser = EvtxParser::from_path(path)
+    let mut parser = EvtxParser::from_read_seek(reader)
         .map_err(|e| ReadError::BadHeader(e.to_string()))?
         .with_configuration(settings.clone());
     let settings = Arc::new(settings);
     let mut stats = LogStats::default();
+    header_notes(parser.header(), &mut stats);
+    let mut cuts = Cuts::default();
+    let mut from_partial = 0u64;
     let mut events = Vec::new();
     // (template GUID, provider); the GUID type is `winstructs`', which `evtx` does not re-export.
     let mut providers = Vec::new();
@@ -48,6 +154,9 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                 continue;
             }
         };
+        // In the partial chunk, how many bytes are real (the rest is our padding).
+        let chunk_number = data.number;
+        let real_bytes = partial.filter(|p| chunk_number == Some(p.chunk)).map(|p| p.bytes);
         let mut chunk = match data.parse(settings.clone()) {
             Ok(c) => c,
             Err(e) => {
@@ -55,7 +164,7 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                 continue;
             }
         };
-        let mut chunk_templates: HashMap<u32, String> = HashMap::new();
+        let mut chunk_templates: HashMap<u32, Rc<Source>> = HashMap::new();
         for rec in chunk.iter() {
             let rec = match rec {
                 Ok(r) => r,
@@ -64,6 +173,20 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                     continue;
                 }
             };
+            if let Some(real) = real_bytes {
+                // Live records are not checked against their trailing size copy, so a record
+                // the cut went through would render from our zeros: drop it.
+                let end = rec.binxml_offset + u64::from(rec.binxml_size) + 4;
+                if end > real {
+                    stats.error(format!(
+                        "record {}: cut by the end of the file (chunk {}, byte {end:#x} of {real:#x})",
+                        rec.event_record_id,
+                        chunk_number.unwrap_or_default()
+                    ));
+                    continue;
+                }
+                from_partial += 1;
+            }
             stats.records += 1;
             let templ = rec.template_instances().ok().and_then(|mut t| (!t.is_empty()).then(|| t.swap_remove(0)));
             let (eid, guid, def_offset) = match &templ {
@@ -88,19 +211,28 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
             });
             // A template's definition is inline (with its GUID) at first use in a chunk and
             // referenced by offset after that.
-            let mut known_provider =
-                substituted_provider.or_else(|| def_offset.and_then(|o| chunk_templates.get(&o).cloned()));
-            if known_provider.is_none()
-                && let (Some(g), Some(o)) = (&guid, def_offset)
-                && let Some(p) = lookup(&providers, g)
-            {
-                chunk_templates.insert(o, p.to_owned());
-                known_provider = Some(p.to_owned());
+            let mut cached = None;
+            if substituted_provider.is_none() {
+                cached = def_offset.and_then(|o| chunk_templates.get(&o).cloned());
+                if cached.is_none()
+                    && let (Some(g), Some(o)) = (&guid, def_offset)
+                    && let Some(src) = lookup(&providers, g)
+                {
+                    chunk_templates.insert(o, src.clone());
+                    cached = Some(src);
+                }
             }
-            let candidate = eid.is_none_or(decode::is_wanted_id);
+            let known_provider = substituted_provider.as_deref().or(cached.as_deref().map(|s| s.provider.as_str()));
+            // With the template's literal provider known, the (provider, id) pair decides: a
+            // LoadPerf 1000 shares Application Error's id but is not rendered. A substituted
+            // provider leaves the event source name unknown, so there the id alone decides.
+            let candidate = match (&cached, eid) {
+                (Some(src), Some(e)) => decode::wants(&src.provider, src.source_name.as_deref(), e),
+                _ => eid.is_none_or(decode::is_wanted_id),
+            };
             if !candidate {
-                if let (Some(p), Some(e)) = (&known_provider, eid) {
-                    stats.count(p, e);
+                if let (Some(p), Some(e)) = (known_provider, eid) {
+                    stats.count(p, e, limits.max_count_keys);
                     continue;
                 }
                 // A template we have not seen: render once to learn its provider.
@@ -108,6 +240,7 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                     continue;
                 }
             }
+            let learn = known_provider.is_none();
             let value = match rec.into_json_value() {
                 Ok(v) => v.data,
                 Err(e) => {
@@ -115,24 +248,31 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                     continue;
                 }
             };
-            let Some(parsed) = from_json(&value) else {
+            let Some(mut parsed) = from_json(&value) else {
                 stats.error("record: no Event/System in rendered record".to_owned());
                 continue;
             };
-            if known_provider.is_none()
+            if learn
                 && let Some(o) = def_offset
                 && chunk_templates.len() < MAX_TEMPLATES
             {
-                chunk_templates.insert(o, parsed.raw.provider.clone());
+                let src = Rc::new(Source {
+                    provider: parsed.raw.provider.clone(),
+                    source_name: parsed.raw.source_name.clone(),
+                });
+                chunk_templates.insert(o, src.clone());
                 if let Some(g) = guid
                     && providers.len() < MAX_TEMPLATES
                 {
-                    providers.push((g, parsed.raw.provider.clone()));
+                    providers.push((g, src));
                 }
             }
-            stats.count(&parsed.raw.provider, parsed.raw.event_id);
+            stats.count(&parsed.raw.provider, parsed.raw.event_id, limits.max_count_keys);
             if templ.is_none() {
                 note_time(&mut stats, parsed.time);
+            }
+            if decode::is_wanted_id(parsed.raw.event_id) && limits.bound_raw(&mut parsed.raw) {
+                cuts.records_cut += 1;
             }
             if let Some(kind) = decode::decode(&parsed.raw) {
                 let (Some(time), Some(record_id)) = (parsed.time, parsed.record_id) else {
@@ -142,6 +282,10 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
                     ));
                     continue;
                 };
+                if events.len() >= limits.max_events {
+                    cuts.events_dropped += 1;
+                    continue;
+                }
                 events.push(Event {
                     log: path.to_path_buf(),
                     format: LogFormat::Evtx,
@@ -156,11 +300,26 @@ pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
             }
         }
     }
+    if let Some(p) = partial {
+        stats.note(format!(
+            "file ends inside chunk {} ({} of {CHUNK_SIZE} bytes; truncated copy?); \
+             {from_partial} records recovered from the partial chunk",
+            p.chunk, p.bytes
+        ));
+    }
+    cuts.report(&mut stats, limits);
     Ok((stats, events))
 }
 
-fn lookup<'p, G: PartialEq>(cache: &'p [(G, String)], key: &G) -> Option<&'p str> {
-    cache.iter().find(|(k, _)| k == key).map(|(_, p)| p.as_str())
+/// A template's provider, learned by rendering one record that uses it (literal template text).
+#[derive(Debug)]
+struct Source {
+    provider: String,
+    source_name: Option<String>,
+}
+
+fn lookup<G: PartialEq>(cache: &[(G, Rc<Source>)], key: &G) -> Option<Rc<Source>> {
+    cache.iter().find(|(k, _)| k == key).map(|(_, s)| s.clone())
 }
 
 /// The crate's record errors wrap the cause; keep both for the report.

@@ -111,6 +111,12 @@ pub struct LogStats {
     pub counts: BTreeMap<String, u64>,
     /// Up to a bounded number of record/chunk error messages, for the report.
     pub error_samples: Vec<String>,
+    /// Warnings about the file as a whole, for the report: a dirty or bad header, a truncated
+    /// copy, stale records recovered, a bound that cut work ([`Limits`]). Each kind at most once.
+    pub notes: Vec<String>,
+    /// Stale records found outside the live range of a legacy .evt (overwritten or discarded
+    /// by the circular buffer, or left behind by a clear): counted here, not read as events.
+    pub recovered: u64,
 }
 
 /// The result of reading one log.
@@ -126,9 +132,99 @@ pub struct LogRead {
 /// How many error messages a log keeps for the report (the count is always complete).
 const MAX_ERROR_SAMPLES: usize = 8;
 
+/// What one log may cost. Hostile or absurd logs must not exhaust memory, so each bound cuts
+/// work when reached, and the cut is always reported in [`LogStats::notes`], never silent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Crash-related events kept per log (the first ones, in record order); records past the
+    /// bound are still read and counted.
+    pub max_events: usize,
+    /// Data items (`<Data>`, insertion strings) kept per record.
+    pub max_items: usize,
+    /// Bytes kept per data item (cut at a character boundary).
+    pub max_item_bytes: usize,
+    /// Bytes of binary data kept per record (the decoders read at most the first few).
+    pub max_binary: usize,
+    /// Distinct "provider/event id" keys in [`LogStats::counts`].
+    pub max_count_keys: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_events: 1_000_000,
+            max_items: 256,
+            max_item_bytes: 32 * 1024,
+            max_binary: 64 * 1024,
+            max_count_keys: 10_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Cut one record's data to the bounds; true when something was cut.
+    pub(crate) fn bound_raw(&self, raw: &mut decode::RawEvent) -> bool {
+        let mut cut = false;
+        if raw.data.len() > self.max_items {
+            raw.data.truncate(self.max_items);
+            cut = true;
+        }
+        for item in &mut raw.data {
+            cut |= truncate_str(&mut item.value, self.max_item_bytes);
+        }
+        if let Some(b) = &mut raw.binary
+            && b.len() > self.max_binary
+        {
+            b.truncate(self.max_binary);
+            cut = true;
+        }
+        cut
+    }
+}
+
+/// Cut `s` to at most `max` bytes at a character boundary; true when it was cut.
+pub(crate) fn truncate_str(s: &mut String, max: usize) -> bool {
+    if s.len() <= max {
+        return false;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    true
+}
+
+/// Per-log tallies of the bounds that cut work, turned into notes when the log is done.
+#[derive(Debug, Default)]
+pub(crate) struct Cuts {
+    pub events_dropped: u64,
+    pub records_cut: u64,
+}
+
+impl Cuts {
+    pub(crate) fn report(&self, stats: &mut LogStats, limits: &Limits) {
+        if self.events_dropped > 0 {
+            stats.note(format!(
+                "kept the first {} crash-related events (bound per log); {} more were decoded but not kept",
+                limits.max_events, self.events_dropped
+            ));
+        }
+        if self.records_cut > 0 {
+            stats.note(format!(
+                "{} records had their data cut to the per-record bounds ({} items, {} bytes per item, {} bytes of binary data)",
+                self.records_cut, limits.max_items, limits.max_item_bytes, limits.max_binary
+            ));
+        }
+    }
+}
+
 /// Times at or before this (1980-01-01) are placeholders, not events: zeroed FILETIMEs render as
 /// 1601-01-01 and would stretch a log's coverage back four centuries.
 pub(crate) const MIN_PLAUSIBLE_SECS: i64 = 315_532_800;
+
+/// The start of the note added when [`LogStats::counts`] reaches its bound.
+const COUNTS_CAPPED: &str = "counts:";
 
 impl LogStats {
     /// Count one failed record or chunk, keeping the first few messages.
@@ -139,8 +235,25 @@ impl LogStats {
         }
     }
 
-    pub(crate) fn count(&mut self, provider: &str, id: u16) {
-        *self.counts.entry(format!("{provider}/{id}")).or_insert(0) += 1;
+    /// Add a warning about the file (the callers add each kind at most once).
+    pub(crate) fn note(&mut self, message: String) {
+        self.notes.push(message);
+    }
+
+    /// Count one record under "provider/id". Past `max_keys` distinct keys a new key is not
+    /// added (a hostile log could invent endless providers); the first such record adds a note.
+    pub(crate) fn count(&mut self, provider: &str, id: u16, max_keys: usize) {
+        let key = format!("{provider}/{id}");
+        if let Some(n) = self.counts.get_mut(&key) {
+            *n += 1;
+        } else if self.counts.len() < max_keys {
+            self.counts.insert(key, 1);
+        } else if !self.notes.iter().any(|n| n.starts_with(COUNTS_CAPPED)) {
+            // Notes are a handful of lines, so looking for this one is cheap.
+            self.note(format!(
+                "{COUNTS_CAPPED} more than {max_keys} distinct provider/event id pairs; only the first {max_keys} are counted"
+            ));
+        }
     }
 }
 
@@ -183,9 +296,14 @@ impl ErrorCode for ReadError {
 /// Read one log. A file whose header is unreadable is a [`Failure`]; damaged chunks and records
 /// are counted in [`LogStats::errors`] and the rest of the file is read.
 pub fn read_log(input: &InputFile) -> Result<LogRead, Failure> {
+    read_log_with(input, &Limits::default())
+}
+
+/// [`read_log`] with explicit bounds.
+pub fn read_log_with(input: &InputFile, limits: &Limits) -> Result<LogRead, Failure> {
     let (format, result) = match input.kind {
-        InputKind::Evtx => (LogFormat::Evtx, evtx::read(&input.path)),
-        InputKind::Evt => (LogFormat::Evt, evt::read(&input.path)),
+        InputKind::Evtx => (LogFormat::Evtx, evtx::read(&input.path, limits)),
+        InputKind::Evt => (LogFormat::Evt, evt::read(&input.path, limits)),
         InputKind::Minidump | InputKind::Userdump => {
             return Err(Failure::from_error(&input.path, Stage::Events, &ReadError::NotALog));
         }

@@ -220,6 +220,10 @@ pub struct LogRow {
     /// Records per "provider/event id".
     #[serde(default)]
     pub counts: std::collections::BTreeMap<String, u64>,
+    /// Warnings about the file: dirty or damaged header, truncated copy, stale records
+    /// recovered, a bound that cut work.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl Report {
