@@ -8,7 +8,7 @@
 //! template GUID tells us the provider of every record using it, which gives per-provider counts
 //! for the whole log without rendering it.
 //!
-//! Each parser runs single-threaded: `read_all` parallelises across files with rayon, and the
+//! Each parser runs single-threaded: `pipeline::scan` parallelises across files with rayon, and the
 //! crate's own pool nested inside that deadlocks (EVENTLOGS.md §1.4).
 
 use std::collections::HashMap;

@@ -313,9 +313,3 @@ pub fn read_log_with(input: &InputFile, limits: &Limits) -> Result<LogRead, Fail
     events.sort_by_key(|e| (e.record_id, e.time));
     Ok(LogRead { path: input.path.clone(), format, stats, events })
 }
-
-/// Read all logs in parallel (rayon across files; each parser single-threaded). Input order.
-pub fn read_all(inputs: &[InputFile]) -> Vec<Result<LogRead, Failure>> {
-    use rayon::prelude::*;
-    inputs.par_iter().map(read_log).collect()
-}
