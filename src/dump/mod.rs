@@ -194,10 +194,8 @@ pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
 /// Load, extract, then check the file did not change underneath us.
 fn read_minidump(input: &InputFile) -> Result<DumpFacts, DumpError> {
     let bytes = source::load(input)?;
-    let facts = match &bytes {
-        source::Bytes::Owned(v) => extract::extract(input, v.as_slice())?,
-        source::Bytes::Mapped(m) => extract::extract(input, &m[..])?,
-    };
+    let mut facts = extract::extract(input, bytes.data())?;
+    facts.notes.extend_from_slice(bytes.notes());
     source::check_unchanged(input)?;
     Ok(facts)
 }
