@@ -149,7 +149,7 @@ impl DumpFacts {
 pub enum DumpError {
     #[error("cannot open or read the file: {0}")]
     Read(std::io::Error),
-    #[error("cannot memory-map the file: {0}")]
+    #[error("cannot allocate the buffer for a large dump (is vm.overcommit_memory 2?): {0}")]
     Map(std::io::Error),
     #[error("the file changed while it was scanned ({0}); is a writer still running?")]
     Changed(String),
