@@ -1,19 +1,90 @@
 //! Buckets: group dumps by process, faulting module, exception code and chance.
 //!
-//! A bucket id is a hash of its key, so the same dumps give the same id on every run and
-//! machine and a ticket can refer to it.
+//! A bucket id is the first 12 hex digits of the SHA-256 of the key's canonical text
+//! (`process|module|code|chance`, e.g. `inetinfo.exe|infoctrs.dll|0xc0000005|first`), so the same
+//! dumps give the same id on every run, machine and version, and a ticket can refer to it.
+//! (Never `std`'s `DefaultHasher`: it is randomly seeded and allowed to change between releases.)
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
 
 use crate::chance::Chance;
+use crate::pipeline::Triaged;
 
 /// The grouping key of a bucket.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BucketKey {
     /// Lower-case process file name, or `?`.
     pub process: String,
-    /// Lower-case faulting module file name, or `?` / `<none>`.
+    /// Lower-case faulting module file name; `?` when unknown, `<none>` when there is no exception.
     pub module: String,
     pub exception_code: Option<u32>,
     pub chance: Chance,
+}
+
+impl BucketKey {
+    /// The canonical text the id is hashed from. Changing it changes every bucket id.
+    pub fn canonical(&self) -> String {
+        let code = self.exception_code.map(|c| format!("{c:#010x}")).unwrap_or_else(|| "none".into());
+        format!("{}|{}|{}|{}", self.process, self.module, code, self.chance.as_str())
+    }
+
+    /// The stable id: 12 lower-case hex digits (48 bits) of SHA-256 of [`Self::canonical`].
+    pub fn id(&self) -> String {
+        let digest = Sha256::digest(self.canonical().as_bytes());
+        digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// `inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance`.
+    pub fn title(&self) -> String {
+        let code = match self.exception_code {
+            Some(c) => match exception_short_name(c) {
+                Some(name) => format!("{c:#010x} {name}"),
+                None => format!("{c:#010x}"),
+            },
+            None => "no exception".into(),
+        };
+        let chance = match self.chance {
+            Chance::First => "first chance",
+            Chance::Second => "second chance",
+            Chance::None => "no exception",
+            Chance::Unknown => "unknown chance",
+        };
+        format!("{} | {} | {code} | {chance}", self.process, self.module)
+    }
+}
+
+/// Short names for the exception codes seen in practice, for bucket titles. Titles must not
+/// depend on which member happens to be first, so they come from the code alone.
+pub fn exception_short_name(code: u32) -> Option<&'static str> {
+    Some(match code {
+        0x8000_0003 => "BREAKPOINT",
+        0x8000_0004 => "SINGLE_STEP",
+        0xC000_0005 => "ACCESS_VIOLATION",
+        0xC000_0006 => "IN_PAGE_ERROR",
+        0xC000_0008 => "INVALID_HANDLE",
+        0xC000_001D => "ILLEGAL_INSTRUCTION",
+        0xC000_0025 => "NONCONTINUABLE_EXCEPTION",
+        0xC000_008C => "ARRAY_BOUNDS_EXCEEDED",
+        0xC000_0094 => "INT_DIVIDE_BY_ZERO",
+        0xC000_0095 => "INT_OVERFLOW",
+        0xC000_00FD => "STACK_OVERFLOW",
+        0xC000_0374 => "HEAP_CORRUPTION",
+        0xC000_0409 => "STACK_BUFFER_OVERRUN",
+        0xC000_0420 => "ASSERTION_FAILURE",
+        0xE06D_7363 => "CPP_EH_EXCEPTION",
+        0xE043_4352 => "CLR_EXCEPTION",
+        0xE043_4F4D => "CLR_EXCEPTION_COM",
+        0x406D_1388 => "SET_THREAD_NAME",
+        0x4001_0006 => "DBG_PRINTEXCEPTION_C",
+        0x4001_000A => "DBG_PRINTEXCEPTION_WIDE_C",
+        0x4001_0005 => "DBG_CONTROL_C",
+        0x0000_06BA => "RPC_S_SERVER_UNAVAILABLE",
+        0x0000_06BE => "RPC_S_CALL_FAILED",
+        0x0000_06D9 => "EPT_S_NOT_REGISTERED",
+        _ => return None,
+    })
 }
 
 /// One bucket, referring to dumps by index.
@@ -26,31 +97,96 @@ pub struct Bucket {
     pub members: Vec<usize>,
 }
 
-use crate::pipeline::Triaged;
-
 /// Group dumps into buckets, sorted by key; bucket ids are stable hashes of the key.
 pub fn group(dumps: &[Triaged]) -> Vec<Bucket> {
-    let mut map: std::collections::BTreeMap<BucketKey, Vec<usize>> = Default::default();
+    let mut map: BTreeMap<BucketKey, Vec<usize>> = BTreeMap::new();
     for (i, d) in dumps.iter().enumerate() {
         map.entry(key_of(d)).or_default().push(i);
     }
-    map.into_iter()
-        .map(|(key, members)| Bucket {
-            id: format!("{}|{}", key.process, key.module),
-            title: format!("{} | {}", key.process, key.module),
-            key,
-            members,
-        })
-        .collect()
+    map.into_iter().map(|(key, members)| Bucket { id: key.id(), title: key.title(), key, members }).collect()
 }
 
 /// The bucket key of one dump.
 pub fn key_of(d: &Triaged) -> BucketKey {
-    let lower = |s: Option<&str>| s.map(str::to_ascii_lowercase).unwrap_or_else(|| "?".into());
-    BucketKey {
-        process: lower(d.facts.process.name.as_deref()),
-        module: lower(d.facts.faulting_module.as_ref().map(|m| m.name.as_str())),
-        exception_code: d.facts.exception.as_ref().map(|e| e.code),
-        chance: d.chance.value,
+    let f = &d.facts;
+    let process = f.process.name.as_deref().map(str::to_ascii_lowercase).unwrap_or_else(|| "?".into());
+    let module = match (&f.exception, &f.faulting_module) {
+        (_, Some(m)) => m.name.to_ascii_lowercase(),
+        (None, None) => "<none>".into(),
+        (Some(_), None) => "?".into(),
+    };
+    BucketKey { process, module, exception_code: f.exception.as_ref().map(|e| e.code), chance: d.chance.value }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::correlate::fixtures::*;
+
+    fn key(chance: Chance) -> BucketKey {
+        BucketKey {
+            process: "inetinfo.exe".into(),
+            module: "infoctrs.dll".into(),
+            exception_code: Some(0xc000_0005),
+            chance,
+        }
+    }
+
+    #[test]
+    fn id_is_stable() {
+        // Pinned: a change here breaks every ticket that refers to a bucket.
+        let k = key(Chance::First);
+        assert_eq!(k.canonical(), "inetinfo.exe|infoctrs.dll|0xc0000005|first");
+        assert_eq!(k.id(), "5d02f1f0a615");
+        assert_ne!(key(Chance::Second).id(), k.id());
+    }
+
+    #[test]
+    fn title_is_readable() {
+        assert_eq!(
+            key(Chance::First).title(),
+            "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance"
+        );
+        let none = BucketKey {
+            process: "w3wp.exe".into(),
+            module: "<none>".into(),
+            exception_code: None,
+            chance: Chance::None,
+        };
+        assert_eq!(none.title(), "w3wp.exe | <none> | no exception | no exception");
+    }
+
+    #[test]
+    fn scenario_groups_by_chance_and_module() {
+        let (t, _) = triage(scenario_dumps(), &[scenario_log()]);
+        let buckets = group(&t);
+        let summary: Vec<(String, Vec<usize>)> = buckets.iter().map(|b| (b.title.clone(), b.members.clone())).collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance".into(), vec![0, 1, 2, 3]),
+                ("inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | unknown chance".into(), vec![5]),
+                ("inetinfo.exe | w3svc.dll | 0xc0000005 ACCESS_VIOLATION | second chance".into(), vec![4]),
+            ]
+        );
+        assert_eq!(buckets[0].id, "5d02f1f0a615");
+        // Same input, same ids.
+        let again: Vec<String> = group(&t).into_iter().map(|b| b.id).collect();
+        assert_eq!(again, buckets.iter().map(|b| b.id.clone()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn no_exception_and_unknown_module_are_distinct() {
+        let (t, _) = triage(
+            vec![
+                dump("hang.dmp", "2001-03-12T09:00:00Z", None, None),
+                dump("x.dmp", "2001-03-12T09:00:00Z", None, Some(5)),
+            ],
+            &[],
+        );
+        let keys: Vec<BucketKey> = t.iter().map(key_of).collect();
+        assert_eq!(keys[0].module, "<none>");
+        assert_eq!(keys[0].chance, Chance::None);
+        assert_eq!(keys[1].module, "?");
     }
 }

@@ -88,15 +88,18 @@ impl Evidence {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChanceAssessment {
     pub value: Chance,
-    /// True when strong evidence points two ways; `value` is then `unknown`.
+    /// True when the deciding evidence (the strong evidence, or the weak when there is no
+    /// strong) points two ways; `value` is then `unknown`.
     pub conflict: bool,
     pub evidence: Vec<Evidence>,
 }
 
 /// Combine evidence into one conclusion.
 ///
-/// Strong evidence outranks weak. When the strong evidence disagrees, the result is `unknown`
-/// with `conflict` set: triage reports a conflict rather than silently picking a side.
+/// Strong evidence outranks weak: weak evidence only decides when there is no strong evidence.
+/// When the deciding evidence disagrees, the result is `unknown` with `conflict` set: triage
+/// reports a conflict rather than silently picking a side. The evidence is returned sorted and
+/// without duplicates, so the result does not depend on the order it was gathered in.
 pub fn assess(mut evidence: Vec<Evidence>) -> ChanceAssessment {
     evidence.sort();
     evidence.dedup();
@@ -130,6 +133,35 @@ mod tests {
         let a = assess(vec![ev(Chance::First, Strength::Strong), ev(Chance::Second, Strength::Strong)]);
         assert_eq!(a.value, Chance::Unknown);
         assert!(a.conflict);
+    }
+
+    #[test]
+    fn weak_disagreement_without_strong_is_a_conflict() {
+        let a = assess(vec![ev(Chance::First, Strength::Weak), ev(Chance::Second, Strength::Weak)]);
+        assert_eq!((a.value, a.conflict), (Chance::Unknown, true));
+    }
+
+    #[test]
+    fn weak_disagreement_is_settled_by_strong() {
+        let a = assess(vec![
+            ev(Chance::Second, Strength::Weak),
+            ev(Chance::First, Strength::Strong),
+            ev(Chance::First, Strength::Weak),
+        ]);
+        assert_eq!((a.value, a.conflict), (Chance::First, false));
+        assert_eq!(a.evidence.len(), 3, "all evidence is kept, not only the deciding one");
+    }
+
+    #[test]
+    fn order_does_not_matter_and_duplicates_collapse() {
+        let a = assess(vec![ev(Chance::None, Strength::Strong), ev(Chance::First, Strength::Weak)]);
+        let b = assess(vec![
+            ev(Chance::First, Strength::Weak),
+            ev(Chance::None, Strength::Strong),
+            ev(Chance::None, Strength::Strong),
+        ]);
+        assert_eq!(a, b);
+        assert_eq!(a.value, Chance::None);
     }
 
     #[test]

@@ -36,7 +36,7 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use crate::cli::{CheckArgs, CleanArgs, Cli, Command, Format, ScanArgs};
+use crate::cli::{CheckArgs, CleanArgs, Cli, Command, Format, RulesCommand, ScanArgs};
 use crate::config::ScanConfig;
 use crate::report::table::TableOptions;
 
@@ -63,8 +63,18 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Scan(args) => scan_command(&args),
         Command::Check(args) => check_command(&args),
         Command::Clean(args) => clean_command(&args),
-        Command::Rules(_) => anyhow::bail!("not implemented yet"),
+        Command::Rules(cmd) => rules_command(&cmd),
     }
+}
+
+/// `triage rules list|lint`: lint exits 2 when the file has problems.
+fn rules_command(cmd: &RulesCommand) -> anyhow::Result<Exit> {
+    let (text, ok) = match cmd {
+        RulesCommand::List { rules } => (rules::list_text(rules.as_deref())?, true),
+        RulesCommand::Lint { file } => rules::lint_text(file),
+    };
+    write_stdout(text.as_bytes())?;
+    Ok(if ok { Exit::Ok } else { Exit::Fatal })
 }
 
 fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {

@@ -3,6 +3,10 @@
 //! Each stage is a function over plain data; this module only wires them together and turns
 //! stage outputs into the one [`Report`].
 
+use std::time::Duration;
+
+use rayon::prelude::*;
+
 use crate::bucket::{self, Bucket};
 use crate::chance::{self, ChanceAssessment};
 use crate::config::ScanConfig;
@@ -19,7 +23,8 @@ use crate::report::{
 };
 use crate::rules::{Action, RuleSet, Verdict};
 
-/// One dump after triage: its facts and everything the later stages concluded.
+/// One dump after triage: its facts and everything the later stages concluded. Rules and
+/// buckets read it; `correlation.links` index into the scan's [`EventIndex`].
 #[derive(Debug, Clone)]
 pub struct Triaged {
     pub facts: DumpFacts,
@@ -29,37 +34,26 @@ pub struct Triaged {
 }
 
 /// Run the whole pipeline. Per-file problems end up in `Report::failures`; only a broken rules
-/// file is an error.
+/// file is an error (loaded first, so a typo costs nothing but a message).
 pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
-    let rules = match &config.rules_path {
-        Some(_) => RuleSet::builtin(),
-        None => RuleSet::builtin(),
-    };
+    let rules = RuleSet::load(config.rules_path.as_deref())?;
     let progress = Progress::new(!config.quiet);
     progress.stage("discovering");
     let inventory = discover::discover(&config.paths, &config.logs);
     let mut failures = inventory.failures;
     progress.stage(&format!("reading {} dumps and {} logs", inventory.dumps.len(), inventory.logs.len()));
-    let (dump_results, log_results) =
-        rayon::join(|| dump::read_all(&inventory.dumps), || events::read_all(&inventory.logs));
+    progress.files(inventory.dumps.len() + inventory.logs.len());
+    // Dumps and logs are read at the same time, each in parallel across files; every reader is
+    // single-threaded inside (nesting the evtx crate's own pool in rayon deadlocks).
+    let (dump_results, log_results) = rayon::join(
+        || inventory.dumps.par_iter().map(|f| counted(&progress, || dump::read_dump(f))).collect::<Vec<_>>(),
+        || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
+    );
     progress.stage("correlating");
     let facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
     let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
 
-    let index = EventIndex::build(&logs);
-    let correlations = correlate::correlate(&facts, &logs, &index, config.window);
-    let mut triaged: Vec<Triaged> = facts
-        .into_iter()
-        .zip(correlations)
-        .map(|(facts, correlation)| {
-            let evidence = facts.evidence.iter().chain(&correlation.evidence).cloned().collect();
-            Triaged { chance: chance::assess(evidence), facts, correlation, verdict: Verdict::default() }
-        })
-        .collect();
-    for t in &mut triaged {
-        t.verdict = rules.classify(t, &index);
-    }
-    let buckets = bucket::group(&triaged);
+    let Triage { triaged, buckets, index } = triage(facts, &logs, &rules, config.window);
     let inputs = Inputs {
         paths: config.paths.clone(),
         logs: config.logs.clone(),
@@ -73,12 +67,46 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     Ok(report)
 }
 
+/// The in-memory result of triage, before it becomes a [`Report`].
+#[derive(Debug)]
+pub struct Triage {
+    pub triaged: Vec<Triaged>,
+    pub buckets: Vec<Bucket>,
+    pub index: EventIndex,
+}
+
+/// Correlate, infer the chance, classify and group: everything between reading and reporting.
+/// Pure over its inputs, so tests can drive it with hand-built facts and events.
+pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: Duration) -> Triage {
+    let index = EventIndex::build(logs);
+    let correlations = correlate::correlate(&facts, &index, window);
+    let mut triaged: Vec<Triaged> = facts
+        .into_iter()
+        .zip(correlations)
+        .map(|(facts, correlation)| {
+            let evidence = facts.evidence.iter().chain(&correlation.evidence).cloned().collect();
+            Triaged { chance: chance::assess(evidence), facts, correlation, verdict: Verdict::default() }
+        })
+        .collect();
+    for t in &mut triaged {
+        t.verdict = rules.classify(t, &index);
+    }
+    let buckets = bucket::group(&triaged);
+    Triage { triaged, buckets, index }
+}
+
 /// Record each dump's fingerprint (size, mtime, head hash) so `triage clean` can later prove it
 /// is touching the file that was scanned. A file that cannot be fingerprinted keeps `None`, and
 /// clean then refuses it.
 pub fn attach_fingerprints(report: &mut Report) {
     use rayon::prelude::*;
     report.dumps.par_iter_mut().for_each(|d| d.fingerprint = fingerprint::fingerprint(&d.path).ok());
+}
+
+fn counted<T>(progress: &Progress, read: impl FnOnce() -> T) -> T {
+    let result = read();
+    progress.file_done();
+    result
 }
 
 fn collect_ok<T>(results: Vec<Result<T, Failure>>, failures: &mut Vec<Failure>) -> Vec<T> {

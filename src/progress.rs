@@ -1,9 +1,8 @@
 //! Progress on stderr for long scans.
 //!
 //! Shown only when stderr is a terminal and `--quiet` is not given, so stdout carries nothing but
-//! the report and piped or CI runs stay clean. A spinner with the current stage is enough: the
-//! expensive stages run in parallel across files, and a spinner ticking on its own shows the
-//! scan is alive without the stages having to report per-file counts.
+//! the report and piped or CI runs stay clean. It shows the current stage and, while files are
+//! read (in parallel across files), how many of them are done.
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -32,7 +31,7 @@ impl Progress {
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         // The template is a constant; if indicatif ever rejected it we keep the default style.
-        if let Ok(style) = ProgressStyle::with_template("{spinner} triage: {msg} [{elapsed}]") {
+        if let Ok(style) = ProgressStyle::with_template("{spinner} triage: {msg} {pos}/{len} files [{elapsed}]") {
             bar.set_style(style);
         }
         bar.enable_steady_tick(Duration::from_millis(120));
@@ -43,6 +42,21 @@ impl Progress {
     pub fn stage(&self, message: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(message.to_owned());
+        }
+    }
+
+    /// Start counting `total` files for the current stage.
+    pub fn files(&self, total: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(0);
+            bar.set_length(total as u64);
+        }
+    }
+
+    /// One more file done (called from worker threads).
+    pub fn file_done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
         }
     }
 

@@ -144,7 +144,7 @@ impl DumpFacts {
     }
 }
 
-/// Why a dump could not be read at all. Each variant has a stable [`ErrorCode`].
+/// Why a dump could not be read at all. Each variant has a stable [`ErrorCode`](crate::error::ErrorCode).
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
     #[error("cannot open or read the file: {0}")]
@@ -208,10 +208,4 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "unknown panic payload".to_owned()
     }
-}
-
-/// Read all dumps in parallel. The result is in input order.
-pub fn read_all(inputs: &[InputFile]) -> Vec<Result<DumpFacts, Failure>> {
-    use rayon::prelude::*;
-    inputs.par_iter().map(read_dump).collect()
 }

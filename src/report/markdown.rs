@@ -116,13 +116,13 @@ fn bucket_section(out: &mut String, report: &Report, b: &BucketRow) {
         .flat_map(|d| &d.events)
         .map(|e| {
             format!(
-                "{} {} {} (record {} in `{}`, {:?})",
+                "{} {} {} (record {} in `{}`, linked by {})",
                 e.time,
-                e.provider,
+                escape(&e.provider),
                 e.event_id,
                 e.record_id,
                 e.log.display(),
-                e.relation
+                escape(e.relation.as_str())
             )
         })
         .collect();
@@ -131,7 +131,7 @@ fn bucket_section(out: &mut String, report: &Report, b: &BucketRow) {
         let _ = writeln!(out, "- none");
     }
     for e in &events {
-        let _ = writeln!(out, "- {}", escape(e));
+        let _ = writeln!(out, "- {e}");
     }
     out.push('\n');
 }

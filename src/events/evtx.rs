@@ -1,0 +1,296 @@
+//! The .evtx reader, on top of the `evtx` crate.
+//!
+//! Speed comes from not rendering what we do not need: the crate's `template_instances()` gives
+//! each templated record's typed substitution values, where (by the event-log service's
+//! convention, EVENTLOGS.md §1.2) value 3 is the EventID and value 6 the TimeCreated FILETIME.
+//! Only records whose id some decoder wants, and records without a template (forwarded logs),
+//! are rendered to JSON. Provider names are literal template text, so one rendered record per
+//! template GUID tells us the provider of every record using it, which gives per-provider counts
+//! for the whole log without rendering it.
+//!
+//! Each parser runs single-threaded: `read_all` parallelises across files with rayon, and the
+//! crate's own pool nested inside that deadlocks (EVENTLOGS.md §1.4).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use evtx::binxml::value_variant::BinXmlValue;
+use evtx::{EvtxParser, ParserSettings};
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::decode::{self, DataItem, RawEvent};
+use super::{Event, LogFormat, LogStats, ReadError, note_time};
+
+/// Providers remembered per template GUID; a hostile log with endless distinct templates stops
+/// adding entries here (its other records are then counted only when rendered).
+const MAX_TEMPLATES: usize = 4096;
+
+/// Read one .evtx file. Only an unreadable file header is an error; chunk and record faults are
+/// counted in the stats.
+pub fn read(path: &Path) -> Result<(LogStats, Vec<Event>), ReadError> {
+    let settings = ParserSettings::new().num_threads(1);
+    let mut parser = EvtxParser::from_path(path)
+        .map_err(|e| ReadError::BadHeader(e.to_string()))?
+        .with_configuration(settings.clone());
+    let settings = Arc::new(settings);
+    let mut stats = LogStats::default();
+    let mut events = Vec::new();
+    // (template GUID, provider); the GUID type is `winstructs`', which `evtx` does not re-export.
+    let mut providers = Vec::new();
+
+    for chunk in parser.chunks() {
+        let mut data = match chunk {
+            Ok(d) => d,
+            Err(e) => {
+                stats.error(format!("chunk: {e}"));
+                continue;
+            }
+        };
+        let mut chunk = match data.parse(settings.clone()) {
+            Ok(c) => c,
+            Err(e) => {
+                stats.error(format!("chunk: {e}"));
+                continue;
+            }
+        };
+        let mut chunk_templates: HashMap<u32, String> = HashMap::new();
+        for rec in chunk.iter() {
+            let rec = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    stats.error(record_error_text(&e));
+                    continue;
+                }
+            };
+            stats.records += 1;
+            let templ = rec.template_instances().ok().and_then(|mut t| (!t.is_empty()).then(|| t.swap_remove(0)));
+            let (eid, guid, def_offset) = match &templ {
+                Some(t) => {
+                    if let Some(BinXmlValue::FileTimeType(ft)) = t.values.get(6) {
+                        note_time(&mut stats, decode::filetime_to_timestamp(ft.0));
+                    }
+                    let eid = match t.values.get(3) {
+                        Some(BinXmlValue::UInt16Type(e)) => Some(*e),
+                        _ => None,
+                    };
+                    (eid, t.template_guid.clone(), Some(t.template_def_offset))
+                }
+                None => (None, None, None),
+            };
+            // Win10 and later substitute the provider name (value 14, followed by its GUID at 15);
+            // older logs write it as literal template text, which one rendered record per
+            // template reveals.
+            let substituted_provider = templ.as_ref().and_then(|t| match (t.values.get(14), t.values.get(15)) {
+                (Some(BinXmlValue::StringType(s)), Some(BinXmlValue::GuidType(_))) => s.to_string().ok(),
+                _ => None,
+            });
+            // A template's definition is inline (with its GUID) at first use in a chunk and
+            // referenced by offset after that.
+            let mut known_provider =
+                substituted_provider.or_else(|| def_offset.and_then(|o| chunk_templates.get(&o).cloned()));
+            if known_provider.is_none()
+                && let (Some(g), Some(o)) = (&guid, def_offset)
+                && let Some(p) = lookup(&providers, g)
+            {
+                chunk_templates.insert(o, p.to_owned());
+                known_provider = Some(p.to_owned());
+            }
+            let candidate = eid.is_none_or(decode::is_wanted_id);
+            if !candidate {
+                if let (Some(p), Some(e)) = (&known_provider, eid) {
+                    stats.count(p, e);
+                    continue;
+                }
+                // A template we have not seen: render once to learn its provider.
+                if def_offset.is_none() || providers.len() >= MAX_TEMPLATES {
+                    continue;
+                }
+            }
+            let value = match rec.into_json_value() {
+                Ok(v) => v.data,
+                Err(e) => {
+                    stats.error(record_error_text(&e));
+                    continue;
+                }
+            };
+            let Some(parsed) = from_json(&value) else {
+                stats.error("record: no Event/System in rendered record".to_owned());
+                continue;
+            };
+            if known_provider.is_none()
+                && let Some(o) = def_offset
+                && chunk_templates.len() < MAX_TEMPLATES
+            {
+                chunk_templates.insert(o, parsed.raw.provider.clone());
+                if let Some(g) = guid
+                    && providers.len() < MAX_TEMPLATES
+                {
+                    providers.push((g, parsed.raw.provider.clone()));
+                }
+            }
+            stats.count(&parsed.raw.provider, parsed.raw.event_id);
+            if templ.is_none() {
+                note_time(&mut stats, parsed.time);
+            }
+            if let Some(kind) = decode::decode(&parsed.raw) {
+                let (Some(time), Some(record_id)) = (parsed.time, parsed.record_id) else {
+                    stats.error(format!(
+                        "record: {}/{} without TimeCreated or EventRecordID",
+                        parsed.raw.provider, parsed.raw.event_id
+                    ));
+                    continue;
+                };
+                events.push(Event {
+                    log: path.to_path_buf(),
+                    format: LogFormat::Evtx,
+                    record_id,
+                    time,
+                    provider: parsed.raw.provider,
+                    event_id: parsed.raw.event_id,
+                    qualifiers: parsed.qualifiers,
+                    computer: parsed.computer,
+                    kind,
+                });
+            }
+        }
+    }
+    Ok((stats, events))
+}
+
+fn lookup<'p, G: PartialEq>(cache: &'p [(G, String)], key: &G) -> Option<&'p str> {
+    cache.iter().find(|(k, _)| k == key).map(|(_, p)| p.as_str())
+}
+
+/// The crate's record errors wrap the cause; keep both for the report.
+fn record_error_text(e: &evtx::err::EvtxError) -> String {
+    use std::error::Error as _;
+    match e.source() {
+        Some(src) => format!("record: {e}: {src}"),
+        None => format!("record: {e}"),
+    }
+}
+
+/// What the readers take from a rendered record besides the decoder input.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub raw: RawEvent,
+    pub time: Option<Timestamp>,
+    pub record_id: Option<u64>,
+    pub qualifiers: Option<u16>,
+    pub computer: Option<String>,
+}
+
+/// Reduce a rendered record (`{"Event":{"System":…,"EventData"|"UserData":…}}`) to the neutral
+/// shape. EventID comes as a number, an object with `#attributes.Qualifiers`, or a string
+/// (inline-only records); all three are accepted.
+pub(crate) fn from_json(v: &Value) -> Option<Parsed> {
+    let event = v.get("Event")?;
+    let system = event.get("System")?;
+    let provider_attrs = system.get("Provider").and_then(|p| p.get("#attributes"));
+    let name = provider_attrs.and_then(|a| a.get("Name")).and_then(Value::as_str).map(str::to_owned);
+    let source_name = provider_attrs.and_then(|a| a.get("EventSourceName")).and_then(Value::as_str).map(str::to_owned);
+    let provider = name.or_else(|| source_name.clone()).unwrap_or_default();
+    let (event_id, qualifiers) = match system.get("EventID")? {
+        Value::Object(o) => {
+            (o.get("#text").and_then(as_u64), o.get("#attributes").and_then(|a| a.get("Qualifiers")).and_then(as_u64))
+        }
+        other => (as_u64(other), None),
+    };
+    let event_id = u16::try_from(event_id?).ok()?;
+    let qualifiers = qualifiers.and_then(|q| u16::try_from(q).ok());
+    let time = system
+        .get("TimeCreated")
+        .and_then(|t| t.get("#attributes"))
+        .and_then(|a| a.get("SystemTime"))
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<Timestamp>().ok())
+        .filter(|t| t.as_second() > super::MIN_PLAUSIBLE_SECS);
+    let record_id = system.get("EventRecordID").and_then(as_u64);
+    let computer = system.get("Computer").and_then(Value::as_str).map(str::to_owned);
+
+    let mut raw = RawEvent { provider, source_name, event_id, data: Vec::new(), binary: None };
+    match event.get("EventData") {
+        Some(Value::Object(o)) => read_items(o, &mut raw, "Binary"),
+        Some(Value::String(s)) => raw.data.push(DataItem { name: None, value: s.clone() }),
+        _ => {}
+    }
+    if raw.data.is_empty()
+        && raw.binary.is_none()
+        && let Some(Value::Object(user)) = event.get("UserData")
+    {
+        // UserData holds one provider-defined element (`EventXML` for classic sources).
+        for inner in user.values() {
+            if let Value::Object(o) = inner {
+                read_items(o, &mut raw, "binaryData");
+            }
+        }
+    }
+    Some(Parsed { raw, time, record_id, qualifiers, computer })
+}
+
+/// Named children become named items; `Data` (unnamed `<Data>`) becomes positional items;
+/// the binary key is hex-decoded.
+fn read_items(o: &serde_json::Map<String, Value>, raw: &mut RawEvent, binary_key: &str) {
+    for (k, v) in o {
+        if k == "#attributes" {
+            continue;
+        }
+        if k.eq_ignore_ascii_case(binary_key) || k == "Binary" {
+            raw.binary = v.as_str().and_then(hex_decode);
+            continue;
+        }
+        if k == "Data" {
+            let inner = match v {
+                Value::Object(d) => d.get("#text").unwrap_or(&Value::Null),
+                other => other,
+            };
+            match inner {
+                Value::Array(items) => raw.data.extend(items.iter().map(|i| DataItem { name: None, value: scalar(i) })),
+                Value::Null => {}
+                other => raw.data.push(DataItem { name: None, value: scalar(other) }),
+            }
+            continue;
+        }
+        match v {
+            // A name that repeats renders as an array.
+            Value::Array(items) => {
+                raw.data.extend(items.iter().map(|i| DataItem { name: Some(k.clone()), value: scalar(i) }));
+            }
+            other => raw.data.push(DataItem { name: Some(k.clone()), value: scalar(other) }),
+        }
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Object(o) => o.get("#text").map(scalar).unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+fn as_u64(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Upper- or lower-case hex, as `<Binary>` renders it. Odd length or bad digits: `None`.
+pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim().as_bytes();
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    s.chunks_exact(2)
+        .map(|p| {
+            let hi = (p[0] as char).to_digit(16)?;
+            let lo = (p[1] as char).to_digit(16)?;
+            u8::try_from(hi * 16 + lo).ok()
+        })
+        .collect()
+}
