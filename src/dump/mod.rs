@@ -191,6 +191,19 @@ pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
     result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
 }
 
+/// The minidump facts extractor over bytes already in memory, for fuzzing and tools.
+/// `name` is used for the file-name provenance and failure paths only. Unlike [`read_dump`],
+/// a parser panic is not caught here, so a fuzzer sees it.
+pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFacts, Failure> {
+    let input = InputFile {
+        path: name.to_path_buf(),
+        len: bytes.len() as u64,
+        modified: None,
+        kind: crate::discover::InputKind::Minidump,
+    };
+    extract::extract(&input, bytes).map_err(|e| Failure::from_error(name, crate::error::Stage::Dump, &e))
+}
+
 /// Load, extract, then check the file did not change underneath us.
 fn read_minidump(input: &InputFile) -> Result<DumpFacts, DumpError> {
     let bytes = source::load(input)?;
