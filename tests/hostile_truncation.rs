@@ -216,3 +216,40 @@ fn listing(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime, u32)> {
     v.sort();
     v
 }
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+/// Position of the directory entry of stream `kind`.
+fn dir_entry(b: &[u8], kind: u32) -> usize {
+    let (count, rva) = (le32(b, 8) as usize, le32(b, 12) as usize);
+    (0..count).map(|i| rva + i * 12).find(|&p| le32(b, p) == kind).expect("stream present")
+}
+
+#[test]
+fn bounds_that_cut_work_on_a_large_dump_are_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absurd.dmp");
+    let len = support::synth_dumps::write_sparse_full_dump(&path, REGIONS, REGION).unwrap();
+    let mut head = vec![0u8; 64 * 1024];
+    let n = std::io::Read::read(&mut std::fs::File::open(&path).unwrap(), &mut head).unwrap();
+    head.truncate(n);
+    // A Memory64List "of 20 MiB": ignored (the walk falls back to the MemoryList stack).
+    let mem64 = dir_entry(&head, 9);
+    head[mem64 + 4..mem64 + 8].copy_from_slice(&(20u32 << 20).to_le_bytes());
+    // The main module's name "of 1 GiB": cut to 64 KiB instead of decoding a GiB of zeros.
+    let modules = le32(&head, dir_entry(&head, 4) + 8) as usize;
+    let name_rva = le32(&head, modules + 4 + 20) as usize;
+    head[name_rva..name_rva + 4].copy_from_slice(&(1u32 << 30).to_le_bytes());
+    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&f, &head, 0).unwrap();
+    assert_eq!(f.metadata().unwrap().len(), len);
+    drop(f);
+
+    let facts = read_dump(&input(&path)).expect("still a row");
+    let has = |s: &str| facts.notes.iter().any(|n| n.contains(s));
+    assert!(has("stream 9 is 20971520 bytes, more than the 16777216 read; ignored"), "{:?}", facts.notes);
+    assert!(has("1 string(s) longer than 65536 bytes were cut"), "{:?}", facts.notes);
+    assert_eq!(facts.exception.as_ref().map(|e| e.code), Some(0xE06D_7363));
+}
