@@ -1,6 +1,6 @@
 //! Reading a dump costs the same whatever its size: an 11 KB corpus minidump, a 3 KB synthetic
 //! C++ throw (stack walk path) and a generated 1 GiB sparse full-memory dump with the same
-//! C++ throw (4096 Memory64 regions × 256 KiB, mapped instead of read).
+//! C++ throw (4096 Memory64 regions × 256 KiB; only its metadata and capped stack are read).
 
 #[path = "../tests/support/mod.rs"]
 mod support;

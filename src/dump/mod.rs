@@ -149,7 +149,7 @@ impl DumpFacts {
 pub enum DumpError {
     #[error("cannot open or read the file: {0}")]
     Read(std::io::Error),
-    #[error("cannot memory-map the file: {0}")]
+    #[error("cannot allocate the buffer for a large dump (is vm.overcommit_memory 2?): {0}")]
     Map(std::io::Error),
     #[error("the file changed while it was scanned ({0}); is a writer still running?")]
     Changed(String),
@@ -191,13 +191,24 @@ pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
     result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
 }
 
+/// The minidump facts extractor over bytes already in memory, for fuzzing and tools.
+/// `name` is used for the file-name provenance and failure paths only. Unlike [`read_dump`],
+/// a parser panic is not caught here, so a fuzzer sees it.
+pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFacts, Failure> {
+    let input = InputFile {
+        path: name.to_path_buf(),
+        len: bytes.len() as u64,
+        modified: None,
+        kind: crate::discover::InputKind::Minidump,
+    };
+    extract::extract(&input, bytes).map_err(|e| Failure::from_error(name, crate::error::Stage::Dump, &e))
+}
+
 /// Load, extract, then check the file did not change underneath us.
 fn read_minidump(input: &InputFile) -> Result<DumpFacts, DumpError> {
     let bytes = source::load(input)?;
-    let facts = match &bytes {
-        source::Bytes::Owned(v) => extract::extract(input, v.as_slice())?,
-        source::Bytes::Mapped(m) => extract::extract(input, &m[..])?,
-    };
+    let mut facts = extract::extract(input, bytes.data())?;
+    facts.notes.extend_from_slice(bytes.notes());
     source::check_unchanged(input)?;
     Ok(facts)
 }

@@ -1,46 +1,416 @@
 //! Getting a dump's bytes without reading a big file and without trusting a file that moves.
 //!
-//! Files below [`READ_LIMIT`] are read into memory: a writer that truncates a file we have
-//! mapped would kill the scan with SIGBUS, and small files cost nothing to copy. Bigger files
-//! (full-memory dumps) are memory-mapped; the parser then touches only the pages it needs.
+//! Files below [`READ_LIMIT`] are read into memory whole: small files cost nothing to copy.
+//!
+//! Bigger files (full-memory dumps, up to hundreds of GB) are never memory-mapped: a writer
+//! that truncates a mapped file kills the whole scan with SIGBUS, and no size check before or
+//! after can close that window. Instead we allocate an anonymous, lazily committed buffer of
+//! the file's length (untouched pages cost nothing and read as zeros) and `pread` into it only
+//! the ranges the reader needs: the header, the stream directory, the bodies of the streams
+//! `extract` parses, the strings, CodeView records and exception context those streams point
+//! to, and the capped stack window the stack walk uses (found by the same code as the walk,
+//! [`walk::exception_stack`], so the two cannot disagree). The minidump parser then runs on
+//! that buffer as if it were the file. Process memory is never read, so the cost does not grow
+//! with the dump's size. A short read means the file shrank under us: `changed_during_scan`.
+//!
+//! Everything is bounded (directory entries, stream sizes, string and record lengths, total
+//! bytes read); a bound that cuts work is reported as a note and, where the parser would
+//! otherwise walk the unread zeros, the length field is clamped in our copy (never the file).
+//!
 //! Both paths compare the size and modification time discovery saw with what is on disk,
 //! before and after reading, so a dump that is still being written becomes a failure.
 
 use std::fs::{self, File};
+use std::io;
 use std::time::SystemTime;
 
-use super::DumpError;
+use minidump::{Minidump, MinidumpException, MinidumpMiscInfo, MinidumpSystemInfo};
+
+use super::{DumpError, walk};
 use crate::discover::InputFile;
 
-/// Files up to this size are copied into memory instead of mapped.
+/// Files up to this size are copied into memory whole.
 pub const READ_LIMIT: u64 = 64 * 1024 * 1024;
+/// Stream directory entries considered in a large dump (real dumps have a few dozen).
+pub const MAX_STREAMS: u32 = 4096;
+/// Largest stream body read (a Memory64List of a 100 GB dump is a few MB of descriptors).
+pub const MAX_STREAM_BYTES: u32 = 16 * 1024 * 1024;
+/// Largest MINIDUMP_STRING (a 32767-character path is 64 KiB of UTF-16).
+pub const MAX_STRING_BYTES: u32 = 64 * 1024;
+/// Largest CodeView record or thread context read.
+pub const MAX_RECORD_BYTES: u32 = 64 * 1024;
+/// Total bytes read from one large dump.
+pub const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
+/// Ranges closer than this are read with one `pread` (strings are usually packed together).
+const MERGE_GAP: u64 = 64 * 1024;
+
+const THREAD_LIST: u32 = 3;
+const MODULE_LIST: u32 = 4;
+const MEMORY_LIST: u32 = 5;
+const EXCEPTION: u32 = 6;
+const SYSTEM_INFO: u32 = 7;
+const MEMORY64_LIST: u32 = 9;
+const COMMENT_A: u32 = 10;
+const COMMENT_W: u32 = 11;
+const UNLOADED_MODULE_LIST: u32 = 14;
+const MISC_INFO: u32 = 15;
+const THREAD_NAMES: u32 = 24;
+const BREAKPAD_INFO: u32 = 0x4767_0001;
+const CRASHPAD_INFO: u32 = 0x4350_0001;
+
+/// Streams whose bodies `extract` and `walk` parse (MemoryList/Memory64List: descriptors only).
+const WANTED: &[u32] = &[
+    THREAD_LIST,
+    MODULE_LIST,
+    MEMORY_LIST,
+    EXCEPTION,
+    SYSTEM_INFO,
+    MEMORY64_LIST,
+    COMMENT_A,
+    COMMENT_W,
+    UNLOADED_MODULE_LIST,
+    MISC_INFO,
+    THREAD_NAMES,
+    BREAKPAD_INFO,
+    CRASHPAD_INFO,
+];
+
+/// `sizeof(MINIDUMP_MODULE)`, with `ModuleNameRva` at 20 and `CvRecord` at 76.
+const MODULE_SIZE: u64 = 108;
+/// `sizeof(MINIDUMP_UNLOADED_MODULE)`, with `ModuleNameRva` at 20.
+const UNLOADED_SIZE: u64 = 24;
+/// `sizeof(MINIDUMP_THREAD_NAME)` (packed: ThreadId u32, RvaOfThreadName u64).
+const THREAD_NAME_SIZE: u64 = 12;
 
 /// The bytes of one dump.
 pub enum Bytes {
+    /// A small file, read whole.
     Owned(Vec<u8>),
-    Mapped(memmap2::Mmap),
+    /// A large file: an anonymous buffer of the file's length holding only what the reader
+    /// needs; `notes` list the bounds that cut work.
+    Sparse { buf: memmap2::MmapMut, notes: Vec<String> },
 }
 
-/// Read or map `input`, failing with `changed_during_scan` if it is not what discovery saw.
+impl Bytes {
+    pub fn data(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Sparse { buf, .. } => buf,
+        }
+    }
+
+    pub fn notes(&self) -> &[String] {
+        match self {
+            Bytes::Owned(_) => &[],
+            Bytes::Sparse { notes, .. } => notes,
+        }
+    }
+}
+
+/// Read `input` (small) or the parts of it the reader needs (large), failing with
+/// `changed_during_scan` if it is not what discovery saw.
 pub fn load(input: &InputFile) -> Result<Bytes, DumpError> {
     check_unchanged(input)?;
     if input.len < READ_LIMIT {
+        // `fs::read` opens read-only.
         let bytes = fs::read(&input.path).map_err(DumpError::Read)?;
         if bytes.len() as u64 != input.len {
             return Err(changed(input.len, bytes.len() as u64));
         }
         Ok(Bytes::Owned(bytes))
     } else {
-        let file = File::open(&input.path).map_err(DumpError::Read)?;
-        // SAFETY: the map is read-only and private to this scan. Another process could still
-        // truncate the file while it is mapped (SIGBUS); the size checks before and after
-        // narrow that window, and small files, the common case, are never mapped.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(DumpError::Map)?;
-        if map.len() as u64 != input.len {
-            return Err(changed(input.len, map.len() as u64));
-        }
-        Ok(Bytes::Mapped(map))
+        load_sparse(input)
     }
+}
+
+fn load_sparse(input: &InputFile) -> Result<Bytes, DumpError> {
+    // `File::open` is read-only: the scan never writes to an input.
+    let file = File::open(&input.path).map_err(DumpError::Read)?;
+    let now = file.metadata().map_err(DumpError::Read)?.len();
+    if now != input.len {
+        return Err(changed(input.len, now));
+    }
+    let n = usize::try_from(input.len).map_err(|_| {
+        DumpError::Map(io::Error::other(format!("{} bytes do not fit this platform's address space", input.len)))
+    })?;
+    // Lazily committed and without swap reservation, so a 100 GB dump costs only the pages
+    // we fill. (With vm.overcommit_memory=2 the kernel may refuse: that is `map_failed`.)
+    let buf = memmap2::MmapOptions::new().len(n).no_reserve_swap().map_anon().map_err(DumpError::Map)?;
+    let mut sparse =
+        Sparse { file, buf, len: input.len, big_endian: false, budget: MAX_TOTAL_BYTES, notes: Vec::new() };
+    sparse.fill_metadata()?;
+    sparse.fill_stack()?;
+    Ok(Bytes::Sparse { buf: sparse.buf, notes: sparse.notes })
+}
+
+/// The state of one sparse read.
+struct Sparse {
+    file: File,
+    buf: memmap2::MmapMut,
+    len: u64,
+    big_endian: bool,
+    /// Bytes still allowed to be read.
+    budget: u64,
+    notes: Vec<String>,
+}
+
+/// A stream directory entry.
+#[derive(Clone, Copy)]
+struct Entry {
+    kind: u32,
+    size: u32,
+    rva: u32,
+}
+
+impl Sparse {
+    /// Header, directory, stream bodies and what they point to.
+    fn fill_metadata(&mut self) -> Result<(), DumpError> {
+        self.fill(vec![(0, 32)])?;
+        match self.u32_at(0) {
+            Some(0x504D_444D) => {}
+            Some(0x4D44_4D50) => self.big_endian = true,
+            // Not a minidump header: the parser says so.
+            _ => return Ok(()),
+        }
+        let (Some(mut count), Some(dir_rva)) = (self.u32_at(8), self.u32_at(12)) else { return Ok(()) };
+        if count > MAX_STREAMS {
+            self.notes.push(format!("stream directory has {count} entries; only the first {MAX_STREAMS} were read"));
+            count = MAX_STREAMS;
+            self.put_u32(8, count);
+        }
+        let dir = u64::from(dir_rva);
+        self.fill(vec![(dir, dir + u64::from(count) * 12)])?;
+
+        let mut entries = Vec::new();
+        for i in 0..u64::from(count) {
+            let pos = dir + i * 12;
+            let (Some(kind), Some(size), Some(rva)) = (self.u32_at(pos), self.u32_at(pos + 4), self.u32_at(pos + 8))
+            else {
+                break;
+            };
+            if !WANTED.contains(&kind) || size == 0 {
+                continue;
+            }
+            if size > MAX_STREAM_BYTES {
+                self.notes
+                    .push(format!("stream {kind} is {size} bytes, more than the {MAX_STREAM_BYTES} read; ignored"));
+                // Zero length: the parser reports the stream unreadable instead of parsing zeros.
+                self.put_u32(pos + 4, 0);
+                continue;
+            }
+            entries.push(Entry { kind, size, rva });
+        }
+        self.fill(entries.iter().map(|e| (u64::from(e.rva), u64::from(e.rva) + u64::from(e.size))).collect())?;
+
+        // Records and string prefixes the streams point to.
+        let mut records = Vec::new();
+        let mut strings = Vec::new();
+        for e in &entries {
+            let body = u64::from(e.rva);
+            let end = body + u64::from(e.size);
+            match e.kind {
+                SYSTEM_INFO => strings.extend(self.u32_at(body + 24).filter(|_| end >= body + 28)),
+                EXCEPTION if end >= body + 168 => {
+                    if let Some(r) = self.record(body + 160, "exception context") {
+                        records.push(r);
+                    }
+                }
+                MODULE_LIST => {
+                    for m in self.list_entries(body, end, MODULE_SIZE) {
+                        strings.extend(self.u32_at(m + 20));
+                        if let Some(r) = self.record(m + 76, "CodeView record") {
+                            records.push(r);
+                        }
+                    }
+                }
+                UNLOADED_MODULE_LIST => {
+                    for m in self.ex_list_entries(body, end, UNLOADED_SIZE) {
+                        strings.extend(self.u32_at(m + 20));
+                    }
+                }
+                THREAD_NAMES => {
+                    for t in self.list_entries(body, end, THREAD_NAME_SIZE) {
+                        strings.extend(self.u64_at(t + 4).and_then(|r| u32::try_from(r).ok()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // RVA 0 means "none"; nothing but the header lives in the first 32 bytes.
+        strings.retain(|&s| s >= 32);
+        strings.sort_unstable();
+        strings.dedup();
+        let prefixes = strings.iter().map(|&s| (u64::from(s), u64::from(s) + 4));
+        self.fill(records.into_iter().chain(prefixes).collect())?;
+
+        let mut bodies = Vec::new();
+        let mut clamped = 0usize;
+        for s in strings {
+            let pos = u64::from(s);
+            let Some(mut n) = self.u32_at(pos) else { continue };
+            if n > MAX_STRING_BYTES {
+                clamped += 1;
+                n = MAX_STRING_BYTES;
+                self.put_u32(pos, n);
+            }
+            bodies.push((pos + 4, pos + 4 + u64::from(n)));
+        }
+        if clamped > 0 {
+            self.notes.push(format!("{clamped} string(s) longer than {MAX_STRING_BYTES} bytes were cut"));
+        }
+        self.fill(bodies)
+    }
+
+    /// The capped stack window of the exception thread, located by the walker's own code.
+    fn fill_stack(&mut self) -> Result<(), DumpError> {
+        let Some((start, end)) = self.stack_range() else { return Ok(()) };
+        self.fill(vec![(start, end)])
+    }
+
+    fn stack_range(&self) -> Option<(u64, u64)> {
+        let data: &[u8] = &self.buf;
+        let dump = Minidump::read(data).ok()?;
+        let exception = dump.get_stream::<MinidumpException<'_>>().ok()?;
+        let sys = dump.get_stream::<MinidumpSystemInfo>().ok()?;
+        let misc = dump.get_stream::<MinidumpMiscInfo>().ok();
+        let stack = walk::exception_stack(&dump, &exception, &sys, misc.as_ref()).ok()?;
+        // The window is a slice of `data`: its position in the buffer is its position in the file.
+        let start = (stack.bytes.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+        let end = start.checked_add(stack.bytes.len()).filter(|&e| e <= data.len())?;
+        Some((start as u64, end as u64))
+    }
+
+    /// A `MINIDUMP_LOCATION_DESCRIPTOR` {size, rva} at `pos`, or None (and its size clamped
+    /// to zero in our copy, with a note) when it is larger than [`MAX_RECORD_BYTES`].
+    fn record(&mut self, pos: u64, what: &str) -> Option<(u64, u64)> {
+        let size = self.u32_at(pos)?;
+        let rva = self.u32_at(pos + 4)?;
+        if size > MAX_RECORD_BYTES {
+            self.notes.push(format!("{what} of {size} bytes is larger than {MAX_RECORD_BYTES}; ignored"));
+            self.put_u32(pos, 0);
+            return None;
+        }
+        Some((u64::from(rva), u64::from(rva) + u64::from(size)))
+    }
+
+    /// Entry positions of a `u32 count` list stream (the parser also accepts 4 bytes of
+    /// padding after the count).
+    fn list_entries(&self, body: u64, end: u64, size: u64) -> Vec<u64> {
+        let Some(count) = self.u32_at(body) else { return Vec::new() };
+        let counted = 4 + u64::from(count) * size;
+        let first = match (end - body).checked_sub(counted) {
+            Some(0) => body + 4,
+            Some(4) => body + 8,
+            _ => return Vec::new(),
+        };
+        (0..u64::from(count)).map(|i| first + i * size).collect()
+    }
+
+    /// Entry positions of a list stream with the extended header {SizeOfHeader, SizeOfEntry, Count}.
+    fn ex_list_entries(&self, body: u64, end: u64, size: u64) -> Vec<u64> {
+        let (Some(header), Some(entry), Some(count)) =
+            (self.u32_at(body), self.u32_at(body + 4), self.u32_at(body + 8))
+        else {
+            return Vec::new();
+        };
+        let first = body + u64::from(header);
+        if u64::from(entry) != size || header < 12 || first + u64::from(count) * size > end {
+            return Vec::new();
+        }
+        (0..u64::from(count)).map(|i| first + i * size).collect()
+    }
+
+    /// Read `ranges` (clamped to the file, sorted, merged) into the buffer. Parts past the end
+    /// of the file stay zero: the parser reports them as truncation.
+    fn fill(&mut self, mut ranges: Vec<(u64, u64)>) -> Result<(), DumpError> {
+        ranges.retain_mut(|r| {
+            r.1 = r.1.min(self.len);
+            r.0 < r.1
+        });
+        ranges.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::new();
+        for (s, e) in ranges {
+            match merged.last_mut() {
+                Some(last) if s <= last.1.saturating_add(MERGE_GAP) => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        for (s, e) in merged {
+            let n = e - s;
+            if n > self.budget {
+                self.notes.push(format!(
+                    "read budget of {MAX_TOTAL_BYTES} bytes exhausted; {n} bytes at offset {s} left unread"
+                ));
+                continue;
+            }
+            self.budget -= n;
+            let (Ok(s_us), Ok(e_us)) = (usize::try_from(s), usize::try_from(e)) else { continue };
+            let Some(dst) = self.buf.get_mut(s_us..e_us) else { continue };
+            if let Err(err) = read_at(&self.file, dst, s) {
+                return Err(if err.kind() == io::ErrorKind::UnexpectedEof {
+                    let now = self.file.metadata().map(|m| m.len()).unwrap_or(0);
+                    DumpError::Changed(format!(
+                        "size was {} bytes at discovery, the file ended before byte {e} while it was read ({now} bytes now)",
+                        self.len
+                    ))
+                } else {
+                    DumpError::Read(err)
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn bytes_at<const N: usize>(&self, pos: u64) -> Option<[u8; N]> {
+        let p = usize::try_from(pos).ok()?;
+        self.buf.get(p..p.checked_add(N)?)?.try_into().ok()
+    }
+
+    fn u32_at(&self, pos: u64) -> Option<u32> {
+        let b = self.bytes_at::<4>(pos)?;
+        Some(if self.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+    }
+
+    fn u64_at(&self, pos: u64) -> Option<u64> {
+        let b = self.bytes_at::<8>(pos)?;
+        Some(if self.big_endian { u64::from_be_bytes(b) } else { u64::from_le_bytes(b) })
+    }
+
+    /// Clamp a length field in our copy so the parser does not walk unread zeros. The header
+    /// is never touched except its stream count (a crafted stream may overlap it).
+    fn put_u32(&mut self, pos: u64, v: u32) {
+        if pos < 32 && pos != 8 {
+            return;
+        }
+        let b = if self.big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
+        if let Ok(p) = usize::try_from(pos)
+            && let Some(dst) = p.checked_add(4).and_then(|e| self.buf.get_mut(p..e))
+        {
+            dst.copy_from_slice(&b);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Compare the file on disk with what discovery recorded.

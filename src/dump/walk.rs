@@ -11,7 +11,7 @@
 use std::ops::Deref;
 
 use minidump::{
-    Minidump, MinidumpException, MinidumpMemory, MinidumpMiscInfo, MinidumpModule, MinidumpModuleList,
+    Minidump, MinidumpContext, MinidumpException, MinidumpMemory, MinidumpMiscInfo, MinidumpModule, MinidumpModuleList,
     MinidumpSystemInfo, MinidumpThreadList, Module, UnifiedMemory,
 };
 use minidump_unwind::{CallStack, MultiSymbolProvider, SystemInfo};
@@ -39,15 +39,25 @@ pub struct AppFrame<'m> {
     pub instruction: u64,
 }
 
-/// Walk the exception thread and find the first application frame.
-/// `Err` says why no walk was possible; `Ok(None)` means every frame was a system one.
-pub fn first_app_frame<'m, T: Deref<Target = [u8]>>(
-    dump: &Minidump<'_, T>,
+/// The exception thread's context and the stack bytes the walker gets.
+pub struct Stack<'d> {
+    pub context: MinidumpContext,
+    /// Address of the first byte of `bytes`.
+    pub base: u64,
+    /// From the stack pointer (or the region start when the stack pointer lies outside the
+    /// region) up to [`STACK_CAP`] bytes. A slice of the dump's data: the large-file reader
+    /// uses its position to read exactly these bytes from disk.
+    pub bytes: &'d [u8],
+}
+
+/// Find the exception thread's stack memory: the region holding the stack pointer, else the
+/// thread's own stack descriptor.
+pub fn exception_stack<'d, T: Deref<Target = [u8]>>(
+    dump: &'d Minidump<'d, T>,
     exception: &MinidumpException<'_>,
     sys: &MinidumpSystemInfo,
     misc: Option<&MinidumpMiscInfo>,
-    modules: &'m MinidumpModuleList,
-) -> Result<Option<AppFrame<'m>>, String> {
+) -> Result<Stack<'d>, String> {
     let context = exception.context(sys, misc).ok_or("exception context unreadable")?.into_owned();
     let sp = context.get_stack_pointer();
 
@@ -59,18 +69,36 @@ pub fn first_app_frame<'m, T: Deref<Target = [u8]>>(
         .and_then(|m| m.memory_at_address(sp))
         .or_else(|| thread.zip(memory_list.as_ref()).and_then(|(t, m)| t.stack_memory(m)))
         .ok_or("no stack memory for the exception thread")?;
-    let (base, bytes) = match stack {
+    let (base, bytes): (u64, &'d [u8]) = match stack {
         UnifiedMemory::Memory(m) => (m.base_address, m.bytes),
         UnifiedMemory::Memory64(m) => (m.base_address, m.bytes),
     };
-    let from_base = sp.checked_sub(base).filter(|&o| o < bytes.len() as u64).unwrap_or(0);
-    let end = usize::try_from(from_base.saturating_add(STACK_CAP)).unwrap_or(usize::MAX).min(bytes.len());
-    let capped_bytes = bytes.get(..end).ok_or("stack slice out of range")?;
+    // The walker reads at and above the stack pointer only (frame pointers and scanned
+    // return addresses live there), so the window starts at it.
+    let from = sp.checked_sub(base).filter(|&o| o < bytes.len() as u64).unwrap_or(0);
+    let end = from.saturating_add(STACK_CAP).min(bytes.len() as u64);
+    let (Ok(from_us), Ok(end_us)) = (usize::try_from(from), usize::try_from(end)) else {
+        return Err("stack window out of range".into());
+    };
+    let window = bytes.get(from_us..end_us).ok_or("stack slice out of range")?;
+    Ok(Stack { context, base: base.wrapping_add(from), bytes: window })
+}
+
+/// Walk the exception thread and find the first application frame.
+/// `Err` says why no walk was possible; `Ok(None)` means every frame was a system one.
+pub fn first_app_frame<'m, T: Deref<Target = [u8]>>(
+    dump: &Minidump<'_, T>,
+    exception: &MinidumpException<'_>,
+    sys: &MinidumpSystemInfo,
+    misc: Option<&MinidumpMiscInfo>,
+    modules: &'m MinidumpModuleList,
+) -> Result<Option<AppFrame<'m>>, String> {
+    let Stack { context, base, bytes } = exception_stack(dump, exception, sys, misc)?;
     let capped = MinidumpMemory {
         desc: Default::default(),
         base_address: base,
-        size: capped_bytes.len() as u64,
-        bytes: capped_bytes,
+        size: bytes.len() as u64,
+        bytes,
         endian: dump.endian,
     };
 
