@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::chance::{Chance, Evidence, EvidenceSource, Strength};
 use crate::dump::{Attribution, DumpFacts};
 use crate::events::{Event, EventKind, LogRead};
+use crate::text::{file_name, parse_hex_u32};
 
 /// The key that linked a dump to an event. Part of the JSON contract (`relation`).
 /// Declared strongest first; `Ord` follows that order.
@@ -252,20 +253,13 @@ pub fn service_hosting(service: Option<&str>, process: Option<&str>) -> Hosting 
 /// The file name of a Windows or POSIX path, trimmed (`\\?\C:\...\WER6800.tmp.mdmp` →
 /// `WER6800.tmp.mdmp`).
 pub fn basename(path: &str) -> &str {
-    let path = path.trim_matches(|c: char| c.is_whitespace() || c == '\0' || c == '"');
-    path.rsplit(['\\', '/']).next().unwrap_or(path).trim()
+    file_name(path.trim_matches(|c: char| c.is_whitespace() || c == '\0' || c == '"')).trim()
 }
 
 /// Report ids are GUIDs, logged with or without braces, in either case.
 fn norm_report_id(id: &str) -> Option<String> {
     let id = id.trim().trim_matches(|c| c == '{' || c == '}').to_ascii_lowercase();
     (!id.is_empty() && id != "00000000-0000-0000-0000-000000000000").then_some(id)
-}
-
-fn parse_hex(s: &str) -> Option<u32> {
-    let s = s.trim();
-    let s = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    u32::from_str_radix(s, 16).ok()
 }
 
 /// Is this event a crash (the process died)? These give second-chance evidence.
@@ -372,7 +366,7 @@ fn crash_details(kind: &EventKind) -> (Option<u32>, Option<&str>) {
             if event_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case("APPCRASH")) =>
         {
             // APPCRASH P-values: P4 module, P7 exception code.
-            (params.get(6).and_then(|p| parse_hex(p)), params.get(3).map(String::as_str).filter(|m| !m.is_empty()))
+            (params.get(6).and_then(|p| parse_hex_u32(p)), params.get(3).map(String::as_str).filter(|m| !m.is_empty()))
         }
         EventKind::DrWatson { code, .. } => (*code, None),
         _ => (None, None),

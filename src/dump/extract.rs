@@ -18,6 +18,7 @@ use super::provenance::{self, code_evidence, no_exception_evidence};
 use super::walk;
 use super::{Access, Attribution, DumpError, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 use crate::discover::InputFile;
+use crate::text::file_name;
 
 const COMMENT_A: u32 = 10;
 const COMMENT_W: u32 = 11;
@@ -50,11 +51,6 @@ fn is_hardware_fault(code: u32) -> bool {
             | 0x8000_0002 // datatype misalignment
             | 0x8000_0004 // single step
     )
-}
-
-/// The file name of a module path as the dump records it, with `\` or `/` folders.
-pub fn file_name(path: &str) -> String {
-    path.rsplit(['\\', '/']).next().unwrap_or(path).to_owned()
 }
 
 pub fn extract(input: &InputFile, data: &[u8]) -> Result<DumpFacts, DumpError> {
@@ -106,7 +102,7 @@ pub fn extract(input: &InputFile, data: &[u8]) -> Result<DumpFacts, DumpError> {
 
     let main = modules.as_ref().and_then(|m| m.main_module());
     let process = ProcessFacts {
-        name: main.map(|m| file_name(&m.code_file())),
+        name: main.map(|m| file_name(&m.code_file()).to_owned()),
         path: main.map(|m| m.code_file().into_owned()),
         pid: misc.as_ref().and_then(|m| m.raw.process_id().copied()),
         started_at: misc
@@ -309,7 +305,7 @@ fn exception_facts(exc: &MinidumpException<'_>, sys: Option<&MinidumpSystemInfo>
 fn loaded(m: &MinidumpModule, addr: u64, attribution: Attribution) -> ModuleFacts {
     let path = m.code_file().into_owned();
     ModuleFacts {
-        name: file_name(&path),
+        name: file_name(&path).to_owned(),
         version: m.version().map(Cow::into_owned),
         base: m.base_address(),
         offset: addr.wrapping_sub(m.base_address()),
@@ -323,7 +319,7 @@ fn loaded(m: &MinidumpModule, addr: u64, attribution: Attribution) -> ModuleFact
 fn unloaded_module(m: &MinidumpUnloadedModule, addr: u64, attribution: Attribution) -> ModuleFacts {
     let path = m.name.clone();
     ModuleFacts {
-        name: file_name(&path),
+        name: file_name(&path).to_owned(),
         version: None,
         base: m.raw.base_of_image,
         offset: addr.wrapping_sub(m.raw.base_of_image),

@@ -44,6 +44,7 @@ use super::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFa
 use crate::chance::{Chance, Evidence, EvidenceSource, Strength};
 use crate::discover::InputFile;
 use crate::error::{ErrorCode, Failure, Stage};
+use crate::text::file_name;
 
 /// More threads than any NT4/2000 process could hold (each needs a stack and a kernel object).
 const MAX_THREADS: u32 = 16_384;
@@ -603,11 +604,6 @@ fn decode_ansi(bytes: &[u8]) -> String {
     bytes.iter().take_while(|&&b| b != 0).map(|&b| char::from(b)).collect()
 }
 
-/// The file name without its folder, as recorded (`C:\WINNT\system32\infoctrs.dll` → `infoctrs.dll`).
-fn base_name(path: &str) -> &str {
-    path.rsplit(['\\', '/']).next().unwrap_or(path)
-}
-
 fn cpu_name(machine: u32) -> String {
     match machine {
         IMAGE_FILE_MACHINE_I386 => Cpu::X86.to_string(),
@@ -673,9 +669,9 @@ fn facts(input: &InputFile, meta: &Metadata, parsed: Parsed) -> DumpFacts {
     notes.insert(0, "legacy dump has no timestamp; using file modification time".to_owned());
 
     // The loader lists the executable first; prefer an .exe in case the list was reordered.
-    let main = modules.iter().find(|m| base_name(&m.name).to_ascii_lowercase().ends_with(".exe")).or(modules.first());
+    let main = modules.iter().find(|m| file_name(&m.name).to_ascii_lowercase().ends_with(".exe")).or(modules.first());
     let process = ProcessFacts {
-        name: main.map(|m| base_name(&m.name).to_owned()),
+        name: main.map(|m| file_name(&m.name).to_owned()),
         path: main.map(|m| m.name.clone()),
         pid: event.as_ref().map(|e| e.pid),
         started_at: None,
@@ -782,7 +778,7 @@ fn fault_module(
         return None;
     };
     Some(ModuleFacts {
-        name: base_name(&module.name).to_owned(),
+        name: file_name(&module.name).to_owned(),
         path: module.name.clone(),
         version: None,
         base: module.base,
@@ -801,14 +797,6 @@ fn whole_seconds(time: SystemTime) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base_name_strips_either_separator() {
-        assert_eq!(base_name(r"C:\WINNT\system32\inetsrv\infoctrs.dll"), "infoctrs.dll");
-        assert_eq!(base_name("/x/y.exe"), "y.exe");
-        assert_eq!(base_name("plain.dll"), "plain.dll");
-        assert_eq!(base_name(r"C:\dir\"), "");
-    }
 
     #[test]
     fn ansi_names_stop_at_nul_and_keep_high_bytes() {

@@ -126,7 +126,7 @@ pub fn first_app_frame<'m, T: Deref<Target = [u8]>>(
 
     for (index, frame) in call_stack.frames.iter().enumerate().take(MAX_FRAMES) {
         let Some(module) = modules.module_at_address(frame.instruction) else { continue };
-        if !is_system_module(&super::extract::file_name(&module.code_file())) {
+        if !is_system_module(crate::text::file_name(&module.code_file())) {
             let index = u32::try_from(index).unwrap_or(u32::MAX);
             return Ok(Some(AppFrame { index, module, instruction: frame.instruction }));
         }

@@ -12,6 +12,7 @@
 use jiff::Timestamp;
 
 use super::EventKind;
+use crate::text::{parse_hex_u32, parse_hex_u64};
 
 /// The event ids some decoder handles: the `.evtx` reader renders only records with these ids
 /// (or records whose id it cannot see without rendering).
@@ -251,20 +252,6 @@ fn drwatson(ev: &RawEvent) -> EventKind {
     let code = after("was").and_then(|s| parse_hex_u32(s));
     let address = after("address").and_then(|s| parse_hex_u64(s));
     EventKind::DrWatson { app, code, address }
-}
-
-/// Parse hex with or without `0x` (`c0000005`, `0xC0000005`, `ffc`).
-pub fn parse_hex_u64(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let s = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    if s.is_empty() {
-        return None;
-    }
-    u64::from_str_radix(s, 16).ok()
-}
-
-pub fn parse_hex_u32(s: &str) -> Option<u32> {
-    parse_hex_u64(s).and_then(|v| u32::try_from(v).ok())
 }
 
 /// A number rendered from a typed UInt32 (decimal) or HexInt32 (`0x…`) value.

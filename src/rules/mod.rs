@@ -200,13 +200,12 @@ fn problem_at(text: &str, offset: usize, message: impl Into<String>) -> Problem 
 }
 
 /// Parse a hex exception code, with or without `0x`.
+/// At most 8 digits (leading zeros count), as a 32-bit code is written.
 pub fn parse_code(s: &str) -> Option<u32> {
-    let s = s.trim();
-    let digits = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    if digits.is_empty() || digits.len() > 8 {
+    if crate::text::hex_digits(s).len() > 8 {
         return None;
     }
-    u32::from_str_radix(digits, 16).ok()
+    crate::text::parse_hex_u32(s)
 }
 
 /// Parse and validate a rules file's text. `reserved` ids may not be reused (the guard and the
