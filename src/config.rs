@@ -43,12 +43,13 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
         bail!("expected a number of seconds, optionally with s, m or h (e.g. 120s, 5m)");
     }
     let n: u64 = digits.parse().context("number too large")?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
         other => bail!("unknown unit {other:?}; use s, m or h"),
     };
+    let secs = n.checked_mul(scale).context("number too large")?;
     Ok(Duration::from_secs(secs))
 }
 
@@ -63,5 +64,6 @@ mod tests {
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("18446744073709551615h").is_err());
     }
 }
