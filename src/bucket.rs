@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::chance::Chance;
 use crate::pipeline::Triaged;
+use crate::text::{hex_bytes, hex32};
 
 /// The grouping key of a bucket.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,22 +27,22 @@ pub struct BucketKey {
 impl BucketKey {
     /// The canonical text the id is hashed from. Changing it changes every bucket id.
     pub fn canonical(&self) -> String {
-        let code = self.exception_code.map(|c| format!("{c:#010x}")).unwrap_or_else(|| "none".into());
+        let code = self.exception_code.map(hex32).unwrap_or_else(|| "none".into());
         format!("{}|{}|{}|{}", self.process, self.module, code, self.chance.as_str())
     }
 
     /// The stable id: 12 lower-case hex digits (48 bits) of SHA-256 of [`Self::canonical`].
     pub fn id(&self) -> String {
         let digest = Sha256::digest(self.canonical().as_bytes());
-        digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+        hex_bytes(&digest[..6])
     }
 
     /// `inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance`.
     pub fn title(&self) -> String {
         let code = match self.exception_code {
             Some(c) => match exception_short_name(c) {
-                Some(name) => format!("{c:#010x} {name}"),
-                None => format!("{c:#010x}"),
+                Some(name) => format!("{} {name}", hex32(c)),
+                None => hex32(c),
             },
             None => "no exception".into(),
         };

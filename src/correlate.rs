@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::chance::{Chance, Evidence, EvidenceSource, Strength};
 use crate::dump::{Attribution, DumpFacts};
 use crate::events::{Event, EventKind, LogRead};
-use crate::text::{file_name, parse_hex_u32};
+use crate::text::{file_name, hex32, parse_hex_u32};
 
 /// The key that linked a dump to an event. Part of the JSON contract (`relation`).
 /// Declared strongest first; `Ord` follows that order.
@@ -576,7 +576,7 @@ fn window_link(c: &mut Collector<'_>, key: &DumpKey<'_>, i: usize, e: &Event) {
                 && basename(lib).eq_ignore_ascii_case(m)
             {
                 let svc = service.as_deref().unwrap_or("?");
-                let code = code.map(|c| format!("{c:#010x}")).unwrap_or_else(|| "no code".into());
+                let code = code.map(hex32).unwrap_or_else(|| "no code".into());
                 c.link(
                     i,
                     Relation::PerflibModule,
@@ -634,7 +634,7 @@ fn perflib_evidence(c: &mut Collector<'_>, key: &DumpKey<'_>, d: &DumpFacts) {
         let code_text = if code_match {
             "same exception code".to_owned()
         } else {
-            format!("code {}", code.map(|c| format!("{c:#010x}")).unwrap_or_else(|| "not logged".into()))
+            format!("code {}", code.map(hex32).unwrap_or_else(|| "not logged".into()))
         };
         let hosting_text = match hosting {
             Hosting::Hosts => ", service hosted by this process",

@@ -46,7 +46,7 @@ pub fn fingerprint(path: &Path) -> std::io::Result<FileFingerprint> {
 pub fn head_sha256(reader: &mut impl Read) -> std::io::Result<String> {
     let mut head = Vec::with_capacity(HEAD_BYTES as usize);
     reader.take(HEAD_BYTES).read_to_end(&mut head)?;
-    Ok(hex(&Sha256::digest(&head)))
+    Ok(crate::text::hex_bytes(&Sha256::digest(&head)))
 }
 
 /// SHA-256 of a whole file, lower-case hex (used to verify cross-device copies).
@@ -54,15 +54,7 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     let mut file = File::open(path)?;
     let mut hasher = Sha256::new();
     std::io::copy(&mut file, &mut hasher)?;
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    Ok(crate::text::hex_bytes(&hasher.finalize()))
 }
 
 #[cfg(test)]

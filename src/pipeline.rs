@@ -19,9 +19,10 @@ use crate::fingerprint;
 use crate::progress::Progress;
 use crate::report::{
     self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
-    Summary, hex32, hex64,
+    Summary,
 };
 use crate::rules::{Action, RuleSet, Verdict};
+use crate::text::{hex32, hex64};
 
 /// One dump after triage: its facts and everything the later stages concluded. Rules and
 /// buckets read it; `correlation.links` index into the scan's [`EventIndex`].

@@ -1,8 +1,29 @@
-//! Small text parsers that several stages need for the same Windows conventions: hex numbers
-//! as event logs and rules write them, and the file name at the end of a recorded path.
+//! Small text conversions that several stages need for the same conventions: hex numbers as
+//! event logs and rules write them and as the report writes them, and the file name at the end
+//! of a recorded path.
 //!
 //! One copy, so a dump's module name, an event's application path and a rule's glob all
-//! reduce a path the same way.
+//! reduce a path the same way, and a code reads the same in a bucket title, a link detail and
+//! the JSON report.
+
+/// Format a 32-bit code as the report contract wants it: `0x` + 8 lower-case hex digits.
+pub fn hex32(v: u32) -> String {
+    format!("{v:#010x}")
+}
+
+/// Format an address or offset: `0x` + lower-case hex, no padding.
+pub fn hex64(v: u64) -> String {
+    format!("{v:#x}")
+}
+
+/// Bytes as lower-case hex, two digits each (hash digests).
+pub fn hex_bytes(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
 
 /// The hex digits of `s`: trimmed, with an optional `0x`/`0X` prefix removed.
 pub fn hex_digits(s: &str) -> &str {
@@ -34,6 +55,14 @@ pub fn file_name(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_formats() {
+        assert_eq!(hex32(0xc000_0005), "0xc0000005");
+        assert_eq!(hex32(5), "0x00000005");
+        assert_eq!(hex64(0x1b3c), "0x1b3c");
+        assert_eq!(hex_bytes(&[0x00, 0xab, 0x5]), "00ab05");
+    }
 
     #[test]
     fn hex_with_and_without_prefix() {

@@ -25,16 +25,6 @@ use crate::rules::{Action, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Format a 32-bit code as the contract wants it: `0x` + 8 lower-case hex digits.
-pub fn hex32(v: u32) -> String {
-    format!("{v:#010x}")
-}
-
-/// Format an address or offset: `0x` + lower-case hex, no padding.
-pub fn hex64(v: u64) -> String {
-    format!("{v:#x}")
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
