@@ -100,7 +100,6 @@ pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: 
 /// is touching the file that was scanned. A file that cannot be fingerprinted keeps `None`, and
 /// clean then refuses it.
 pub fn attach_fingerprints(report: &mut Report) {
-    use rayon::prelude::*;
     report.dumps.par_iter_mut().for_each(|d| d.fingerprint = fingerprint::fingerprint(&d.path).ok());
 }
 
