@@ -53,6 +53,8 @@ pub enum EvidenceSource {
     ProcessSurvived,
     /// The legacy USERDUMP `DEBUG_EVENT.dwFirstChance` field.
     DebugEvent,
+    /// The tool that wrote the dump only runs for unhandled exceptions (Breakpad, Crashpad).
+    Writer,
     /// A correlated event-log record.
     Event,
 }

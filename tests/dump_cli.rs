@@ -54,7 +54,11 @@ fn scan_fixtures_json() {
     assert_eq!(d["faulting_module"]["name"], "test_app.exe");
     assert_eq!(d["faulting_module"]["offset"], "0x429e");
     assert_eq!(d["faulting_module"]["unloaded"], false);
-    assert_eq!(d["chance"]["value"], "unknown");
+    // Written by Breakpad's unhandled-exception handler: weak second-chance evidence.
+    assert_eq!(d["writer"], "breakpad");
+    assert_eq!(d["chance"]["value"], "second");
+    assert_eq!(d["chance"]["evidence"][0]["source"], "writer");
+    assert_eq!(d["chance"]["evidence"][0]["strength"], "weak");
 
     let d = dump(&r, "procdump_w3wp_second_chance.dmp");
     assert_eq!(d["chance"]["value"], "second");

@@ -170,8 +170,13 @@ fn exception_details_and_chance_evidence() {
     assert_eq!(none.exception, None);
     assert_eq!((none.evidence[0].source, none.evidence[0].indicates), (EvidenceSource::NoException, Chance::None));
 
-    // An AV has no chance evidence of its own.
-    assert!(f.evidence.is_empty());
+    // An AV has no chance evidence of its own; Breakpad's unhandled-exception handler wrote
+    // this one, which is weak evidence of a second chance.
+    assert_eq!(f.evidence.len(), 1);
+    assert_eq!(
+        (f.evidence[0].source, f.evidence[0].indicates, f.evidence[0].strength),
+        (EvidenceSource::Writer, Chance::Second, triage::chance::Strength::Weak)
+    );
 }
 
 #[test]

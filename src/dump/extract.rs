@@ -128,6 +128,7 @@ pub fn extract(input: &InputFile, data: &[u8]) -> Result<DumpFacts, DumpError> {
         Some(exc) => {
             let facts = exception_facts(exc, sys.as_ref());
             evidence.extend(code_evidence(facts.code));
+            evidence.extend(provenance::in_process_handler_evidence(writer, facts.code));
             let fault = faulting_module(
                 &dump,
                 exc,

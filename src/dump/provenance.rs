@@ -44,6 +44,28 @@ pub fn code_evidence(code: u32) -> Option<Evidence> {
     })
 }
 
+/// Crashpad's `DumpWithoutCrashing` records this synthetic exception code ("simulated").
+const CRASHPAD_SIMULATED: u32 = 0x0517_a7ed;
+
+/// Evidence from an in-process crash handler (Breakpad, Crashpad): they install an unhandled
+/// exception filter, so an exception they recorded reached the end of the handler chain.
+/// Weak, because both can also write on demand; Crashpad marks those with a synthetic code.
+pub fn in_process_handler_evidence(writer: Option<Writer>, code: u32) -> Option<Evidence> {
+    let name = match writer? {
+        Writer::Breakpad => "Breakpad",
+        Writer::Crashpad => "Crashpad",
+        _ => return None,
+    };
+    (code != CRASHPAD_SIMULATED).then(|| {
+        Evidence::new(
+            EvidenceSource::Writer,
+            Chance::Second,
+            Strength::Weak,
+            format!("written by {name}'s in-process handler, which runs for unhandled exceptions"),
+        )
+    })
+}
+
 /// Evidence for a dump without an exception stream (manual, hang or trigger dump).
 pub fn no_exception_evidence() -> Evidence {
     Evidence::new(

@@ -527,6 +527,7 @@ fn source_name(s: EvidenceSource) -> &'static str {
         EvidenceSource::NoException => "no_exception",
         EvidenceSource::ProcessSurvived => "process_survived",
         EvidenceSource::DebugEvent => "debug_event",
+        EvidenceSource::Writer => "writer",
         EvidenceSource::Event => "event",
     }
 }
