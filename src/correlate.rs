@@ -137,9 +137,6 @@ pub struct EventIndex {
     dump_service: Vec<usize>,
 }
 
-/// Times before this are damaged records (e.g. a zero FILETIME, 1601-01-01), not coverage.
-const PLAUSIBLE_SINCE: i64 = 631_152_000; // 1990-01-01T00:00:00Z
-
 impl EventIndex {
     pub fn build(logs: &[LogRead]) -> Self {
         let mut events: Vec<Event> = logs.iter().flat_map(|l| l.events.iter().cloned()).collect();
@@ -202,7 +199,7 @@ impl EventIndex {
 /// A log's span from its statistics, falling back to its decoded events when the statistics
 /// lack a plausible first/last time.
 fn log_span(log: &LogRead) -> Option<LogSpan> {
-    let plausible = |t: &Timestamp| t.as_second() >= PLAUSIBLE_SINCE;
+    let plausible = |t: &Timestamp| crate::events::is_plausible(*t);
     let event_times = || log.events.iter().map(|e| e.time).filter(plausible);
     let first = log.stats.first_event.filter(plausible).or_else(|| event_times().min())?;
     let last = log.stats.last_event.filter(plausible).or_else(|| event_times().max())?;

@@ -365,7 +365,7 @@ pub(crate) fn from_json(v: &Value) -> Option<Parsed> {
         .and_then(|a| a.get("SystemTime"))
         .and_then(Value::as_str)
         .and_then(|s| s.parse::<Timestamp>().ok())
-        .filter(|t| t.as_second() > super::MIN_PLAUSIBLE_SECS);
+        .filter(|t| super::is_plausible(*t));
     let record_id = system.get("EventRecordID").and_then(as_u64);
     let computer = system.get("Computer").and_then(Value::as_str).map(str::to_owned);
 

@@ -221,7 +221,13 @@ impl Cuts {
 
 /// Times at or before this (1980-01-01) are placeholders, not events: zeroed FILETIMEs render as
 /// 1601-01-01 and would stretch a log's coverage back four centuries.
-pub(crate) const MIN_PLAUSIBLE_SECS: i64 = 315_532_800;
+const MIN_PLAUSIBLE_SECS: i64 = 315_532_800;
+
+/// Whether an event time is a real time rather than a placeholder (see `MIN_PLAUSIBLE_SECS`).
+/// Log statistics and correlation's log coverage both use this one test.
+pub(crate) fn is_plausible(t: Timestamp) -> bool {
+    t.as_second() > MIN_PLAUSIBLE_SECS
+}
 
 /// The start of the note added when [`LogStats::counts`] reaches its bound.
 const COUNTS_CAPPED: &str = "counts:";
@@ -259,7 +265,7 @@ impl LogStats {
 
 /// Widen the log's covered time range by one event time (implausible times are ignored).
 pub(crate) fn note_time(stats: &mut LogStats, t: Option<Timestamp>) {
-    let Some(t) = t.filter(|t| t.as_second() > MIN_PLAUSIBLE_SECS) else { return };
+    let Some(t) = t.filter(|t| is_plausible(*t)) else { return };
     if stats.first_event.is_none_or(|f| t < f) {
         stats.first_event = Some(t);
     }
