@@ -413,11 +413,7 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
             cuts.records_cut += 1;
         }
         let (Some(kind), Some(time)) = (decode::decode(&raw), time) else { continue };
-        if events.len() >= limits.max_events {
-            cuts.events_dropped += 1;
-            continue;
-        }
-        events.push(Event {
+        let event = Event {
             log: path.to_path_buf(),
             format: LogFormat::Evt,
             record_id: u64::from(rec.record_number),
@@ -427,7 +423,8 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
             qualifiers: Some((rec.event_id >> 16) as u16),
             computer: (!rec.computer.is_empty()).then_some(rec.computer),
             kind,
-        });
+        };
+        cuts.keep(&mut events, event, limits);
     }
     cuts.report(&mut stats, limits);
     Ok((stats, events))

@@ -282,11 +282,7 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
                     ));
                     continue;
                 };
-                if events.len() >= limits.max_events {
-                    cuts.events_dropped += 1;
-                    continue;
-                }
-                events.push(Event {
+                let event = Event {
                     log: path.to_path_buf(),
                     format: LogFormat::Evtx,
                     record_id,
@@ -296,7 +292,8 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
                     qualifiers: parsed.qualifiers,
                     computer: parsed.computer,
                     kind,
-                });
+                };
+                cuts.keep(&mut events, event, limits);
             }
         }
     }

@@ -203,6 +203,15 @@ pub(crate) struct Cuts {
 }
 
 impl Cuts {
+    /// Keep a decoded event unless the per-log bound is reached (then count it as dropped).
+    pub(crate) fn keep(&mut self, events: &mut Vec<Event>, event: Event, limits: &Limits) {
+        if events.len() >= limits.max_events {
+            self.events_dropped += 1;
+        } else {
+            events.push(event);
+        }
+    }
+
     pub(crate) fn report(&self, stats: &mut LogStats, limits: &Limits) {
         if self.events_dropped > 0 {
             stats.note(format!(
