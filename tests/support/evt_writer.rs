@@ -15,22 +15,8 @@ pub const ERROR: u16 = 1;
 pub const WARNING: u16 = 2;
 pub const INFORMATION: u16 = 4;
 
-/// One record to write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvtRecordSpec {
-    pub record_number: u32,
-    /// Seconds since 1970, UTC.
-    pub time_generated: u32,
-    pub time_written: u32,
-    /// The full 32-bit id (severity and facility bits included).
-    pub event_id: u32,
-    pub event_type: u16,
-    pub category: u16,
-    pub source: String,
-    pub computer: String,
-    pub strings: Vec<String>,
-    pub data: Vec<u8>,
-}
+/// One record to write: the reader's own record type, so a round trip compares like with like.
+pub use triage::events::evt::EvtRecord as EvtRecordSpec;
 
 /// File layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
