@@ -27,6 +27,7 @@ pub mod dump;
 pub mod error;
 pub mod events;
 pub mod fingerprint;
+pub mod model;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
@@ -41,22 +42,7 @@ use crate::cli::{CheckArgs, CleanArgs, Cli, Command, Format, RulesCommand, ScanA
 use crate::config::ScanConfig;
 use crate::report::table::TableOptions;
 
-/// Process exit statuses. Documented in the README; tests pin them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Finished (failures of single files are in the report unless `--strict`).
-    Ok = 0,
-    /// `check`: the scan differs from the baseline.
-    Changed = 1,
-    /// Usage error, fatal error, or (with `--strict`) any file failed.
-    Fatal = 2,
-}
-
-impl From<Exit> for std::process::ExitCode {
-    fn from(e: Exit) -> Self {
-        std::process::ExitCode::from(e as u8)
-    }
-}
+pub use crate::model::Exit;
 
 /// Run one command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {

@@ -41,7 +41,7 @@ use minidump::format as md;
 use minidump::system_info::Cpu;
 
 use super::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
-use crate::chance::{Chance, Evidence, EvidenceSource, Strength};
+use crate::model::{Chance, Evidence, EvidenceSource, Strength};
 use crate::discover::InputFile;
 use crate::error::{ErrorCode, Failure, Stage};
 use crate::text::file_name;

@@ -23,49 +23,15 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::chance::{Chance, EvidenceSource};
-use crate::correlate::{Coverage, EventIndex, Relation, event_label, is_crash_event};
-use crate::dump::Writer;
+use crate::correlate::{EventIndex, event_label, is_crash_event};
 use crate::error::ErrorCode;
-use crate::events::{Event, EventKind};
-use crate::pipeline::Triaged;
+use crate::model::{Chance, Coverage, Event, EventKind, EvidenceSource, Relation, Triaged, Writer};
 
 pub use model::EventCondition;
-
-/// What to do with a dump.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// Spurious (e.g. a handled first-chance exception): safe to remove.
-    Delete,
-    /// A real crash or otherwise worth keeping.
-    Keep,
-    /// Not enough evidence to decide.
-    #[default]
-    Review,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Delete => "delete",
-            Action::Keep => "keep",
-            Action::Review => "review",
-        }
-    }
-}
-
-/// The classification of one dump.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Verdict {
-    pub action: Action,
-    /// Id of the rule that fired.
-    pub rule: String,
-    pub reason: String,
-}
+// The verdict types live in the shared model; re-exported so `crate::rules::Action` keeps working.
+pub use crate::model::{Action, Verdict};
 
 /// Id of the safety guard that keeps every dump with crash evidence.
 pub const GUARD_ID: &str = "crash-evidence-keep";
@@ -483,8 +449,8 @@ impl View {
             let mut named: Vec<String> = Vec::new();
             for e in &ch.evidence {
                 let strength = match e.strength {
-                    crate::chance::Strength::Strong => "strong",
-                    crate::chance::Strength::Weak => "weak",
+                    crate::model::Strength::Strong => "strong",
+                    crate::model::Strength::Weak => "weak",
                 };
                 let item = format!("{} {} {strength}", source_name(e.source), e.indicates);
                 if !named.contains(&item) {
