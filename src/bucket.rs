@@ -121,7 +121,7 @@ pub fn key_of(d: &Triaged) -> BucketKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::correlate::fixtures::*;
+    use crate::testing::*;
 
     fn key(chance: Chance) -> BucketKey {
         BucketKey {

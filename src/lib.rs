@@ -32,6 +32,8 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rules;
+#[doc(hidden)]
+pub mod testing;
 pub mod text;
 
 use std::io::Write;

@@ -41,9 +41,9 @@ use minidump::format as md;
 use minidump::system_info::Cpu;
 
 use super::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
-use crate::model::{Chance, Evidence, EvidenceSource, Strength};
 use crate::discover::InputFile;
 use crate::error::{ErrorCode, Failure, Stage};
+use crate::model::{Chance, Evidence, EvidenceSource, Strength};
 use crate::text::file_name;
 
 /// More threads than any NT4/2000 process could hold (each needs a stack and a kernel object).

@@ -2,9 +2,9 @@
 
 use super::*;
 use crate::chance::{self, Evidence, Strength};
-use crate::correlate::fixtures::*;
 use crate::dump::DumpFacts;
 use crate::events::LogRead;
+use crate::testing::*;
 
 fn classify(dumps: Vec<DumpFacts>, logs: &[LogRead]) -> Vec<Verdict> {
     let (t, index) = triage(dumps, logs);
