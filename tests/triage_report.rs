@@ -13,7 +13,7 @@ use triage::pipeline::build_report;
 use triage::report;
 use triage::report::Inputs;
 use triage::rules::RuleSet;
-use triage::testing::{self, ts};
+use triage::testing;
 
 const LOG: &str = "logs/Application.evt";
 
