@@ -320,4 +320,18 @@ mod tests {
         assert_eq!(classify(b"PK\x03\x04"), None);
         assert_eq!(classify(b""), None);
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn same_file_tells_the_listed_file_from_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::write(&a, b"MDMP").unwrap();
+        std::fs::write(&b, b"MDMP").unwrap();
+        let listed = std::fs::symlink_metadata(&a).unwrap();
+        assert!(same_file(&File::open(&a).unwrap(), &listed));
+        // `a` replaced after it was listed (here: by another file of the same size).
+        std::fs::rename(&b, &a).unwrap();
+        assert!(!same_file(&File::open(&a).unwrap(), &listed));
+    }
 }

@@ -85,7 +85,7 @@ pub fn file_name(path: &str) -> &str {
 /// line (Trojan Source): Arabic letter mark, zero-width and directional marks, line and
 /// paragraph separators, bidi embeddings, overrides and isolates, word joiners, BOM, and the
 /// interlinear annotation marks.
-fn is_hidden(c: char) -> bool {
+pub fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
