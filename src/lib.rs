@@ -9,14 +9,15 @@
 //!           └─> events (LogRead) ──┴─> correlate ─> chance ─> rules ─> bucket ─> report / check / clean
 //!
 //! pipeline: wires the stages          commands: one per subcommand, called by main.rs
-//! foundation, under every stage: model · error · text · cli · config · progress · fingerprint
+//! foundation, under every stage: model · error · text · path_json · cli · config · progress · fingerprint
 //! ```
 //!
 //! The rooms, bottom up:
 //!
 //! * Foundation. [`model`]: the data every stage passes on (dump facts, events, chance and
 //!   evidence, correlation, verdict, the triaged dump). [`error`]: per-file failures with
-//!   stable codes. [`text`]: hex and path-name conventions. [`cli`]: flags as typed;
+//!   stable codes. [`text`]: hex and path-name conventions. [`path_json`]: paths in JSON
+//!   that round-trip exactly. [`cli`]: flags as typed;
 //!   [`config`]: validated settings and their defaults. [`progress`]: the stderr spinner.
 //!   [`fingerprint`]: size, mtime and head hash, so `clean` touches only what was scanned.
 //! * [`discover`] walks the inputs and sniffs each file's format.
@@ -46,6 +47,7 @@ pub mod error;
 pub mod events;
 pub mod fingerprint;
 pub mod model;
+pub mod path_json;
 pub mod pipeline;
 pub mod progress;
 pub mod report;

@@ -6,7 +6,7 @@ use super::write_stdout;
 use crate::cli::CheckArgs;
 use crate::config::ScanConfig;
 use crate::model::Exit;
-use crate::{check, clean, pipeline, report};
+use crate::{check, clean, pipeline, report, text};
 
 /// `triage check`: rescan, then compare with (or rewrite) the baseline.
 pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Exit> {
@@ -24,7 +24,7 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Exit> {
         let bytes = report::json::render_json(&report.without_fingerprints(), true);
         std::fs::write(&args.baseline, bytes)
             .with_context(|| format!("cannot write baseline {}", args.baseline.display()))?;
-        write_stdout(format!("Baseline written to {}\n{summary}\n", args.baseline.display()).as_bytes())?;
+        write_stdout(format!("Baseline written to {}\n{summary}\n", text::terminal_path(&args.baseline)).as_bytes())?;
         return Ok(Exit::Ok);
     };
     let outcome = check::compare(&baseline, &report);
