@@ -2,7 +2,10 @@
 //!
 //! Files are recognised by their first bytes, never by extension: `MDMP` (minidump),
 //! `USERDUMP`/`USERDU64` (legacy NT4/2000 user dump), `ElfFile\0` (.evtx), `LfLe` at offset 4
-//! (legacy .evt). Everything else is *skipped* with a reason, except files whose extension says
+//! (legacy .evt), a WER `Report.wer` (`Version=` then `EventType=`, UTF-16LE with BOM or
+//! UTF-8), an event-log XML export (`<Events>` or `<Event ` first), and archives and compressed
+//! files ([`ArchiveFormat`]: zip, 7z, cab, tar, gzip, xz, zstd, bzip2), which are listed for
+//! [`crate::source`] to open. Everything else is *skipped* with a reason, except files whose extension says
 //! they should be dumps (`.dmp`, `.mdmp`, `.hdmp`): those are *failures*, because an on-call
 //! engineer expects every dump in the folder to be accounted for (a zero-byte or half-written
 //! dump must not vanish from the report).
@@ -37,12 +40,72 @@ pub enum InputKind {
     Userdump,
     Evtx,
     Evt,
+    /// A Windows Error Reporting `Report.wer` (read with the logs: it describes one crash).
+    WerReport,
+    /// Events exported as XML (`wevtutil qe /f:xml`, Event Viewer "Save as XML").
+    EventXml,
 }
 
 impl InputKind {
     pub fn is_dump(self) -> bool {
         matches!(self, InputKind::Minidump | InputKind::Userdump)
     }
+}
+
+/// An archive or compressed file, by content. Its members are read by [`crate::source`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchiveFormat {
+    Zip,
+    SevenZ,
+    Cab,
+    Tar,
+    /// gzip: one compressed file, or a `.tar.gz`/`.tgz` (told apart after decompression).
+    Gzip,
+    Xz,
+    Zstd,
+    Bzip2,
+}
+
+impl ArchiveFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArchiveFormat::Zip => "zip",
+            ArchiveFormat::SevenZ => "7z",
+            ArchiveFormat::Cab => "cab",
+            ArchiveFormat::Tar => "tar",
+            ArchiveFormat::Gzip => "gzip",
+            ArchiveFormat::Xz => "xz",
+            ArchiveFormat::Zstd => "zstd",
+            ArchiveFormat::Bzip2 => "bzip2",
+        }
+    }
+
+    /// A single compressed stream (gzip, xz, zstd, bzip2), not a container of members.
+    pub fn is_stream(self) -> bool {
+        matches!(self, ArchiveFormat::Gzip | ArchiveFormat::Xz | ArchiveFormat::Zstd | ArchiveFormat::Bzip2)
+    }
+}
+
+/// What a file's first bytes say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    Input(InputKind),
+    Archive(ArchiveFormat),
+}
+
+/// How many leading bytes [`sniff`] looks at (a tar header's `ustar` magic sits at 257).
+pub const SNIFF_BYTES: usize = 512;
+
+/// An archive found by discovery, with what discovery saw of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveFile {
+    pub path: PathBuf,
+    pub len: u64,
+    pub modified: Option<SystemTime>,
+    pub format: ArchiveFormat,
+    /// Found under `--evtx`: its logs are read, its dumps skipped (as for files).
+    pub logs_only: bool,
 }
 
 /// One file to read, with what discovery saw of it (the dump reader checks it did not change).
@@ -68,6 +131,8 @@ pub struct Skipped {
 pub struct Inventory {
     pub dumps: Vec<InputFile>,
     pub logs: Vec<InputFile>,
+    /// Archives and compressed files; their members are found and read by [`crate::source`].
+    pub archives: Vec<ArchiveFile>,
     pub skipped: Vec<Skipped>,
     pub failures: Vec<Failure>,
 }
@@ -82,7 +147,7 @@ pub struct DiscoverOptions {
 /// Extensions that promise a dump: a file with one of these that is not a dump is a failure.
 const DUMP_EXTENSIONS: &[&str] = &["dmp", "mdmp", "hdmp"];
 
-/// Sniff the first bytes of a file.
+/// Sniff the first bytes of a file (dumps and logs only; see [`sniff`] for archives too).
 pub fn classify(head: &[u8]) -> Option<InputKind> {
     if head.starts_with(b"MDMP") {
         Some(InputKind::Minidump)
@@ -93,8 +158,74 @@ pub fn classify(head: &[u8]) -> Option<InputKind> {
     } else if head.len() >= 8 && &head[4..8] == b"LfLe" {
         Some(InputKind::Evt)
     } else {
-        None
+        let text = crate::text::sniff_text(head);
+        if is_wer_report(&text) {
+            Some(InputKind::WerReport)
+        } else if is_event_xml(&text) {
+            Some(InputKind::EventXml)
+        } else {
+            None
+        }
     }
+}
+
+/// Sniff the first bytes ([`SNIFF_BYTES`] suffice) of a file or an archive member.
+pub fn sniff(head: &[u8]) -> Option<Sniffed> {
+    if let Some(kind) = classify(head) {
+        return Some(Sniffed::Input(kind));
+    }
+    archive_format(head).map(Sniffed::Archive)
+}
+
+/// The archive or compression format whose magic `head` starts with.
+pub fn archive_format(head: &[u8]) -> Option<ArchiveFormat> {
+    let format = if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        ArchiveFormat::Zip
+    } else if head.starts_with(b"7z\xbc\xaf\x27\x1c") {
+        ArchiveFormat::SevenZ
+    } else if head.starts_with(b"MSCF\0\0\0\0") {
+        ArchiveFormat::Cab
+    } else if head.starts_with(&[0x1f, 0x8b, 0x08]) {
+        ArchiveFormat::Gzip
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        ArchiveFormat::Xz
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        ArchiveFormat::Zstd
+    } else if head.len() >= 10
+        && head.starts_with(b"BZh")
+        && (b'1'..=b'9').contains(&head[3])
+        && (&head[4..10] == b"\x31\x41\x59\x26\x53\x59" || &head[4..10] == b"\x17\x72\x45\x38\x50\x90")
+    {
+        ArchiveFormat::Bzip2
+    } else if head.get(257..262) == Some(b"ustar") {
+        ArchiveFormat::Tar
+    } else {
+        return None;
+    };
+    Some(format)
+}
+
+/// `Report.wer`: an INI-like file that starts with `Version=` and names its `EventType=`.
+fn is_wer_report(text: &str) -> bool {
+    text.starts_with("Version=") && text.contains("EventType=")
+}
+
+/// An event export: `<Events>` (Event Viewer "Save as XML") or a stream of `<Event ...>`
+/// elements (`wevtutil qe /f:xml`), after an optional XML declaration and comments.
+fn is_event_xml(text: &str) -> bool {
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("<?") {
+            let Some(end) = r.find("?>") else { return false };
+            rest = r[end + 2..].trim_start();
+        } else if let Some(r) = rest.strip_prefix("<!--") {
+            let Some(end) = r.find("-->") else { return false };
+            rest = r[end + 3..].trim_start();
+        } else {
+            break;
+        }
+    }
+    ["<Events>", "<Events ", "<Event>", "<Event "].iter().any(|p| rest.starts_with(p))
 }
 
 /// Walk `dump_paths` (files or folders, recursively) and `log_paths` (files or folders given to
@@ -117,6 +248,8 @@ pub fn discover_with(dump_paths: &[PathBuf], log_paths: &[PathBuf], options: Dis
     inv.dumps.dedup_by(|a, b| a.path == b.path);
     inv.logs.sort_by(|a, b| a.path.cmp(&b.path));
     inv.logs.dedup_by(|a, b| a.path == b.path);
+    inv.archives.sort_by(|a, b| a.path.cmp(&b.path));
+    inv.archives.dedup_by(|a, b| a.path == b.path);
     inv.skipped.sort();
     inv.skipped.dedup();
     inv.failures.sort();
@@ -225,7 +358,7 @@ fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory) {
         }
         return;
     }
-    let mut head = [0u8; 8];
+    let mut head = [0u8; SNIFF_BYTES];
     let opened = match File::open(path) {
         Ok(f) => f,
         Err(err) => {
@@ -255,12 +388,20 @@ fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory) {
         }
     };
     let input = |kind| InputFile { path: path.to_path_buf(), len: meta.len(), modified: meta.modified().ok(), kind };
-    match classify(&head[..n]) {
-        Some(kind) if kind.is_dump() && logs_only => {
+    match sniff(&head[..n]) {
+        Some(Sniffed::Input(kind)) if kind.is_dump() && logs_only => {
             skip(inv, "a dump given as an event log (--evtx); pass it as a scan path")
         }
-        Some(kind) if kind.is_dump() => inv.dumps.push(input(kind)),
-        Some(kind) => inv.logs.push(input(kind)),
+        Some(Sniffed::Input(kind)) if kind.is_dump() => inv.dumps.push(input(kind)),
+        Some(Sniffed::Input(kind)) => inv.logs.push(input(kind)),
+        // An archive under --evtx is opened too: its logs are used, its dumps skipped.
+        Some(Sniffed::Archive(format)) => inv.archives.push(ArchiveFile {
+            path: path.to_path_buf(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            format,
+            logs_only,
+        }),
         None if n == 0 && has_dump_extension(path) => inv.failures.push(Failure::new(
             path,
             Stage::Discover,
@@ -273,9 +414,6 @@ fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory) {
             "not_a_dump",
             "has a dump extension but no dump signature (MDMP, USERDUMP); possibly still being written or damaged",
         )),
-        None if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) => {
-            skip(inv, "xz-compressed; decompress it to scan it")
-        }
         None if n == 0 => skip(inv, "empty file"),
         None => skip(inv, "not a dump or event log"),
     }
@@ -319,6 +457,35 @@ mod tests {
         assert_eq!(classify(b"\x30\0\0\0LfLe"), Some(InputKind::Evt));
         assert_eq!(classify(b"PK\x03\x04"), None);
         assert_eq!(classify(b""), None);
+    }
+
+    #[test]
+    fn sniff_archives_reports_and_xml() {
+        assert_eq!(sniff(b"PK\x03\x04rest"), Some(Sniffed::Archive(ArchiveFormat::Zip)));
+        assert_eq!(sniff(b"7z\xbc\xaf\x27\x1c\0\x04"), Some(Sniffed::Archive(ArchiveFormat::SevenZ)));
+        assert_eq!(sniff(b"MSCF\0\0\0\0\x10"), Some(Sniffed::Archive(ArchiveFormat::Cab)));
+        assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), Some(Sniffed::Archive(ArchiveFormat::Gzip)));
+        assert_eq!(sniff(b"\xfd7zXZ\0\0\x04"), Some(Sniffed::Archive(ArchiveFormat::Xz)));
+        assert_eq!(sniff(&[0x28, 0xb5, 0x2f, 0xfd, 0]), Some(Sniffed::Archive(ArchiveFormat::Zstd)));
+        assert_eq!(sniff(b"BZh91AY&SY\0"), Some(Sniffed::Archive(ArchiveFormat::Bzip2)));
+        assert_eq!(sniff(b"BZh9 not bzip2"), None);
+        let mut tar = vec![0u8; 512];
+        tar[257..263].copy_from_slice(b"ustar\0");
+        assert_eq!(sniff(&tar), Some(Sniffed::Archive(ArchiveFormat::Tar)));
+
+        let wer8 = b"Version=1\r\nEventType=APPCRASH\r\n";
+        assert_eq!(classify(wer8), Some(InputKind::WerReport));
+        let mut wer16 = vec![0xff, 0xfe];
+        wer16.extend("Version=1\r\nEventType=BEX64\r\n".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(classify(&wer16), Some(InputKind::WerReport));
+        assert_eq!(classify(b"Version=1\r\nName=x\r\n"), None);
+
+        assert_eq!(classify(b"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>"), Some(InputKind::EventXml));
+        assert_eq!(
+            classify(b"\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<Events><Event xmlns="),
+            Some(InputKind::EventXml)
+        );
+        assert_eq!(classify(b"<?xml version=\"1.0\"?><WERReportMetadata>"), None);
     }
 
     #[cfg(unix)]

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Discover,
+    /// Opening an archive or compressed file, or one of its members (`archive_*` codes).
+    Archive,
     Dump,
     Events,
     Rules,

@@ -52,6 +52,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod source;
 #[doc(hidden)]
 pub mod testing;
 pub mod text;

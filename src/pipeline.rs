@@ -3,6 +3,8 @@
 //! Each stage is a function over plain data; this module only wires them together and turns
 //! stage outputs into the one [`Report`].
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -11,7 +13,7 @@ use crate::bucket::{self, Bucket};
 use crate::chance;
 use crate::config::ScanConfig;
 use crate::correlate::{self, EventIndex};
-use crate::discover::{self, Skipped};
+use crate::discover::{self, ArchiveFile, Skipped};
 use crate::dump;
 use crate::error::Failure;
 use crate::events;
@@ -19,10 +21,11 @@ use crate::fingerprint;
 use crate::model::{Action, DumpFacts, LogRead, Verdict};
 use crate::progress::Progress;
 use crate::report::{
-    self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
+    self, ArchiveMemberRow, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
     Summary,
 };
 use crate::rules::RuleSet;
+use crate::source;
 // Re-exported: `Triaged` lived here before the shared model existed.
 pub use crate::model::Triaged;
 use crate::text::{hex32, hex64};
@@ -37,16 +40,33 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let inventory = discover::discover_with(&config.paths, &config.logs, options);
     let mut failures = inventory.failures;
     progress.stage(&format!("reading {} dumps and {} logs", inventory.dumps.len(), inventory.logs.len()));
-    progress.files(inventory.dumps.len() + inventory.logs.len());
+    progress.files(inventory.dumps.len() + inventory.logs.len() + inventory.archives.len());
     // Dumps and logs are read at the same time, each in parallel across files; every reader is
     // single-threaded inside (nesting the evtx crate's own pool in rayon deadlocks).
-    let (dump_results, log_results) = rayon::join(
-        || inventory.dumps.par_iter().map(|f| counted(&progress, || dump::read_dump(f))).collect::<Vec<_>>(),
-        || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
+    let ((dump_results, log_results), archived) = rayon::join(
+        || {
+            rayon::join(
+                || inventory.dumps.par_iter().map(|f| counted(&progress, || dump::read_dump(f))).collect::<Vec<_>>(),
+                || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
+            )
+        },
+        || {
+            let limits = source::Limits::default();
+            inventory.archives.par_iter().map(|a| counted(&progress, || read_archive(a, &limits))).collect::<Vec<_>>()
+        },
     );
     progress.stage("correlating");
-    let facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
-    let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
+    let mut facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
+    let mut logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
+    let mut skipped = inventory.skipped;
+    let mut members = BTreeMap::new();
+    for a in archived {
+        facts.extend(a.facts);
+        logs.extend(a.logs);
+        failures.extend(a.failures);
+        skipped.extend(a.skipped);
+        members.extend(a.members);
+    }
 
     let Triage { triaged, buckets, index } = triage(facts, &logs, &rules, config.window);
     let inputs = Inputs {
@@ -56,7 +76,10 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         rules: config.rules_path.clone(),
     };
     progress.stage("fingerprinting");
-    let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped);
+    let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, skipped);
+    for d in &mut report.dumps {
+        d.archive = members.remove(&d.path);
+    }
     attach_fingerprints(&mut report);
     progress.finish();
     Ok(report)
@@ -92,9 +115,61 @@ pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: 
 
 /// Record each dump's fingerprint (size, mtime, head hash) so `triage clean` can later prove it
 /// is touching the file that was scanned. A file that cannot be fingerprinted keeps `None`, and
-/// clean then refuses it.
+/// clean then refuses it. Archive members have none: clean never touches them.
 pub fn attach_fingerprints(report: &mut Report) {
-    report.dumps.par_iter_mut().for_each(|d| d.fingerprint = fingerprint::fingerprint(&d.path).ok());
+    report
+        .dumps
+        .par_iter_mut()
+        .filter(|d| d.archive.is_none())
+        .for_each(|d| d.fingerprint = fingerprint::fingerprint(&d.path).ok());
+}
+
+/// What one archive held, read member by member.
+#[derive(Debug, Default)]
+pub struct ArchiveRead {
+    pub facts: Vec<DumpFacts>,
+    pub logs: Vec<LogRead>,
+    pub failures: Vec<Failure>,
+    pub skipped: Vec<Skipped>,
+    /// Report rows' archive details, by member path.
+    pub members: BTreeMap<PathBuf, ArchiveMemberRow>,
+}
+
+/// Open one archive and read each dump and log in it as it comes out, so only one member's
+/// bytes are in memory at a time.
+pub fn read_archive(archive: &ArchiveFile, limits: &source::Limits) -> ArchiveRead {
+    let mut out = ArchiveRead::default();
+    source::read_archive(archive, limits, &mut |found| match found {
+        source::Found::Member(m) => {
+            let src = source::Source::Member(&m);
+            if m.kind.is_dump() {
+                match dump::read_source(src) {
+                    Ok(f) => {
+                        let inner = source::split_member_path(&m.path).map(|(_, inner)| inner).unwrap_or_default();
+                        out.members.insert(
+                            m.path.clone(),
+                            ArchiveMemberRow {
+                                archive: m.archive.clone(),
+                                member: inner,
+                                compressed_bytes: m.compressed,
+                                expanded_bytes: m.len(),
+                            },
+                        );
+                        out.facts.push(f);
+                    }
+                    Err(f) => out.failures.push(f),
+                }
+            } else {
+                match events::read_source(src, &events::Limits::default()) {
+                    Ok(l) => out.logs.push(l),
+                    Err(f) => out.failures.push(f),
+                }
+            }
+        }
+        source::Found::Skipped(s) => out.skipped.push(s),
+        source::Found::Failure(f) => out.failures.push(f),
+    });
+    out
 }
 
 fn counted<T>(progress: &Progress, read: impl FnOnce() -> T) -> T {
@@ -230,7 +305,19 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         notes: f.notes.clone(),
         // Filled in by `scan` (it reads the file); `build_report` itself does no I/O.
         fingerprint: None,
+        archive: None,
+        wer_bucket: wer_bucket(t, index),
     }
+}
+
+/// WER's bucket for the dump: from the strongest linked report that names one.
+fn wer_bucket(t: &Triaged, index: &EventIndex) -> Option<String> {
+    let mut links: Vec<_> = t.correlation.links.iter().collect();
+    links.sort_by_key(|l| l.relation);
+    links.iter().find_map(|l| match &index.events.get(l.event)?.kind {
+        crate::model::EventKind::WerReport { bucket: Some(b), is_crash: true, .. } => Some(b.clone()),
+        _ => None,
+    })
 }
 
 fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {

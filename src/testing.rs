@@ -146,6 +146,7 @@ pub fn wer(record_id: u64, time: &str, event_name: &str, is_crash: bool, attache
             attached_files: attached.iter().map(|s| s.to_string()).collect(),
             report_id: Some(REPORT_ID.into()),
             is_crash,
+            bucket: None,
         },
     )
 }

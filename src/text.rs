@@ -34,6 +34,26 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// Text files Windows writes come as UTF-16LE with a BOM (`Report.wer`, PowerShell's `>`) or
+/// as UTF-8 (with or without a BOM). Decode either, replacing what does not decode; an odd
+/// trailing byte (a cut head) is dropped. Anything else is read as UTF-8.
+pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
+    if let Some(body) = bytes.strip_prefix(&[0xff, 0xfe]) {
+        let units = body.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+        return Cow::Owned(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect());
+    }
+    if let Some(body) = bytes.strip_prefix(&[0xfe, 0xff]) {
+        let units = body.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+        return Cow::Owned(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect());
+    }
+    String::from_utf8_lossy(bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes))
+}
+
+/// [`decode_text`] of a file's first bytes, for format sniffing.
+pub fn sniff_text(head: &[u8]) -> Cow<'_, str> {
+    decode_text(head)
+}
+
 /// Format a 32-bit code as the report contract wants it: `0x` + 8 lower-case hex digits.
 pub fn hex32(v: u32) -> String {
     format!("{v:#010x}")

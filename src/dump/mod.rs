@@ -68,6 +68,27 @@ pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
     result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
 }
 
+/// Read one dump from a file or an archive member. A member's bytes are already in memory
+/// (bounded by [`crate::source::Limits`]), so it costs its decompression and the same parse.
+pub fn read_source(source: crate::source::Source<'_>) -> Result<DumpFacts, Failure> {
+    let member = match source {
+        crate::source::Source::File(input) => return read_dump(input),
+        crate::source::Source::Member(m) => m,
+    };
+    if member.kind == crate::discover::InputKind::Userdump {
+        return userdump::read_member(member);
+    }
+    let input = InputFile {
+        path: member.path.clone(),
+        len: member.len(),
+        modified: member.modified,
+        kind: crate::discover::InputKind::Minidump,
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract::extract(&input, &member.bytes)))
+        .unwrap_or_else(|payload| Err(DumpError::Panic(panic_message(payload.as_ref()))));
+    result.map_err(|e| Failure::from_error(&member.path, crate::error::Stage::Dump, &e))
+}
+
 /// The minidump facts extractor over bytes already in memory, for fuzzing and tools.
 /// `name` is used for the file-name provenance and failure paths only. Unlike [`read_dump`],
 /// a parser panic is not caught here, so a fuzzer sees it.

@@ -134,11 +134,21 @@ fn read(input: &InputFile) -> Result<DumpFacts, UserdumpError> {
     let file = File::open(&input.path)?;
     let meta = file.metadata()?;
     check_unchanged(input, &meta)?;
-    let mut src = Source::new(file, meta.len());
+    let handle = file.try_clone()?;
+    let mut src = Source::new(Box::new(file), meta.len());
     let parsed = parse(&mut src)?;
     // A writer still appending would change the size while we read; check once more at the end.
-    check_unchanged(input, &src.metadata()?)?;
-    Ok(facts(input, &meta, parsed))
+    check_unchanged(input, &handle.metadata()?)?;
+    Ok(facts(&input.path, input.len, meta.modified().ok(), parsed))
+}
+
+/// Read a legacy user dump that is an archive member (its bytes in memory). Its time is the
+/// member's modification time, as the archive records it.
+pub fn read_member(member: &crate::source::Member) -> Result<DumpFacts, Failure> {
+    let mut src = Source::new(Box::new(std::io::Cursor::new(&member.bytes[..])), member.len());
+    parse(&mut src)
+        .map(|parsed| facts(&member.path, member.len(), member.modified, parsed))
+        .map_err(|err| Failure::from_error(&member.path, Stage::Dump, &err))
 }
 
 fn check_unchanged(input: &InputFile, meta: &Metadata) -> Result<(), UserdumpError> {
@@ -317,14 +327,14 @@ fn section<T>(
     }
 }
 
-fn facts(input: &InputFile, meta: &Metadata, parsed: Parsed) -> DumpFacts {
+fn facts(path: &std::path::Path, size: u64, modified: Option<SystemTime>, parsed: Parsed) -> DumpFacts {
     let Parsed { header, event, exception_ip, modules, mut notes } = parsed;
     let cpu = match header.machine {
         IMAGE_FILE_MACHINE_AMD64 => Cpu::X86_64,
         _ => Cpu::X86,
     };
 
-    let written_at = meta.modified().ok().and_then(whole_seconds);
+    let written_at = modified.and_then(whole_seconds);
     notes.insert(0, "legacy dump has no timestamp; using file modification time".to_owned());
 
     // The loader lists the executable first; prefer an .exe in case the list was reordered.
@@ -397,12 +407,12 @@ fn facts(input: &InputFile, meta: &Metadata, parsed: Parsed) -> DumpFacts {
     // The same file-name conventions (ADPlus `1st_chance`, DebugDiag `First chance exception`,
     // WER names) apply to legacy dumps; the file-name writer only wins over "userdump" when the
     // name is specific (ADPlus and DebugDiag could also drive the legacy writer).
-    let (named_writer, name_evidence) = super::provenance(&input.path, None);
+    let (named_writer, name_evidence) = super::provenance(path, None);
     evidence.extend(name_evidence);
     DumpFacts {
-        path: input.path.clone(),
+        path: path.to_path_buf(),
         format: DumpFormat::Userdump,
-        size: input.len,
+        size,
         written_at,
         dump_flags: None,
         os: None,

@@ -198,7 +198,7 @@ fn app_error(ev: &RawEvent) -> EventKind {
 
 /// WER report types that stand for a process crash. Everything else WER logs under 1001
 /// (WindowsUpdateFailure, RADAR_PRE_LEAK, PnP…, crashpad_log) is not one.
-fn is_crash_event_name(name: &str) -> bool {
+pub(crate) fn is_crash_event_name(name: &str) -> bool {
     const CRASH: &[&str] = &["APPCRASH", "BEX", "BEX64", "MoAppCrash", "MoBEX", "CLR20r3"];
     CRASH.iter().any(|c| c.eq_ignore_ascii_case(name)) || name.to_ascii_uppercase().starts_with("APPCRASH")
 }
@@ -213,7 +213,15 @@ fn wer(ev: &RawEvent) -> EventKind {
         .map(|s| s.split(['\r', '\n']).map(str::trim).filter(|f| !f.is_empty()).map(str::to_owned).collect())
         .unwrap_or_default();
     let is_crash = event_name.as_deref().is_some_and(is_crash_event_name);
-    EventKind::WerReport { event_name, params, attached_files, report_id: ev.text(&["ReportId"], Some(19)), is_crash }
+    EventKind::WerReport {
+        event_name,
+        params,
+        attached_files,
+        report_id: ev.text(&["ReportId"], Some(19)),
+        is_crash,
+        // "Fault bucket 1234…, type 4": the first item, or `Bucket` by name.
+        bucket: ev.text(&["Bucket"], Some(0)).filter(|b| !b.is_empty() && b != "0"),
+    }
 }
 
 /// .NET Runtime 1026: one text item, parsed by line prefix.

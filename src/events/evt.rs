@@ -365,9 +365,18 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
         return Err(ReadError::TooLarge(len));
     }
     let file = std::fs::read(path)?;
-    let walk = walk(&file)?;
+    read_bytes(path, &file, limits)
+}
+
+/// [`read`] over a whole log image in memory (an archive member); `path` names the log in its
+/// events.
+pub fn read_bytes(path: &Path, file: &[u8], limits: &Limits) -> Result<(LogStats, Vec<Event>), ReadError> {
+    if file.len() as u64 > MAX_FILE {
+        return Err(ReadError::TooLarge(file.len() as u64));
+    }
+    let walk = walk(file)?;
     let mut stats = LogStats::default();
-    if let Some(h) = parse_header(&file)
+    if let Some(h) = parse_header(file)
         && h.flags & FLAG_DIRTY != 0
     {
         let how = if walk.scanned { "by signature scan" } else { "by walking to the EOF record" };

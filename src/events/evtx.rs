@@ -127,6 +127,17 @@ fn header_notes(header: &EvtxFileHeader, stats: &mut LogStats) {
 pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), ReadError> {
     let file = File::open(path)?;
     let real_len = file.metadata()?.len();
+    read_from(path, file, real_len, limits)
+}
+
+/// [`read`] over any positioned reader of `real_len` bytes (an archive member in memory);
+/// `path` names the log in its events.
+pub fn read_from<R: Read + Seek>(
+    path: &Path,
+    file: R,
+    real_len: u64,
+    limits: &Limits,
+) -> Result<(LogStats, Vec<Event>), ReadError> {
     let partial = partial_chunk(real_len);
     let padded_len = match partial {
         Some(p) => real_len + (CHUNK_SIZE - p.bytes),

@@ -1,5 +1,6 @@
-//! The event-log stage: one .evtx or legacy .evt file in, the crash-related [`Event`]s and
-//! per-log statistics out.
+//! The event-log stage: one .evtx or legacy .evt file, an XML export of events ([`xml`]) or a
+//! WER `Report.wer` ([`wer`]) in, the crash-related [`Event`]s and per-log statistics out. The
+//! input is a [`Source`]: a file on disk or an archive member already in memory.
 //!
 //! Both formats normalise into one [`Event`] type with a typed [`EventKind`] decoded per
 //! (provider, event id): ids repeat across providers, so the pair is always matched together.
@@ -8,11 +9,14 @@
 pub mod decode;
 pub mod evt;
 pub mod evtx;
+pub mod wer;
+pub mod xml;
 
 use jiff::Timestamp;
 
 use crate::discover::{InputFile, InputKind};
 use crate::error::{ErrorCode, Failure, Stage};
+use crate::source::Source;
 // The events live in the shared model; re-exported so `crate::events::Event` keeps working.
 pub use crate::model::{Event, EventKind, LogFormat, LogRead, LogStats};
 
@@ -203,15 +207,41 @@ pub fn read_log(input: &InputFile) -> Result<LogRead, Failure> {
 
 /// [`read_log`] with explicit bounds.
 pub fn read_log_with(input: &InputFile, limits: &Limits) -> Result<LogRead, Failure> {
-    let (format, result) = match input.kind {
-        InputKind::Evtx => (LogFormat::Evtx, evtx::read(&input.path, limits)),
-        InputKind::Evt => (LogFormat::Evt, evt::read(&input.path, limits)),
-        InputKind::Minidump | InputKind::Userdump => {
-            return Err(Failure::from_error(&input.path, Stage::Events, &ReadError::NotALog));
+    read_source(Source::File(input), limits)
+}
+
+/// Read one log from a file or an archive member.
+pub fn read_source(source: Source<'_>, limits: &Limits) -> Result<LogRead, Failure> {
+    let path = source.path();
+    let (format, result) = match (source, source.kind()) {
+        (Source::File(f), InputKind::Evtx) => (LogFormat::Evtx, evtx::read(&f.path, limits)),
+        (Source::Member(m), InputKind::Evtx) => {
+            (LogFormat::Evtx, evtx::read_from(path, std::io::Cursor::new(&m.bytes[..]), m.len(), limits))
+        }
+        (Source::File(f), InputKind::Evt) => (LogFormat::Evt, evt::read(&f.path, limits)),
+        (Source::Member(m), InputKind::Evt) => (LogFormat::Evt, evt::read_bytes(path, &m.bytes, limits)),
+        (Source::File(f), InputKind::EventXml) => (LogFormat::Xml, xml::read(&f.path, limits)),
+        (Source::Member(m), InputKind::EventXml) => (LogFormat::Xml, xml::read_from(path, &m.bytes[..], limits)),
+        (Source::File(f), InputKind::WerReport) => (LogFormat::Wer, read_wer_file(f)),
+        (Source::Member(m), InputKind::WerReport) => {
+            (LogFormat::Wer, wer::read_bytes(path, &m.bytes, m.modified.and_then(|t| Timestamp::try_from(t).ok())))
+        }
+        (_, InputKind::Minidump | InputKind::Userdump) => {
+            return Err(Failure::from_error(path, Stage::Events, &ReadError::NotALog));
         }
     };
-    let (stats, mut events) = result.map_err(|e| Failure::from_error(&input.path, Stage::Events, &e))?;
+    let (stats, mut events) = result.map_err(|e| Failure::from_error(path, Stage::Events, &e))?;
     // Readers emit record order; keep it, but make equal inputs give equal output.
     events.sort_by_key(|e| (e.record_id, e.time));
-    Ok(LogRead { path: input.path.clone(), format, stats, events })
+    Ok(LogRead { path: path.to_path_buf(), format, stats, events })
+}
+
+fn read_wer_file(f: &InputFile) -> Result<(LogStats, Vec<Event>), ReadError> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(&f.path)?;
+    let mut bytes = Vec::new();
+    // One byte past the bound tells a too-large report from one exactly at it.
+    file.take(wer::MAX_REPORT_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    let mtime = f.modified.and_then(|t| Timestamp::try_from(t).ok());
+    wer::read_bytes(&f.path, &bytes, mtime)
 }

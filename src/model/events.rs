@@ -14,6 +14,17 @@ use serde::{Deserialize, Serialize};
 pub enum LogFormat {
     Evtx,
     Evt,
+    /// Events exported as XML (`wevtutil qe /f:xml`, Event Viewer "Save as XML").
+    Xml,
+    /// A Windows Error Reporting `Report.wer`: one report, read as a one-record log.
+    Wer,
+}
+
+impl LogFormat {
+    /// A log that spans time (coverage); a `Report.wer` is one report, not a log of a period.
+    pub fn is_log(self) -> bool {
+        !matches!(self, LogFormat::Wer)
+    }
 }
 
 /// One crash-related event, normalised.
@@ -70,6 +81,8 @@ pub enum EventKind {
         report_id: Option<String>,
         /// True for crash report types (APPCRASH, BEX, BEX64, MoAppCrash…).
         is_crash: bool,
+        /// WER's own bucket (`Response.BucketId` of a Report.wer, the 1001 `Bucket`).
+        bucket: Option<String>,
     },
     /// Application Hang 1002.
     AppHang { app: Option<String>, pid: Option<u32>, process_started: Option<Timestamp> },

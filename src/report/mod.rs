@@ -118,6 +118,28 @@ pub struct DumpRow {
     /// file that no longer matches. `null` when it could not be taken, and in baselines.
     #[serde(default)]
     pub fingerprint: Option<FileFingerprint>,
+    /// Set when the dump is a member of an archive (`path` is then `ARCHIVE!/path/inside`):
+    /// `triage clean` never rewrites an archive and leaves such a dump alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<ArchiveMemberRow>,
+    /// Windows Error Reporting's own bucket for this crash, from a linked `Report.wer`
+    /// (`Response.BucketId`) or WER 1001 event (`Bucket`), next to ours in `bucket`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wer_bucket: Option<String>,
+}
+
+/// Where an archived dump sits, and what it weighs there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveMemberRow {
+    /// The archive file on disk (the outermost one when archives are nested).
+    #[serde(with = "crate::path_json")]
+    pub archive: PathBuf,
+    /// The path inside it (nested archives joined with `!/`).
+    pub member: String,
+    /// Bytes the member takes in the archive, where the format records it per member.
+    pub compressed_bytes: Option<u64>,
+    /// Bytes once expanded (the dump's `size`).
+    pub expanded_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

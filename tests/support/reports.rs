@@ -44,6 +44,8 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         verdict: Verdict { action, rule: format!("test-{}", action.as_str()), reason: "set by the test".into() },
         notes: vec![],
         fingerprint: None,
+        archive: None,
+        wer_bucket: None,
     }
 }
 

@@ -2,7 +2,6 @@
 //! `DEBUG_EVENT`, the thread arrays, the module list, the version info and the memory map.
 //! Every offset and count comes from the file and is checked before it is used.
 
-use std::fs::{File, Metadata};
 use std::io::{BufReader, Read, Seek, SeekFrom};
 
 use super::names::decode_ansi;
@@ -13,20 +12,20 @@ use crate::error::ErrorCode;
 
 /// Positioned reads with a small buffer: sequential structures (the packed module list) cost one
 /// system call per few KiB, a jump costs a seek.
-pub(super) struct Source {
-    reader: BufReader<File>,
+pub(super) struct Source<'a> {
+    reader: BufReader<Box<dyn ReadSeek + 'a>>,
     /// Where the reader stands; `u64::MAX` when unknown (after an error), forcing a seek.
     pos: u64,
     len: u64,
 }
 
-impl Source {
-    pub(super) fn new(file: File, len: u64) -> Self {
-        Source { reader: BufReader::with_capacity(16 * 1024, file), pos: 0, len }
-    }
+/// A file, or an archive member in memory.
+pub(super) trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
 
-    pub(super) fn metadata(&self) -> std::io::Result<Metadata> {
-        self.reader.get_ref().metadata()
+impl<'a> Source<'a> {
+    pub(super) fn new(file: Box<dyn ReadSeek + 'a>, len: u64) -> Self {
+        Source { reader: BufReader::with_capacity(16 * 1024, file), pos: 0, len }
     }
 
     /// Fail with `Truncated` unless `needed` bytes at `offset` lie inside the file.
