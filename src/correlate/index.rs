@@ -3,10 +3,11 @@
 //! once per scan and shared by every dump's correlation.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use super::basename;
 use super::coverage::{LogSpan, log_span};
-use crate::model::{Event, EventKind, LogRead};
+use crate::model::{Event, EventKind, LogFormat, LogRead};
 
 /// All events of all logs, flattened and sorted by time, plus what the logs cover and lookup
 /// tables for the exact keys.
@@ -26,6 +27,8 @@ pub struct EventIndex {
     pub(super) instances: HashMap<(u32, i64), Vec<usize>>,
     /// Udmpsvc 201 events, in time order.
     pub(super) dump_service: Vec<usize>,
+    /// The folder of each crash `Report.wer` → its event.
+    pub(super) report_folders: HashMap<PathBuf, Vec<usize>>,
 }
 
 impl EventIndex {
@@ -34,11 +37,19 @@ impl EventIndex {
         events.sort_by(|a, b| {
             a.time.cmp(&b.time).then_with(|| a.log.cmp(&b.log)).then_with(|| a.record_id.cmp(&b.record_id))
         });
-        let spans = logs.iter().filter_map(log_span).collect();
-        let mut index = EventIndex { events, spans, log_count: logs.len(), ..Default::default() };
+        // A Report.wer is one report, not a log of a period: it neither covers time nor counts
+        // as a log given.
+        let logs_proper = || logs.iter().filter(|l| l.format.is_log());
+        let spans = logs_proper().filter_map(log_span).collect();
+        let mut index = EventIndex { events, spans, log_count: logs_proper().count(), ..Default::default() };
         for (i, e) in index.events.iter().enumerate() {
             match &e.kind {
                 EventKind::WerReport { attached_files, report_id, is_crash: true, .. } => {
+                    if e.format == LogFormat::Wer
+                        && let Some(folder) = e.log.parent()
+                    {
+                        index.report_folders.entry(folder.to_path_buf()).or_default().push(i);
+                    }
                     for f in attached_files {
                         let name = basename(f).to_ascii_lowercase();
                         if !name.is_empty() {

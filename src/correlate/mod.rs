@@ -5,6 +5,7 @@
 //!
 //! 1. [`Relation::AttachedFile`]: the dump's file name (case-insensitive, folder ignored) is in a
 //!    crash WER 1001's `AttachedFiles`;
+//!    [`Relation::ReportFolder`]: the dump lies in the folder of a crash `Report.wer`;
 //! 2. [`Relation::ReportId`]: an event with the same WER `ReportId` as an event already linked by
 //!    an exact key (WER 1001 ↔ Application Error 1000);
 //! 3. [`Relation::ProcessInstance`]: pid + process start time (to the second) equal to an
@@ -44,7 +45,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::model::{Chance, DumpFacts, Event, EventKind, Evidence, EvidenceSource, Strength};
+use crate::model::{Chance, DumpFacts, Event, EventKind, Evidence, EvidenceSource, LogFormat, Strength};
 use crate::text::file_name;
 use key::DumpKey;
 
@@ -75,6 +76,13 @@ pub fn is_crash_event(kind: &EventKind) -> bool {
 
 /// A short label for an event, for details and reasons: `Application Error 1000 #17 at …`.
 pub fn event_label(e: &Event) -> String {
+    if e.format == LogFormat::Wer {
+        let kind = match &e.kind {
+            EventKind::WerReport { event_name: Some(n), .. } => format!(" {n}"),
+            _ => String::new(),
+        };
+        return format!("Report.wer{kind} at {}", e.time);
+    }
     format!("{} {} #{} at {}", e.provider, e.event_id, e.record_id, e.time)
 }
 
@@ -113,8 +121,10 @@ impl Collector<'_> {
                 EventKind::DrWatson { .. } => "Dr. Watson caught an application error",
                 _ => "crash event",
             };
+            // A Report.wer is its own kind of evidence: WER's record of an unhandled exception.
+            let source = if e.format == LogFormat::Wer { EvidenceSource::WerReport } else { EvidenceSource::Event };
             self.evidence.push(Evidence::new(
-                EvidenceSource::Event,
+                source,
                 Chance::Second,
                 strength,
                 format!("{}: {what} (linked by {relation})", event_label(e)),
@@ -137,6 +147,7 @@ fn correlate_one(d: &DumpFacts, index: &EventIndex, window: i64) -> Correlation 
 
     // The numbers are the join keys of the module docs; 2 chains from what 1 and 3 linked.
     report_file::link_attached(&mut c, &key, window);
+    report_file::link_folder(&mut c, &key, d.path.parent(), window);
     instance::link(&mut c, &key, window);
     if let Some(t) = key.time {
         window::link(&mut c, &key, t, window);

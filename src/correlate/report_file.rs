@@ -28,13 +28,27 @@ pub(super) fn link_attached(c: &mut Collector<'_>, key: &DumpKey<'_>, window: i6
     }
 }
 
+/// Join key 1b: the dump lies in the folder of a crash `Report.wer` (WER keeps one report's
+/// files together). The report cannot precede the dump by more than the window, as for 1.
+pub(super) fn link_folder(c: &mut Collector<'_>, key: &DumpKey<'_>, folder: Option<&std::path::Path>, window: i64) {
+    let index = c.index;
+    let Some(hits) = folder.and_then(|f| index.report_folders.get(f)) else { return };
+    for &i in hits {
+        let Some(e) = index.events.get(i) else { continue };
+        if key.time.is_some_and(|t| e.time.as_second() < t.saturating_sub(window)) {
+            continue;
+        }
+        c.link(i, Relation::ReportFolder, format!("in the folder of {}", e.log.display()));
+    }
+}
+
 /// Join key 2: chain report ids from exactly linked events.
 pub(super) fn chain_report_ids(c: &mut Collector<'_>, key: &DumpKey<'_>) {
     let index = c.index;
     let exact_ids: Vec<String> = c
         .links
         .iter()
-        .filter(|(_, (r, _))| matches!(r, Relation::AttachedFile | Relation::ProcessInstance))
+        .filter(|(_, (r, _))| matches!(r, Relation::AttachedFile | Relation::ReportFolder | Relation::ProcessInstance))
         .filter_map(|(&i, _)| index.events.get(i).and_then(report_id_of))
         .collect();
     for id in exact_ids {

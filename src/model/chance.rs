@@ -53,6 +53,8 @@ pub enum EvidenceSource {
     Writer,
     /// A correlated event-log record.
     Event,
+    /// A linked Windows Error Reporting `Report.wer`: WER reports only unhandled exceptions.
+    WerReport,
 }
 
 /// How strongly a piece of evidence supports its conclusion.

@@ -13,6 +13,9 @@ use crate::model::Evidence;
 pub enum Relation {
     /// The dump's file name is listed in a WER report's AttachedFiles.
     AttachedFile,
+    /// The dump lies in the folder of a WER `Report.wer` (a `ReportArchive`/`ReportQueue`
+    /// report folder holds the files of one report).
+    ReportFolder,
     /// Same WER ReportId as an event already linked by an exact key.
     ReportId,
     /// Same pid and process start time (exact process instance).
@@ -29,6 +32,7 @@ impl Relation {
     pub fn as_str(self) -> &'static str {
         match self {
             Relation::AttachedFile => "attached_file",
+            Relation::ReportFolder => "report_folder",
             Relation::ReportId => "report_id",
             Relation::ProcessInstance => "process_instance",
             Relation::ProcessTime => "process_time",
@@ -39,7 +43,7 @@ impl Relation {
 
     /// Exact keys identify the very process instance or report; the others rely on the window.
     pub fn is_exact(self) -> bool {
-        matches!(self, Relation::AttachedFile | Relation::ReportId | Relation::ProcessInstance)
+        matches!(self, Relation::AttachedFile | Relation::ReportFolder | Relation::ReportId | Relation::ProcessInstance)
     }
 }
 

@@ -125,6 +125,7 @@ fn source_name(s: EvidenceSource) -> &'static str {
         EvidenceSource::DebugEvent => "debug_event",
         EvidenceSource::Writer => "writer",
         EvidenceSource::Event => "event",
+        EvidenceSource::WerReport => "wer_report",
     }
 }
 

@@ -11,3 +11,6 @@ pub mod evtx_writer;
 pub mod reports;
 pub mod synth_dumps;
 pub mod userdump_writer;
+pub mod archive_writer;
+pub mod wer_writer;
+pub mod xml_writer;

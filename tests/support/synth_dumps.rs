@@ -185,7 +185,7 @@ fn x64_system_modules() -> Vec<Mod> {
     ]
 }
 
-fn w3wp(pid: u32, create: &str, time: &str, comment_w: Option<String>, comment_a: Option<String>) -> Spec {
+pub fn w3wp(pid: u32, create: &str, time: &str, comment_w: Option<String>, comment_a: Option<String>) -> Spec {
     let mut modules =
         vec![m(r"c:\windows\system32\inetsrv\w3wp.exe", 0x7ff6_1000_0000, 0x8000, 0x5b7e_1000, [10, 0, 17763, 1])];
     modules.extend(x64_system_modules());
