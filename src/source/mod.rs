@@ -245,6 +245,8 @@ struct Walker<'a> {
     members: u64,
     /// A per-archive bound was hit: nothing more is read.
     stopped: bool,
+    /// The last member's data was damaged: a stream (tar) cannot go on past it.
+    broken: bool,
     each: &'a mut dyn FnMut(Found),
 }
 
@@ -268,6 +270,7 @@ impl Walker<'_> {
         if self.stopped {
             return;
         }
+        self.broken = false;
         self.members += 1;
         if self.members > self.limits.max_members {
             let err = ArchiveError::TooManyMembers { limit: self.limits.max_members };
@@ -294,7 +297,7 @@ impl Walker<'_> {
         }
         let head = match self.read_head(reader) {
             Ok(h) => h,
-            Err(e) => return self.fail(&path, &e),
+            Err(e) => return self.fail_member(&path, &e),
         };
         let wanted = |kind: InputKind| !(kind.is_dump() && self.archive_logs_only());
         match discover::sniff(&head) {
@@ -310,7 +313,7 @@ impl Walker<'_> {
                     };
                     (self.each)(Found::Member(member));
                 }
-                Err(e) => self.fail(&path, &e),
+                Err(e) => self.fail_member(&path, &e),
             },
             Some(Sniffed::Input(_)) => {
                 self.skip(path, "a dump given as an event log (--evtx); pass it as a scan path")
@@ -320,7 +323,7 @@ impl Walker<'_> {
             }
             Some(Sniffed::Archive(format)) => match self.read_rest(reader, head, &info) {
                 Ok(bytes) => self.walk(format, &path, bytes, depth + 1),
-                Err(e) => self.fail(&path, &e),
+                Err(e) => self.fail_member(&path, &e),
             },
             None if head.is_empty() && has_dump_extension(name) => self.fail_dump(&path, "empty_file", "zero-byte member (a dump that was never written)"),
             None if has_dump_extension(name) => self.fail_dump(
@@ -331,6 +334,12 @@ impl Walker<'_> {
             None if head.is_empty() => self.skip(path, "empty file"),
             None => self.skip(path, "not a dump or event log"),
         }
+    }
+
+    /// A member that could not be read; damage also marks the stream broken.
+    fn fail_member(&mut self, path: &Path, err: &ArchiveError) {
+        self.broken = matches!(err, ArchiveError::Corrupt(_) | ArchiveError::Io(_));
+        self.fail(path, err);
     }
 
     fn archive_logs_only(&self) -> bool {
@@ -426,7 +435,7 @@ fn has_dump_extension(name: &str) -> bool {
 /// Open one archive found by discovery and hand every member to `each`, in archive order.
 /// Never panics on bad input: a reader that panics is caught and named `archive_corrupt`.
 pub fn read_archive(archive: &ArchiveFile, limits: &Limits, each: &mut dyn FnMut(Found)) {
-    let mut walker = Walker { limits: *limits, archive, expanded: 0, members: 0, stopped: false, each };
+    let mut walker = Walker { limits: *limits, archive, expanded: 0, members: 0, stopped: false, broken: false, each };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_and_walk(&mut walker)))
         .unwrap_or_else(|payload| Err(ArchiveError::Corrupt(format!("the archive reader panicked: {}", panic_text(&payload)))));
     if let Err(e) = result {
@@ -475,7 +484,7 @@ pub fn read_archive_bytes(name: &Path, bytes: &[u8], limits: &Limits, each: &mut
     };
     let archive =
         ArchiveFile { path: name.to_path_buf(), len: bytes.len() as u64, modified: None, format, logs_only: false };
-    let mut walker = Walker { limits: *limits, archive: &archive, expanded: 0, members: 0, stopped: false, each };
+    let mut walker = Walker { limits: *limits, archive: &archive, expanded: 0, members: 0, stopped: false, broken: false, each };
     let owned = bytes.to_vec();
     let len = owned.len() as u64;
     let result = match format {

@@ -122,8 +122,8 @@ fn inner_name(container: &Path) -> String {
     format!("{file}.out")
 }
 
-/// A tar stream, member by member. A damaged header ends the walk (a tar has no index to
-/// resynchronise on); the members before it are kept.
+/// A tar stream, member by member. A damaged header or member ends the walk (a tar has no
+/// index to resynchronise on); the members before it are kept.
 pub(super) fn walk_tar<R: Read>(w: &mut Walker<'_>, reader: R, container: &Path, depth: u32) -> Result<(), ArchiveError> {
     let mut archive = tar::Archive::new(reader);
     let entries = archive.entries().map_err(super::from_io)?;
@@ -144,6 +144,11 @@ pub(super) fn walk_tar<R: Read>(w: &mut Walker<'_>, reader: R, container: &Path,
             encrypted: false,
         };
         w.entry(container, &name, &mut entry, info, depth);
+        if w.broken {
+            // The damage that failed this member ends the stream too; it is named once.
+            w.broken = false;
+            break;
+        }
     }
     Ok(())
 }
