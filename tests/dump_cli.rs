@@ -27,8 +27,9 @@ fn dump<'a>(report: &'a Value, file: &str) -> &'a Value {
 fn scan_fixtures_json() {
     let r = scan_fixtures();
     assert!(r["schema_version"].is_number());
-    // 13 Windows + 1 Linux corpus dumps, 15 synthetic, 3 legacy userdumps; the two malformed ones are failures.
-    assert_eq!(r["summary"]["dumps"], 32);
+    // 13 Windows + 1 Linux corpus dumps, the Firefox dump read from its .xz, 15 synthetic,
+    // 3 legacy userdumps; the two malformed ones are failures.
+    assert_eq!(r["summary"]["dumps"], 33);
     let failures = r["failures"].as_array().expect("failures");
     assert_eq!(failures.len(), 2, "{failures:?}");
     for f in failures {

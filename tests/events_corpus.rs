@@ -84,7 +84,7 @@ fn ts_evtx_application_wer_named_not_crashes() {
     assert_eq!(log.stats.counts.get("Windows Error Reporting/1001"), Some(&7));
     let wer: Vec<_> = log.events.iter().filter(|e| matches!(e.kind, EventKind::WerReport { .. })).collect();
     assert_eq!(wer.len(), 7);
-    let EventKind::WerReport { event_name, params, attached_files, report_id, is_crash } =
+    let EventKind::WerReport { event_name, params, attached_files, report_id, is_crash, bucket } =
         &wer.iter().find(|e| e.record_id == 42).unwrap().kind
     else {
         unreachable!()
@@ -101,6 +101,8 @@ fn ts_evtx_application_wer_named_not_crashes() {
         ]
     );
     assert_eq!(report_id.as_deref(), Some("36885ca6-218d-4b27-a083-b213629ddb2f"));
+    // Never uploaded: WER logs bucket 0, which is no bucket.
+    assert_eq!(bucket.as_deref(), None);
     // CAPI2 4097 shares Dr. Watson's id and must not decode as it.
     assert_eq!(log.stats.counts.get("Microsoft-Windows-CAPI2/4097"), Some(&9));
     assert!(!log.events.iter().any(|e| matches!(e.kind, EventKind::DrWatson { .. })));

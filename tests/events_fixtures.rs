@@ -202,7 +202,7 @@ fn check_modern(log: &LogRead) {
     );
     let wer = &log.events[5];
     assert_eq!((wer.record_id, wer.time), (7, ts("2001-03-12T10:00:15Z")));
-    let EventKind::WerReport { event_name, params, attached_files, report_id, is_crash } = &wer.kind else {
+    let EventKind::WerReport { event_name, params, attached_files, report_id, is_crash, bucket } = &wer.kind else {
         panic!("{:?}", wer.kind)
     };
     assert_eq!(event_name.as_deref(), Some("APPCRASH"));
@@ -212,6 +212,8 @@ fn check_modern(log: &LogRead) {
     assert_eq!(attached_files.last().map(String::as_str), Some("C:\\Windows\\Temp\\inetinfo.exe.1234.dmp"));
     assert_eq!(attached_files.len(), 2);
     assert_eq!(report_id.as_deref(), Some(evtx_writer::REPORT_ID));
+    // The scenario's report was never answered: its bucket item is empty.
+    assert_eq!(bucket.as_deref(), None);
 }
 
 #[test]

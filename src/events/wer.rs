@@ -168,7 +168,7 @@ mod tests {
     fn parses_the_fields_the_pipeline_uses() {
         let r = parse(SAMPLE);
         assert_eq!(r.event_type.as_deref(), Some("APPCRASH"));
-        assert_eq!(r.time, Some("2016-02-17T04:26:40Z".parse().unwrap()));
+        assert_eq!(r.time, Some("2016-02-15T08:53:20Z".parse().unwrap()));
         assert_eq!(r.report_id.as_deref(), Some("0b8a6f3e-7c1d-4f7e-9b2a-5d6c7e8f9a01"));
         assert_eq!(r.bucket_id.as_deref(), Some("8e0f7e1c3b2a19d0b7c6a5f4e3d2c1b0"));
         assert_eq!(r.sig("exception code"), Some("c0000005"));

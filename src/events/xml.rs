@@ -85,10 +85,11 @@ fn read_xml<R: BufRead>(path: &Path, input: R, limits: &Limits) -> Result<(LogSt
             Ok(ev) => ev,
             Err(e) => {
                 let at = reader.buffer_position();
-                if !seen_any {
+                if stats.records == 0 {
                     return Err(ReadError::BadHeader(format!("XML at byte {at}: {e}")));
                 }
                 stats.error(format!("XML at byte {at}: {e}; the rest of the export was not read"));
+                stack.clear();
                 break;
             }
         };

@@ -120,11 +120,11 @@ pub struct DumpRow {
     pub fingerprint: Option<FileFingerprint>,
     /// Set when the dump is a member of an archive (`path` is then `ARCHIVE!/path/inside`):
     /// `triage clean` never rewrites an archive and leaves such a dump alone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub archive: Option<ArchiveMemberRow>,
     /// Windows Error Reporting's own bucket for this crash, from a linked `Report.wer`
     /// (`Response.BucketId`) or WER 1001 event (`Bucket`), next to ours in `bucket`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub wer_bucket: Option<String>,
 }
 
