@@ -293,3 +293,45 @@ fn archives_nest_to_the_bound_and_no_deeper() {
     assert_eq!(r.failures[0].code, "archive_too_deep");
     assert!(r.failures[0].path.to_string_lossy().ends_with("deep.zip!/l4.zip!/l3.zip!/l2.zip!/l1.zip"));
 }
+
+#[test]
+fn clean_leaves_archives_alone_and_lists_the_members_it_would_have_removed() {
+    let fixtures = root().join("fixtures");
+    let mut entries = archive_writer::entries_below(&fixtures, &fixtures.join("dumps/synth"));
+    entries.extend(archive_writer::entries_below(&fixtures, &fixtures.join("logs")));
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("server42.zip");
+    let bytes = archive_writer::pack(Format::Zip, &entries);
+    std::fs::write(&zip, &bytes).unwrap();
+    let report = dir.path().join("report.json");
+    let list = dir.path().join("delete.txt");
+    assert_cmd::Command::cargo_bin("triage")
+        .unwrap()
+        .args(["scan", "--quiet", "--json"])
+        .arg(&report)
+        .arg("--delete-list")
+        .arg(&list)
+        .arg(&zip)
+        .assert()
+        .success();
+    // The delete list names the members as the report does.
+    let listed = std::fs::read_to_string(&list).unwrap();
+    // The four Q275494 counter AVs and the handled C++ throw.
+    assert_eq!(listed.lines().count(), 5, "{listed}");
+    assert!(listed.lines().all(|l| l.starts_with(&*zip.to_string_lossy()) && l.contains(".zip!/dumps/synth/")));
+    assert_eq!(listed.lines().filter(|l| l.contains("inetinfo_q275494_")).count(), 4);
+    for apply in [false, true] {
+        let mut cmd = assert_cmd::Command::cargo_bin("triage").unwrap();
+        cmd.current_dir(dir.path()).arg("clean").arg(&report);
+        if apply {
+            cmd.args(["--apply", "--delete"]);
+        }
+        let out = cmd.assert().success().get_output().stdout.clone();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("Left alone: 5 dump(s) flagged delete are inside archives"), "{out}");
+        assert!(out.contains("never rewrites an archive"), "{out}");
+        assert!(out.contains("dumps/synth/inetinfo_q275494_1.dmp in "), "{out}");
+        assert!(out.contains("bytes compressed"), "{out}");
+        assert_eq!(std::fs::read(&zip).unwrap(), bytes, "the archive is untouched");
+    }
+}
