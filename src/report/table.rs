@@ -123,6 +123,13 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
             ]);
         }
         push_table(&mut out, &t);
+        let archived = report.delete_rows().filter(|d| d.archive.is_some()).count();
+        if archived > 0 {
+            // Their bytes are counted above, but `clean` never rewrites an archive.
+            out.push_str(&format!(
+                "{archived} of them inside archives (`ARCHIVE!/member`): triage clean leaves archives alone and lists them\n"
+            ));
+        }
     }
 
     if !report.failures.is_empty() {
