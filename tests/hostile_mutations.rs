@@ -4,9 +4,19 @@
 //! failure: no panic (not even one caught by the readers' last line of defence), no hang.
 //!
 //! Fast enough for every CI run: the number of cases per file is fixed and files are small.
+//!
+//! Every reader is in: dumps, `.evtx`/`.evt`, XML exports, `Report.wer` (all fixture files that
+//! discovery recognises), and archives: the committed zip bomb and the corpus `.xz` dump, plus a
+//! small archive of fixtures in every format triage reads, built here ([`archive_seeds`]), so
+//! the zip, 7z, cab, tar and stream readers see damaged directories, headers and data. Adding
+//! a reader is one more recognised fixture file, or one more line in [`archive_seeds`].
+
+#[path = "support/mod.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
 
+use support::archive_writer::{self, Format};
 use triage::config::ScanConfig;
 
 /// Deterministic xorshift PRNG, so a failure reproduces from its case number.
@@ -94,8 +104,8 @@ fn inputs() -> Vec<PathBuf> {
         }
         for e in walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
             let p = e.path();
-            let head = std::fs::read(p).ok().and_then(|d| d.get(..8).map(<[u8]>::to_vec));
-            if e.file_type().is_file() && head.is_some_and(|h| triage::discover::classify(&h).is_some()) {
+            let head = std::fs::read(p).ok().map(|d| d[..d.len().min(triage::discover::SNIFF_BYTES)].to_vec());
+            if e.file_type().is_file() && head.is_some_and(|h| triage::discover::sniff(&h).is_some()) {
                 files.push(p.to_path_buf());
             }
         }
@@ -103,9 +113,27 @@ fn inputs() -> Vec<PathBuf> {
     files
 }
 
+/// Small archives of fixtures in every format, written into `dir`: their directories and
+/// headers are what the mutations should hit.
+fn archive_seeds(dir: &Path) -> Vec<PathBuf> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut entries: Vec<_> = archive_writer::entries_below(&fixtures, &fixtures.join("dumps/synth")).into_iter().take(3).collect();
+    entries.extend(archive_writer::entries_below(&fixtures, &fixtures.join("wer")));
+    Format::ALL
+        .iter()
+        .map(|&format| {
+            let p = dir.join(format!("seed.{}", format.extension()));
+            std::fs::write(&p, archive_writer::pack(format, &entries)).unwrap();
+            p
+        })
+        .collect()
+}
+
 #[test]
 fn damaged_inputs_give_results_or_named_failures() {
-    let files = inputs();
+    let seeds = tempfile::tempdir().unwrap();
+    let mut files = inputs();
+    files.extend(archive_seeds(seeds.path()));
     assert!(!files.is_empty(), "no fixtures found to mutate");
     let tmp = tempfile::tempdir().unwrap();
     let mut cases = 0usize;
@@ -114,7 +142,8 @@ fn damaged_inputs_give_results_or_named_failures() {
         // Large logs parse slower; give them fewer cases so the test stays well under a minute.
         let budget = if data.len() > 512 * 1024 { 40 } else { 160 };
         for (name, bytes) in mutations(&data, 0x9e37_79b9_7f4a_7c15 ^ n as u64, budget) {
-            let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("bin");
+            // Keep the whole name: `x.dmp.xz` and `seed.tar.gz` name their members by it.
+            let ext = file.file_name().and_then(|e| e.to_str()).and_then(|n| n.split_once('.')).map(|(_, e)| e).unwrap_or("bin");
             let path = tmp.path().join(format!("case.{ext}"));
             std::fs::write(&path, &bytes).unwrap();
             let config = ScanConfig::new(vec![path.clone()], vec![]);
