@@ -480,7 +480,10 @@ mod tests {
         assert_eq!(classify(&wer16), Some(InputKind::WerReport));
         assert_eq!(classify(b"Version=1\r\nName=x\r\n"), None);
 
-        assert_eq!(classify(b"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>"), Some(InputKind::EventXml));
+        assert_eq!(
+            classify(b"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>"),
+            Some(InputKind::EventXml)
+        );
         assert_eq!(
             classify(b"\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<Events><Event xmlns="),
             Some(InputKind::EventXml)

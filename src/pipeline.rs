@@ -21,8 +21,8 @@ use crate::fingerprint;
 use crate::model::{Action, DumpFacts, LogRead, Verdict};
 use crate::progress::Progress;
 use crate::report::{
-    self, ArchiveMemberRow, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
-    Summary,
+    self, ArchiveMemberRow, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow,
+    ProcessRow, Report, Summary,
 };
 use crate::rules::RuleSet;
 use crate::source;

@@ -61,8 +61,11 @@ fn a_zip_bomb_and_a_damaged_archive_are_named_failures_in_bounded_memory() {
     let r = triage::pipeline::scan(&ScanConfig::new(vec![path.clone(), damaged.clone()], vec![])).unwrap();
     let after = peak_rss_kib();
 
-    let mut failures: Vec<(String, &str)> =
-        r.failures.iter().map(|f| (f.path.to_string_lossy().rsplit("fixtures/").next().unwrap().to_owned(), f.code.as_str())).collect();
+    let mut failures: Vec<(String, &str)> = r
+        .failures
+        .iter()
+        .map(|f| (f.path.to_string_lossy().rsplit("fixtures/").next().unwrap().to_owned(), f.code.as_str()))
+        .collect();
     failures.sort();
     let damaged_name = damaged.to_string_lossy().into_owned();
     assert_eq!(

@@ -44,10 +44,10 @@ fn norm(p: &Path) -> String {
     if let Some((_, inner)) = s.split_once(".zip!/").or(s.split_once(".7z!/")).or(s.split_once(".cab!/")) {
         return inner.to_owned();
     }
-    if let Some(i) = s.find(".tar") {
-        if let Some(j) = s[i..].find("!/") {
-            return s[i + j + 2..].to_owned();
-        }
+    if let Some(i) = s.find(".tar")
+        && let Some(j) = s[i..].find("!/")
+    {
+        return s[i + j + 2..].to_owned();
     }
     match s.find("fixtures/") {
         Some(i) => s[i + "fixtures/".len()..].to_owned(),
@@ -77,7 +77,14 @@ fn outcome(r: &Report) -> Outcome {
             f.sort();
             f
         },
-        counts: (r.summary.dumps, r.summary.buckets, r.summary.delete, r.summary.keep, r.summary.review, r.summary.logs),
+        counts: (
+            r.summary.dumps,
+            r.summary.buckets,
+            r.summary.delete,
+            r.summary.keep,
+            r.summary.review,
+            r.summary.logs,
+        ),
     }
 }
 
@@ -113,11 +120,15 @@ fn every_archive_format_of_the_fixtures_gives_the_same_outcome_as_the_folder() {
     for format in Format::ALL {
         let path = dir.path().join(format!("fixtures.{}", format.extension()));
         std::fs::write(&path, archive_writer::pack(format, &entries)).unwrap();
-        let r = scan(&[path.clone()], &[]);
+        let r = scan(std::slice::from_ref(&path), &[]);
         let got = outcome(&r);
         assert_eq!(got, plain, "{format:?}");
         // Every member path names the archive, and members carry their archive details.
-        assert!(r.dumps.iter().all(|d| d.path.starts_with(&path) || d.path.to_string_lossy().starts_with(&*path.to_string_lossy())));
+        assert!(
+            r.dumps
+                .iter()
+                .all(|d| d.path.starts_with(&path) || d.path.to_string_lossy().starts_with(&*path.to_string_lossy()))
+        );
         assert!(r.dumps.iter().all(|d| d.archive.as_ref().is_some_and(|a| a.archive == path)), "{format:?}");
     }
 }
@@ -131,17 +142,27 @@ fn q275494_xml_exports_give_the_same_verdicts_as_the_evtx() {
     check_committed("exports/Application-eventviewer.xml", viewer.as_bytes());
     let dumps = [root().join("fixtures/dumps/synth")];
     let verdicts = |r: &Report| -> Vec<(String, Action, String, Chance, usize)> {
-        r.dumps.iter().map(|d| (norm(&d.path), d.verdict.action, d.verdict.rule.clone(), d.chance.value, d.events.len())).collect()
+        r.dumps
+            .iter()
+            .map(|d| (norm(&d.path), d.verdict.action, d.verdict.rule.clone(), d.chance.value, d.events.len()))
+            .collect()
     };
     let evtx = scan(&dumps, &[root().join("fixtures/logs/Application.evtx")]);
     let dir = tempfile::tempdir().unwrap();
     let utf16 = dir.path().join("Application-ps.xml");
     std::fs::write(&utf16, xml_writer::utf16le(&wevtutil)).unwrap();
-    for log in [root().join("fixtures/exports/Application-wevtutil.xml"), root().join("fixtures/exports/Application-eventviewer.xml"), utf16] {
-        let xml = scan(&dumps, &[log.clone()]);
+    for log in [
+        root().join("fixtures/exports/Application-wevtutil.xml"),
+        root().join("fixtures/exports/Application-eventviewer.xml"),
+        utf16,
+    ] {
+        let xml = scan(&dumps, std::slice::from_ref(&log));
         assert_eq!(verdicts(&xml), verdicts(&evtx), "{}", log.display());
         let (a, b) = (&xml.logs[0], &evtx.logs[0]);
-        assert_eq!((a.records, a.events, &a.counts, a.first_event, a.last_event), (b.records, b.events, &b.counts, b.first_event, b.last_event));
+        assert_eq!(
+            (a.records, a.events, &a.counts, a.first_event, a.last_event),
+            (b.records, b.events, &b.counts, b.first_event, b.last_event)
+        );
     }
     let q = evtx.dumps.iter().filter(|d| d.verdict.rule == "q275494-perflib-counter-av").count();
     assert_eq!(q, 4);
@@ -162,8 +183,13 @@ fn a_wer_report_folder_keeps_a_second_chance_dump_linked_to_its_report_and_event
     let wer: Vec<_> = d.chance.evidence.iter().filter(|e| e.source == EvidenceSource::WerReport).collect();
     assert_eq!(wer.len(), 1, "{:?}", d.chance.evidence);
     assert!(wer[0].detail.contains("Report.wer APPCRASH"), "{}", wer[0].detail);
-    let links: Vec<(&str, u16, Relation)> = d.events.iter().map(|e| (e.provider.as_str(), e.event_id, e.relation)).collect();
-    assert!(links.contains(&("Report.wer", 0, Relation::AttachedFile)) || links.contains(&("Report.wer", 0, Relation::ReportFolder)), "{links:?}");
+    let links: Vec<(&str, u16, Relation)> =
+        d.events.iter().map(|e| (e.provider.as_str(), e.event_id, e.relation)).collect();
+    assert!(
+        links.contains(&("Report.wer", 0, Relation::AttachedFile))
+            || links.contains(&("Report.wer", 0, Relation::ReportFolder)),
+        "{links:?}"
+    );
     // The 1000 names the same process instance (an exact key of its own) and shares the report id.
     assert!(
         links.contains(&("Application Error", 1000, Relation::ProcessInstance))
@@ -176,7 +202,11 @@ fn a_wer_report_folder_keeps_a_second_chance_dump_linked_to_its_report_and_event
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("wer.zip");
     let fixtures = root().join("fixtures");
-    std::fs::write(&zip, archive_writer::pack(Format::Zip, &archive_writer::entries_below(&fixtures, &fixtures.join("wer")))).unwrap();
+    std::fs::write(
+        &zip,
+        archive_writer::pack(Format::Zip, &archive_writer::entries_below(&fixtures, &fixtures.join("wer"))),
+    )
+    .unwrap();
     let z = scan(&[zip], &[]);
     assert_eq!(z.dumps.len(), 1);
     assert_eq!((z.dumps[0].verdict.action, z.dumps[0].chance.value), (Action::Keep, Chance::Second));
@@ -211,7 +241,10 @@ fn a_damaged_member_is_named_and_the_others_are_read() {
     let p = dir.path().join("damaged.zip");
     std::fs::write(&p, &zip).unwrap();
     let r = scan(&[p], &[]);
-    assert_eq!(codes(&r), vec![(format!("dumps/synth/{}", entries[0].name.rsplit('/').next().unwrap()), "archive_corrupt".into())]);
+    assert_eq!(
+        codes(&r),
+        vec![(format!("dumps/synth/{}", entries[0].name.rsplit('/').next().unwrap()), "archive_corrupt".into())]
+    );
     assert_eq!(r.summary.dumps, n - 1);
 }
 
@@ -224,7 +257,13 @@ fn cut_archives_are_named_failures_and_what_came_before_the_cut_is_kept() {
     let p = dir.path().join("cut.zip");
     std::fs::write(&p, &zip[..zip.len() / 2]).unwrap();
     let r = scan(&[p], &[]);
-    assert_eq!(codes(&r), vec![("cut.zip".to_owned(), "archive_corrupt".to_owned())].into_iter().map(|(_, c)| (norm(&dir.path().join("cut.zip")), c)).collect::<Vec<_>>());
+    assert_eq!(
+        codes(&r),
+        vec![("cut.zip".to_owned(), "archive_corrupt".to_owned())]
+            .into_iter()
+            .map(|(_, c)| (norm(&dir.path().join("cut.zip")), c))
+            .collect::<Vec<_>>()
+    );
     assert_eq!(r.summary.dumps, 0);
     // A .tar.gz cut in half: the members before the cut are read, then one failure.
     let tgz = archive_writer::pack(Format::TarGz, &entries);
@@ -257,7 +296,11 @@ fn encrypted_members_are_named_and_not_read() {
 
 #[test]
 fn a_member_declaring_more_than_the_bound_is_refused_unread() {
-    let entries = vec![Entry { name: "huge.dmp".into(), bytes: b"MDMP\x93\xa7\0\0".to_vec(), mtime: std::time::SystemTime::UNIX_EPOCH }];
+    let entries = vec![Entry {
+        name: "huge.dmp".into(),
+        bytes: b"MDMP\x93\xa7\0\0".to_vec(),
+        mtime: std::time::SystemTime::UNIX_EPOCH,
+    }];
     let mut zip = archive_writer::zip(&entries, zip::CompressionMethod::Stored);
     // Central directory: uncompressed size at +24 of the `PK\1\2` header.
     let cd = zip.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
@@ -274,15 +317,19 @@ fn a_member_declaring_more_than_the_bound_is_refused_unread() {
 fn archives_nest_to_the_bound_and_no_deeper() {
     let dump = synth_entries().into_iter().next().unwrap();
     let mtime = dump.mtime;
-    let wrap = |inner: Entry, name: &str| Entry { name: name.into(), bytes: archive_writer::pack(Format::Zip, &[inner]), mtime };
+    let wrap = |inner: Entry, name: &str| Entry {
+        name: name.into(),
+        bytes: archive_writer::pack(Format::Zip, &[inner]),
+        mtime,
+    };
     // depth 1..3 are read; the archive inside the third level is refused.
     let l1 = wrap(dump.clone(), "l1.zip");
     let l2 = wrap(l1, "l2.zip");
     let l3 = wrap(l2, "l3.zip");
     let dir = tempfile::tempdir().unwrap();
     let ok = dir.path().join("ok.zip");
-    std::fs::write(&ok, archive_writer::pack(Format::Zip, &[l3.clone()])).unwrap();
-    let r = scan(&[ok.clone()], &[]);
+    std::fs::write(&ok, archive_writer::pack(Format::Zip, std::slice::from_ref(&l3))).unwrap();
+    let r = scan(std::slice::from_ref(&ok), &[]);
     assert_eq!(r.summary.dumps, 1, "{:?}", r.failures);
     assert!(r.dumps[0].path.to_string_lossy().ends_with(&format!("ok.zip!/l3.zip!/l2.zip!/l1.zip!/{}", dump.name)));
     let deep = dir.path().join("deep.zip");

@@ -117,7 +117,8 @@ fn inputs() -> Vec<PathBuf> {
 /// headers are what the mutations should hit.
 fn archive_seeds(dir: &Path) -> Vec<PathBuf> {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut entries: Vec<_> = archive_writer::entries_below(&fixtures, &fixtures.join("dumps/synth")).into_iter().take(3).collect();
+    let mut entries: Vec<_> =
+        archive_writer::entries_below(&fixtures, &fixtures.join("dumps/synth")).into_iter().take(3).collect();
     entries.extend(archive_writer::entries_below(&fixtures, &fixtures.join("wer")));
     Format::ALL
         .iter()
@@ -143,7 +144,12 @@ fn damaged_inputs_give_results_or_named_failures() {
         let budget = if data.len() > 512 * 1024 { 40 } else { 160 };
         for (name, bytes) in mutations(&data, 0x9e37_79b9_7f4a_7c15 ^ n as u64, budget) {
             // Keep the whole name: `x.dmp.xz` and `seed.tar.gz` name their members by it.
-            let ext = file.file_name().and_then(|e| e.to_str()).and_then(|n| n.split_once('.')).map(|(_, e)| e).unwrap_or("bin");
+            let ext = file
+                .file_name()
+                .and_then(|e| e.to_str())
+                .and_then(|n| n.split_once('.'))
+                .map(|(_, e)| e)
+                .unwrap_or("bin");
             let path = tmp.path().join(format!("case.{ext}"));
             std::fs::write(&path, &bytes).unwrap();
             let config = ScanConfig::new(vec![path.clone()], vec![]);

@@ -51,7 +51,10 @@ fn render_members(members: &[crate::report::DumpRow]) -> String {
         flagged.len()
     );
     for (_, a) in flagged {
-        let compressed = a.compressed_bytes.map(|c| format!("{c} bytes compressed")).unwrap_or_else(|| "compressed size not recorded".into());
+        let compressed = a
+            .compressed_bytes
+            .map(|c| format!("{c} bytes compressed"))
+            .unwrap_or_else(|| "compressed size not recorded".into());
         let _ = writeln!(
             out,
             "  {} in {} ({compressed}, {} bytes expanded)",

@@ -114,8 +114,7 @@ pub fn read_bytes(
     if report.event_type.is_none() {
         return Err(ReadError::BadHeader("a Report.wer without EventType".into()));
     }
-    let mut stats = LogStats::default();
-    stats.records = 1;
+    let mut stats = LogStats { records: 1, ..Default::default() };
     let time = match report.time {
         Some(t) => Some(t),
         None => {

@@ -102,7 +102,10 @@ fn read_xml<R: BufRead>(path: &Path, input: R, limits: &Limits) -> Result<(LogSt
                 } else if local(&e) != "Events" {
                     // Some other root: not an event export after all.
                     if !seen_any {
-                        return Err(ReadError::BadHeader(format!("root element <{}> is not <Events> or <Event>", local(&e))));
+                        return Err(ReadError::BadHeader(format!(
+                            "root element <{}> is not <Events> or <Event>",
+                            local(&e)
+                        )));
                     }
                 }
             }
@@ -279,7 +282,10 @@ impl<R: Read> Read for Utf16Le<R> {
             } else if raw.len() % 2 == 1 {
                 units.push(0xfffd);
             }
-            self.out = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect::<String>().into_bytes();
+            self.out = char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect::<String>()
+                .into_bytes();
             self.at = 0;
         }
         let n = buf.len().min(self.out.len() - self.at);
@@ -347,7 +353,9 @@ mod tests {
             <UserData><EventXML xmlns='x'><param1>W3SVC &amp; co</param1><param2>infoctrs.DLL</param2>\
             <binaryData>050000C0</binaryData></EventXML></UserData></Event>";
         let (_, events) = read_str(s.as_bytes());
-        let EventKind::PerflibHandled { service, library, code } = &events[0].kind else { panic!("{:?}", events[0].kind) };
+        let EventKind::PerflibHandled { service, library, code } = &events[0].kind else {
+            panic!("{:?}", events[0].kind)
+        };
         assert_eq!(service.as_deref(), Some("W3SVC & co"));
         assert_eq!(library.as_deref(), Some("infoctrs.DLL"));
         assert_eq!(*code, Some(0xc000_0005));

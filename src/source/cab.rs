@@ -8,14 +8,26 @@ use std::path::Path;
 
 use super::{ArchiveError, EntryInfo, Walker, civil_time, member_path};
 
-pub(super) fn walk<R: Read + Seek>(w: &mut Walker<'_>, reader: R, container: &Path, depth: u32) -> Result<(), ArchiveError> {
+pub(super) fn walk<R: Read + Seek>(
+    w: &mut Walker<'_>,
+    reader: R,
+    container: &Path,
+    depth: u32,
+) -> Result<(), ArchiveError> {
     let mut cabinet = cab::Cabinet::new(reader).map_err(cab_error)?;
     let mut entries = Vec::new();
     for folder in cabinet.folder_entries() {
         let method = folder.compression_type();
         for file in folder.file_entries() {
             let modified = file.datetime().and_then(|t| {
-                civil_time(t.year() as i16, u8::from(t.month()) as i8, t.day() as i8, t.hour() as i8, t.minute() as i8, t.second() as i8)
+                civil_time(
+                    t.year() as i16,
+                    u8::from(t.month()) as i8,
+                    t.day() as i8,
+                    t.hour() as i8,
+                    t.minute() as i8,
+                    t.second() as i8,
+                )
             });
             entries.push((file.name().to_owned(), u64::from(file.uncompressed_size()), modified, method));
         }
@@ -26,7 +38,10 @@ pub(super) fn walk<R: Read + Seek>(w: &mut Walker<'_>, reader: R, container: &Pa
         }
         if matches!(method, cab::CompressionType::Quantum(..)) {
             w.members += 1;
-            w.fail(&member_path(container, &name), &ArchiveError::Unsupported("Quantum-compressed cabinet folder".into()));
+            w.fail(
+                &member_path(container, &name),
+                &ArchiveError::Unsupported("Quantum-compressed cabinet folder".into()),
+            );
             continue;
         }
         let info = EntryInfo { declared: Some(size), compressed: None, modified, encrypted: false };

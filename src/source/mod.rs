@@ -203,9 +203,10 @@ fn from_io(err: io::Error) -> ArchiveError {
         return (*cap).into();
     }
     match err.kind() {
-        io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput | io::ErrorKind::Other => {
-            ArchiveError::Corrupt(err.to_string())
-        }
+        io::ErrorKind::InvalidData
+        | io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::InvalidInput
+        | io::ErrorKind::Other => ArchiveError::Corrupt(err.to_string()),
         _ => ArchiveError::Io(err),
     }
 }
@@ -315,9 +316,7 @@ impl Walker<'_> {
                 }
                 Err(e) => self.fail_member(&path, &e),
             },
-            Some(Sniffed::Input(_)) => {
-                self.skip(path, "a dump given as an event log (--evtx); pass it as a scan path")
-            }
+            Some(Sniffed::Input(_)) => self.skip(path, "a dump given as an event log (--evtx); pass it as a scan path"),
             Some(Sniffed::Archive(_)) if depth >= self.limits.max_depth => {
                 self.fail(&path, &ArchiveError::TooDeep { limit: self.limits.max_depth })
             }
@@ -325,7 +324,9 @@ impl Walker<'_> {
                 Ok(bytes) => self.walk(format, &path, bytes, depth + 1),
                 Err(e) => self.fail_member(&path, &e),
             },
-            None if head.is_empty() && has_dump_extension(name) => self.fail_dump(&path, "empty_file", "zero-byte member (a dump that was never written)"),
+            None if head.is_empty() && has_dump_extension(name) => {
+                self.fail_dump(&path, "empty_file", "zero-byte member (a dump that was never written)")
+            }
             None if has_dump_extension(name) => self.fail_dump(
                 &path,
                 "not_a_dump",
@@ -368,7 +369,12 @@ impl Walker<'_> {
     }
 
     /// The rest of a member after its head, within the bounds.
-    fn read_rest(&mut self, reader: &mut dyn Read, mut bytes: Vec<u8>, info: &EntryInfo) -> Result<Vec<u8>, ArchiveError> {
+    fn read_rest(
+        &mut self,
+        reader: &mut dyn Read,
+        mut bytes: Vec<u8>,
+        info: &EntryInfo,
+    ) -> Result<Vec<u8>, ArchiveError> {
         let hint = info.declared.unwrap_or(0).min(self.limits.max_member_bytes);
         bytes.reserve(usize::try_from(hint).unwrap_or(0).saturating_sub(bytes.len()));
         let mut chunk = vec![0u8; CHUNK];
@@ -380,7 +386,10 @@ impl Walker<'_> {
                 Err(e) => return Err(from_io(e)),
             };
             if bytes.len() as u64 + n as u64 > self.limits.max_member_bytes {
-                return Err(ArchiveError::MemberTooLarge { limit: self.limits.max_member_bytes, declared: info.declared });
+                return Err(ArchiveError::MemberTooLarge {
+                    limit: self.limits.max_member_bytes,
+                    declared: info.declared,
+                });
             }
             bytes.extend_from_slice(&chunk[..n]);
             self.count(n as u64, info, bytes.len() as u64)?;
@@ -436,8 +445,9 @@ fn has_dump_extension(name: &str) -> bool {
 /// Never panics on bad input: a reader that panics is caught and named `archive_corrupt`.
 pub fn read_archive(archive: &ArchiveFile, limits: &Limits, each: &mut dyn FnMut(Found)) {
     let mut walker = Walker { limits: *limits, archive, expanded: 0, members: 0, stopped: false, broken: false, each };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_and_walk(&mut walker)))
-        .unwrap_or_else(|payload| Err(ArchiveError::Corrupt(format!("the archive reader panicked: {}", panic_text(&payload)))));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_and_walk(&mut walker))).unwrap_or_else(
+        |payload| Err(ArchiveError::Corrupt(format!("the archive reader panicked: {}", panic_text(&payload)))),
+    );
     if let Err(e) = result {
         walker.fail(&archive.path, &e);
     }
@@ -484,7 +494,8 @@ pub fn read_archive_bytes(name: &Path, bytes: &[u8], limits: &Limits, each: &mut
     };
     let archive =
         ArchiveFile { path: name.to_path_buf(), len: bytes.len() as u64, modified: None, format, logs_only: false };
-    let mut walker = Walker { limits: *limits, archive: &archive, expanded: 0, members: 0, stopped: false, broken: false, each };
+    let mut walker =
+        Walker { limits: *limits, archive: &archive, expanded: 0, members: 0, stopped: false, broken: false, each };
     let owned = bytes.to_vec();
     let len = owned.len() as u64;
     let result = match format {

@@ -10,7 +10,12 @@ use sevenz_rust2::{ArchiveReader, EntryDecision, Error, Password};
 
 use super::{ArchiveError, EntryInfo, Walker, member_path};
 
-pub(super) fn walk<R: Read + Seek>(w: &mut Walker<'_>, reader: R, container: &Path, depth: u32) -> Result<(), ArchiveError> {
+pub(super) fn walk<R: Read + Seek>(
+    w: &mut Walker<'_>,
+    reader: R,
+    container: &Path,
+    depth: u32,
+) -> Result<(), ArchiveError> {
     let kb = usize::try_from(w.limits.max_decoder_bytes / 1024).unwrap_or(usize::MAX);
     let mut archive = ArchiveReader::new_with_memory_limit(reader, Password::empty(), kb).map_err(sevenz_error)?;
     // One thread: the scan already reads several files at once.
@@ -62,10 +67,13 @@ pub(super) fn walk<R: Read + Seek>(w: &mut Walker<'_>, reader: R, container: &Pa
 fn sevenz_error(e: Error) -> ArchiveError {
     match e {
         Error::PasswordRequired | Error::MaybeBadPassword(_) => ArchiveError::Encrypted(e.to_string()),
-        Error::UnsupportedCompressionMethod(_) | Error::Unsupported(_) | Error::ExternalUnsupported | Error::UnsupportedVersion { .. } => {
-            ArchiveError::Unsupported(e.to_string())
+        Error::UnsupportedCompressionMethod(_)
+        | Error::Unsupported(_)
+        | Error::ExternalUnsupported
+        | Error::UnsupportedVersion { .. } => ArchiveError::Unsupported(e.to_string()),
+        Error::MaxMemLimited { .. } => {
+            ArchiveError::Unsupported(format!("decoder needs more memory than allowed: {e}"))
         }
-        Error::MaxMemLimited { .. } => ArchiveError::Unsupported(format!("decoder needs more memory than allowed: {e}")),
         Error::Io(err, _) | Error::FileOpen(err, _) => super::from_io(err),
         other => ArchiveError::Corrupt(other.to_string()),
     }

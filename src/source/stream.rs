@@ -114,7 +114,9 @@ fn inner_name(container: &Path) -> String {
     let own = own.rsplit("!/").next().unwrap_or(&own);
     let file = own.rsplit(['/', '\\']).next().unwrap_or(own);
     let lower = file.to_ascii_lowercase();
-    for (ext, replace) in [(".tgz", ".tar"), (".gz", ""), (".xz", ""), (".zst", ""), (".bz2", ""), (".txz", ".tar"), (".tbz2", ".tar")] {
+    for (ext, replace) in
+        [(".tgz", ".tar"), (".gz", ""), (".xz", ""), (".zst", ""), (".bz2", ""), (".txz", ".tar"), (".tbz2", ".tar")]
+    {
         if lower.ends_with(ext) && file.len() > ext.len() {
             return format!("{}{replace}", &file[..file.len() - ext.len()]);
         }
@@ -124,7 +126,12 @@ fn inner_name(container: &Path) -> String {
 
 /// A tar stream, member by member. A damaged header or member ends the walk (a tar has no
 /// index to resynchronise on); the members before it are kept.
-pub(super) fn walk_tar<R: Read>(w: &mut Walker<'_>, reader: R, container: &Path, depth: u32) -> Result<(), ArchiveError> {
+pub(super) fn walk_tar<R: Read>(
+    w: &mut Walker<'_>,
+    reader: R,
+    container: &Path,
+    depth: u32,
+) -> Result<(), ArchiveError> {
     let mut archive = tar::Archive::new(reader);
     let entries = archive.entries().map_err(super::from_io)?;
     for entry in entries {

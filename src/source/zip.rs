@@ -9,7 +9,12 @@ use zip::result::ZipError;
 
 use super::{ArchiveError, EntryInfo, Walker, civil_time, member_path};
 
-pub(super) fn walk<R: Read + Seek>(w: &mut Walker<'_>, reader: R, container: &Path, depth: u32) -> Result<(), ArchiveError> {
+pub(super) fn walk<R: Read + Seek>(
+    w: &mut Walker<'_>,
+    reader: R,
+    container: &Path,
+    depth: u32,
+) -> Result<(), ArchiveError> {
     let mut archive = zip::ZipArchive::new(reader).map_err(zip_error)?;
     for i in 0..archive.len() {
         if w.stopped {
@@ -18,9 +23,19 @@ pub(super) fn walk<R: Read + Seek>(w: &mut Walker<'_>, reader: R, container: &Pa
         // Metadata first, without decompressing (and without failing on an encrypted member).
         let (name, info, is_dir) = match archive.by_index_raw(i) {
             Ok(f) => {
-                let name = f.name().map(|n| n.into_owned()).unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned());
+                let name = f
+                    .name()
+                    .map(|n| n.into_owned())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned());
                 let modified = f.last_modified().and_then(|t| {
-                    civil_time(t.year() as i16, t.month() as i8, t.day() as i8, t.hour() as i8, t.minute() as i8, t.second() as i8)
+                    civil_time(
+                        t.year() as i16,
+                        t.month() as i8,
+                        t.day() as i8,
+                        t.hour() as i8,
+                        t.minute() as i8,
+                        t.second() as i8,
+                    )
                 });
                 let info = EntryInfo {
                     declared: Some(f.size()),
@@ -61,9 +76,7 @@ fn zip_error(e: ZipError) -> ArchiveError {
             ArchiveError::Encrypted(m.to_owned())
         }
         ZipError::UnsupportedArchive(m) => ArchiveError::Unsupported(m.to_owned()),
-        ZipError::CompressionMethodNotSupported(m) => {
-            ArchiveError::Unsupported(format!("zip compression method {m}"))
-        }
+        ZipError::CompressionMethodNotSupported(m) => ArchiveError::Unsupported(format!("zip compression method {m}")),
         ZipError::InvalidPassword => ArchiveError::Encrypted("password required".into()),
         other => ArchiveError::Corrupt(other.to_string()),
     }

@@ -45,8 +45,16 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 8] =
-        [Format::Zip, Format::SevenZ, Format::Cab, Format::Tar, Format::TarGz, Format::TarXz, Format::TarZst, Format::TarBz2];
+    pub const ALL: [Format; 8] = [
+        Format::Zip,
+        Format::SevenZ,
+        Format::Cab,
+        Format::Tar,
+        Format::TarGz,
+        Format::TarXz,
+        Format::TarZst,
+        Format::TarBz2,
+    ];
 
     pub fn extension(self) -> &'static str {
         match self {

@@ -6,11 +6,11 @@
 //! `#[path = "../tests/support/mod.rs"] mod support;` (benches).
 #![allow(dead_code)]
 
+pub mod archive_writer;
 pub mod evt_writer;
 pub mod evtx_writer;
 pub mod reports;
 pub mod synth_dumps;
 pub mod userdump_writer;
-pub mod archive_writer;
 pub mod wer_writer;
 pub mod xml_writer;

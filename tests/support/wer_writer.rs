@@ -16,8 +16,7 @@ pub const CREATE: &str = "2026-03-24T07:00:00Z";
 pub const CRASH: &str = "2026-03-24T08:15:20Z";
 pub const REPORT_ID: &str = "7d3a9c41-2b6e-4f18-a5c0-93e1d2b47f6a";
 pub const BUCKET_ID: &str = "3f6c2a1e9d8b7c5a4e2f1d0c9b8a7e6d";
-pub const FOLDER: &str =
-    "ReportArchive/AppCrash_w3wp.exe_6b1f0e8a4c2d9e7f3a5b1c0d8e6f4a2b9c7d5e3_6d0f3a1c_7d3a9c41-2b6e-4f18-a5c0-93e1d2b47f6a";
+pub const FOLDER: &str = "ReportArchive/AppCrash_w3wp.exe_6b1f0e8a4c2d9e7f3a5b1c0d8e6f4a2b9c7d5e3_6d0f3a1c_7d3a9c41-2b6e-4f18-a5c0-93e1d2b47f6a";
 
 /// The dump WER collected.
 pub fn dump() -> Vec<u8> {
@@ -126,7 +125,18 @@ pub fn events() -> Vec<EvtxEvent> {
     wer.computer = "WEB01".into();
     let mut items: Vec<(Option<String>, Val)> =
         ["1289401234567890123", "4", "APPCRASH", "Not available", "0"].iter().map(|v| s(v)).collect();
-    for p in ["w3wp.exe", "10.0.17763.1", "5b7e1000", "contoso_filter.dll", "2.3.0.41", "5f000001", "c0000005", "0000000000001f3c", "", ""] {
+    for p in [
+        "w3wp.exe",
+        "10.0.17763.1",
+        "5b7e1000",
+        "contoso_filter.dll",
+        "2.3.0.41",
+        "5f000001",
+        "c0000005",
+        "0000000000001f3c",
+        "",
+        "",
+    ] {
         items.push(s(p));
     }
     items.push(s("\r\nC:\\ProgramData\\Microsoft\\Windows\\WER\\Temp\\WER9F21.tmp.hdmp"));
