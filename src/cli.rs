@@ -27,6 +27,10 @@ pub enum Command {
     /// Inspect classification rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Buckets remembered across runs (`scan --history`): list, show, link, fixed, mute, ...
+    History(crate::history::args::HistoryArgs),
+    /// Join JSON reports from many hosts into one whose buckets count across hosts.
+    Merge(crate::history::args::MergeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -38,6 +42,8 @@ pub enum Format {
     Json,
     /// Per-bucket summary for pasting into a ticket.
     Markdown,
+    /// One JSON object a line: each bucket, then each dump (`"type": "bucket"|"dump"`).
+    Ndjson,
 }
 
 /// Inputs and triage settings shared by `scan` and `check`.
@@ -58,6 +64,10 @@ pub struct InputArgs {
     /// No progress output on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Name of this machine in the report, the history and merged reports (default: its
+    /// host name).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -82,6 +92,10 @@ pub struct ScanArgs {
     /// Exit with status 2 when any file failed (for CI).
     #[arg(long)]
     pub strict: bool,
+    /// Record the scan in a history store and mark each bucket new / seen / regressed / muted
+    /// (FILE default: $TRIAGE_HISTORY, else the platform's data folder).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<Option<PathBuf>>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -89,11 +103,19 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// The saved report to compare with.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "history", conflicts_with = "history")]
+    pub baseline: Option<PathBuf>,
     /// Rewrite the baseline with this scan instead of comparing.
-    #[arg(long)]
+    #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
+    /// Instead of a baseline: record the scan in a history store and fail on what it did not
+    /// know (see --fail-on).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<Option<PathBuf>>,
+    /// With --history: exit 1 on a new bucket, a regressed one, or any change from the previous
+    /// run of the same inputs (comma-separated or repeated; default new,regressed).
+    #[arg(long, value_enum, value_delimiter = ',', requires = "history", value_name = "WHAT")]
+    pub fail_on: Vec<crate::history::args::FailOn>,
 }
 
 #[derive(Debug, Clone, Args)]

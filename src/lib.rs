@@ -27,6 +27,7 @@ pub mod dump;
 pub mod error;
 pub mod events;
 pub mod fingerprint;
+pub mod history;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
@@ -62,9 +63,12 @@ impl From<Exit> for std::process::ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan_command(&args),
+        Command::Check(args) if args.history.is_some() => history::check_command(&args),
         Command::Check(args) => check_command(&args),
         Command::Clean(args) => clean_command(&args),
         Command::Rules(cmd) => rules_command(&cmd),
+        Command::History(args) => history::history_command(&args),
+        Command::Merge(args) => history::merge_command(&args),
     }
 }
 
@@ -80,7 +84,9 @@ fn rules_command(cmd: &RulesCommand) -> anyhow::Result<Exit> {
 
 fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
     let config = ScanConfig::from_args(&args.input)?;
-    let report = pipeline::scan(&config)?;
+    // Open the history first: a store that cannot be used should not cost a whole scan.
+    let hook = history::ScanHook::prepare(args.history.as_ref(), args.input.host.as_deref())?;
+    let (report, _) = hook.finish(pipeline::scan(&config)?)?;
     if let Some(path) = &args.json {
         let bytes = report::json::render_json(&report, true);
         write_output(path, &bytes)?;
@@ -91,12 +97,7 @@ fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
     let stdout_taken =
         [args.json.as_deref(), args.delete_list.as_deref()].into_iter().flatten().any(|p| p.as_os_str() == "-");
     if !stdout_taken {
-        let text = match args.format {
-            Format::Table => report::table::render_table(&report, &TableOptions::for_stdout(args.details)),
-            Format::Markdown => report::markdown::render_markdown(&report),
-            Format::Json => String::from_utf8_lossy(&report::json::render_json(&report, true)).into_owned(),
-        };
-        write_stdout(text.as_bytes())?;
+        write_stdout(&render_format(&report, args.format, args.details))?;
     }
     if args.strict && !report.failures.is_empty() {
         return Ok(Exit::Fatal);
@@ -104,23 +105,34 @@ fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// The report on stdout in `format`.
+pub(crate) fn render_format(report: &report::Report, format: Format, details: bool) -> Vec<u8> {
+    match format {
+        Format::Table => report::table::render_table(report, &TableOptions::for_stdout(details)).into_bytes(),
+        Format::Markdown => report::markdown::render_markdown(report).into_bytes(),
+        Format::Json => report::json::render_json(report, true),
+        Format::Ndjson => report::ndjson::render_ndjson(report),
+    }
+}
+
 /// `triage check`: rescan, then compare with (or rewrite) the baseline.
 fn check_command(args: &CheckArgs) -> anyhow::Result<Exit> {
     let config = ScanConfig::from_args(&args.input)?;
+    let baseline_path = args.baseline.as_deref().context("give --baseline FILE or --history")?;
     // Read the baseline first: a typo in its path should not cost a whole scan.
     let baseline = if args.update_baseline {
         None
     } else {
-        Some(clean::read_report(&args.baseline).context("cannot use the baseline (create it with --update-baseline)")?)
+        Some(clean::read_report(baseline_path).context("cannot use the baseline (create it with --update-baseline)")?)
     };
     let report = pipeline::scan(&config)?;
     let Some(baseline) = baseline else {
         // Fingerprints carry modification times, which differ on every checkout.
         let summary = report::table::summary_line(&report);
         let bytes = report::json::render_json(&report.without_fingerprints(), true);
-        std::fs::write(&args.baseline, bytes)
-            .with_context(|| format!("cannot write baseline {}", args.baseline.display()))?;
-        write_stdout(format!("Baseline written to {}\n{summary}\n", args.baseline.display()).as_bytes())?;
+        std::fs::write(baseline_path, bytes)
+            .with_context(|| format!("cannot write baseline {}", baseline_path.display()))?;
+        write_stdout(format!("Baseline written to {}\n{summary}\n", baseline_path.display()).as_bytes())?;
         return Ok(Exit::Ok);
     };
     let outcome = check::compare(&baseline, &report);
@@ -150,7 +162,7 @@ fn clean_command(args: &CleanArgs) -> anyhow::Result<Exit> {
 }
 
 /// Write to a file, or stdout for `-`.
-fn write_output(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_output(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     if path.as_os_str() == "-" {
         write_stdout(bytes)
     } else {
@@ -159,7 +171,7 @@ fn write_output(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// Write to stdout; a closed pipe (`triage scan … | head`) is not an error.
-fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -271,8 +271,9 @@ fn sample_report_matches_schema() {
         events: 2,
         counts: [("Microsoft-Windows-Perflib/1010".to_owned(), 2)].into_iter().collect(),
         notes: vec!["file ends inside chunk 3 (512 of 65536 bytes; truncated copy?); 0 records recovered".into()],
+        host: None,
     });
-    r.skipped.push(triage::discover::Skipped { path: "dumps/readme.txt".into(), reason: "not a dump".into() });
+    r.skipped.push(triage::discover::Skipped { path: "dumps/readme.txt".into(), reason: "not a dump".into(), host: None });
     assert_valid(&r);
 }
 
