@@ -322,7 +322,7 @@ pub fn reopen(store: &Store, given: &str) -> Result<String, HistoryError> {
 pub fn forget(store: &mut Store, given: &[String]) -> Result<(Vec<String>, u64), HistoryError> {
     let ids: Vec<String> = given.iter().map(|g| resolve(store, g)).collect::<Result<_, _>>()?;
     let path = store.path().to_path_buf();
-    let sqlite = |source| HistoryError::Sqlite { path: path.clone(), source };
+    let sqlite = |source| super::store::sqlite_error(&path, source);
     let tx = store.conn.transaction().map_err(sqlite)?;
     let mut removed = 0;
     for id in &ids {

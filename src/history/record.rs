@@ -115,7 +115,7 @@ struct Prior {
 /// Record `report` as one run at time `now`, and say where each of its buckets stands.
 pub fn record(store: &mut Store, report: &Report, now: Timestamp) -> Result<RunOutcome, HistoryError> {
     let path = store.path().to_path_buf();
-    let sqlite = |source| HistoryError::Sqlite { path: path.clone(), source };
+    let sqlite = |source| super::store::sqlite_error(&path, source);
     let host = report.host.as_deref();
     let now_text = now.to_string();
     let inputs = serde_json::to_string(&report.inputs).unwrap_or_default();
