@@ -97,12 +97,13 @@ pub struct Sighting {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DumpEntry {
     pub bucket: String,
-    /// Content hash and size (see [`super::record::dump_key`]).
-    pub key: String,
+    /// Content hash, hex (with `size`, the dump's identity: see [`super::record::dump_key`]).
+    pub hash: String,
+    pub size: u64,
     pub first_run: u64,
+    /// The host of the run that first recorded it.
     pub host: Option<String>,
     pub path: String,
-    pub size: u64,
     pub written_at: Option<String>,
     pub module_version: Option<String>,
 }
@@ -237,20 +238,22 @@ fn dumps(store: &Store, bucket: Option<&str>) -> Result<Vec<DumpEntry>, HistoryE
     let mut stmt = store
         .conn
         .prepare(
-            "SELECT bucket, key, first_run, host, path, size, written_at, module_version FROM dumps
-             WHERE ?1 IS NULL OR bucket = ?1 ORDER BY bucket, first_run DESC, host, path, key",
+            "SELECT d.bucket, d.hash, d.size, d.first_run, r.host, d.path, d.written_at, d.module_version
+             FROM dumps d LEFT JOIN runs r ON r.id = d.first_run
+             WHERE ?1 IS NULL OR d.bucket = ?1 ORDER BY d.bucket, d.first_run DESC, r.host, d.path, d.hash",
         )
         .map_err(|e| store.sqlite(e))?;
     let rows = stmt
         .query_map([bucket], |r| {
+            let written_at: Option<i64> = r.get(6)?;
             Ok(DumpEntry {
                 bucket: r.get(0)?,
-                key: r.get(1)?,
-                first_run: r.get(2)?,
-                host: r.get(3)?,
-                path: r.get(4)?,
-                size: r.get(5)?,
-                written_at: r.get(6)?,
+                hash: crate::text::hex_bytes(&r.get::<_, Vec<u8>>(1)?),
+                size: r.get(2)?,
+                first_run: r.get(3)?,
+                host: r.get(4)?,
+                path: r.get(5)?,
+                written_at: written_at.and_then(|s| Timestamp::from_second(s).ok()).map(|t| t.to_string()),
                 module_version: r.get(7)?,
             })
         })

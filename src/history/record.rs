@@ -18,10 +18,11 @@
 //!   module version is unknown is not explained either: nothing proves it predates the fix.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
 
 use super::store::{HistoryError, Store};
 use crate::fingerprint::FileFingerprint;
@@ -59,13 +60,23 @@ impl RunOutcome {
 }
 
 /// The identity of a dump across runs and hosts: the content hash of its fingerprint and its
-/// size, so a copy of the same file on another host or under another name is one dump, and
-/// a new modification time is not a new dump. A dump without a fingerprint (it could not be
-/// read again after parsing) falls back to host and path.
-pub fn dump_key(d: &DumpRow, host: Option<&str>) -> String {
+/// size, so a copy of the same file on another host or under another name is one dump, and a
+/// new modification time is not a new dump. Stored as 32 bytes and an integer (the store's
+/// largest table is keyed by it). A dump without a fingerprint (it could not be read again
+/// after parsing) falls back to a hash of host and path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DumpKey {
+    pub hash: Vec<u8>,
+    pub size: u64,
+}
+
+pub fn dump_key(d: &DumpRow, host: Option<&str>) -> DumpKey {
     match &d.fingerprint {
-        Some(f) => format!("{}:{}", content_hash(f), f.size),
-        None => format!("path:{}:{}", host.unwrap_or(""), d.path.display()),
+        Some(f) => DumpKey { hash: hash_bytes(content_hash(f)), size: f.size },
+        None => {
+            let fallback = format!("path\0{}\0{}", host.unwrap_or(""), d.path.display());
+            DumpKey { hash: Sha256::digest(fallback.as_bytes()).to_vec(), size: d.size }
+        }
     }
 }
 
@@ -73,6 +84,15 @@ pub fn dump_key(d: &DumpRow, host: Option<&str>) -> String {
 /// the fingerprint module).
 fn content_hash(f: &FileFingerprint) -> &str {
     &f.head_sha256
+}
+
+/// A hex digest as bytes; any other text (should the fingerprint's hash change form) is hashed,
+/// so equal text still gives equal keys.
+fn hash_bytes(text: &str) -> Vec<u8> {
+    let decoded: Option<Vec<u8>> = (text.len() % 2 == 0)
+        .then(|| (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect())
+        .flatten();
+    decoded.filter(|b| !b.is_empty()).unwrap_or_else(|| Sha256::digest(text.as_bytes()).to_vec())
 }
 
 /// Compare two module versions: dot-separated parts, numerically where both parts are numbers
@@ -143,10 +163,11 @@ pub fn record(store: &mut Store, report: &Report, now: Timestamp) -> Result<RunO
             .map_err(sqlite)?;
         let mut insert_dump = tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO dumps (bucket, key, first_run, host, path, size, written_at, module_version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR IGNORE INTO dumps (bucket, hash, size, first_run, path, written_at, module_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .map_err(sqlite)?;
+        let mut known_keys = tx.prepare_cached("SELECT hash, size FROM dumps WHERE bucket = ?1").map_err(sqlite)?;
         let mut upsert = tx
             .prepare_cached(
                 "INSERT INTO buckets (id, title, process, module, exception_code, chance, state, first_run, last_run,
@@ -185,25 +206,50 @@ pub fn record(store: &mut Store, report: &Report, now: Timestamp) -> Result<RunO
                 })
                 .optional()
                 .map_err(sqlite)?;
+            // Keys in index order: inserting sorted keys appends to the b-tree instead of
+            // splitting pages all over it.
+            let mut dumps: Vec<(DumpKey, &DumpRow)> = members
+                .get(b.id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|d| (dump_key(d, host), *d))
+                .collect();
+            dumps.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+            // A bucket that already holds about as many dumps as this run brings: read its keys
+            // in one range scan rather than probing the index once a dump (a nightly rescan
+            // of the same folder is mostly known dumps).
+            let known: HashSet<DumpKey> = match &prior {
+                Some(p) if p.dumps > 0 && p.dumps <= 4 * dumps.len() as u64 => known_keys
+                    .query_map([&b.id], |r| Ok(DumpKey { hash: r.get(0)?, size: r.get(1)? }))
+                    .map_err(sqlite)?
+                    .collect::<Result<_, _>>()
+                    .map_err(sqlite)?,
+                _ => HashSet::new(),
+            };
             let mut new_versions: Vec<Option<String>> = Vec::new();
             let mut run_version: Option<String> = None;
-            for d in members.get(b.id.as_str()).map(Vec::as_slice).unwrap_or_default() {
-                let version = d.faulting_module.as_ref().and_then(|m| m.version.clone());
-                run_version = max_version(run_version, version.clone());
+            for (key, d) in &dumps {
+                let version = d.faulting_module.as_ref().and_then(|m| m.version.as_deref());
+                if version != run_version.as_deref() {
+                    run_version = max_version(run_version, version.map(str::to_owned));
+                }
+                if known.contains(key) {
+                    continue;
+                }
                 let added = insert_dump
                     .execute(params![
                         b.id,
-                        dump_key(d, host),
+                        key.hash,
+                        key.size,
                         run,
-                        host,
                         d.path.to_string_lossy(),
-                        d.size,
-                        d.written_at.map(|t| t.to_string()),
+                        d.written_at.map(|t| t.as_second()),
                         version,
                     ])
                     .map_err(sqlite)?;
                 if added == 1 {
-                    new_versions.push(version);
+                    new_versions.push(version.map(str::to_owned));
                 }
             }
             let new_dumps = new_versions.len() as u64;
