@@ -14,6 +14,8 @@
 //! * [`chance`] infers first/second chance from the evidence, and says which.
 //! * [`rules`] classifies each dump as delete / keep / review; [`bucket`] groups them.
 //! * [`report`] is the one output model; tables, JSON and markdown render from it.
+//! * [`history`] remembers buckets across runs (SQLite store, `triage history`,
+//!   `check --history`) and joins hosts' reports (`triage merge`).
 
 pub mod bucket;
 pub mod chance;

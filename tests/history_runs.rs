@@ -62,7 +62,10 @@ fn two_runs_over_the_fixtures_new_then_seen_without_double_counting() {
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("┆ history"), "{table}");
     assert!(table.contains("seen: 3 runs"), "{table}");
-    assert!(table.contains(&format!("History run 3 (h.sqlite): 0 new, {} seen, 0 regressed", buckets.len())), "{table}");
+    assert!(
+        table.contains(&format!("History run 3 (h.sqlite): 0 new, {} seen, 0 regressed", buckets.len())),
+        "{table}"
+    );
 }
 
 #[test]
@@ -269,8 +272,15 @@ fn unusable_stores_are_refused_and_left_byte_identical() {
 
     // Written by a newer triage.
     scan_history(dir.path(), "newer.sqlite");
-    rusqlite::Connection::open(dir.path().join("newer.sqlite")).unwrap().pragma_update(None, "user_version", 99).unwrap();
-    assert_refused(dir.path(), "newer.sqlite", "written by a newer triage (history schema 99, this build knows up to 1)");
+    rusqlite::Connection::open(dir.path().join("newer.sqlite"))
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    assert_refused(
+        dir.path(),
+        "newer.sqlite",
+        "written by a newer triage (history schema 99, this build knows up to 1)",
+    );
 
     // `history` commands never create a store.
     let out = triage().current_dir(dir.path()).args(["history", "list", "--history", "none.sqlite"]).output().unwrap();
@@ -294,9 +304,17 @@ fn store_location_from_the_environment() {
     let path = triage().env("TRIAGE_HISTORY", &env_store).args(["history", "path"]).output().unwrap();
     assert_eq!(String::from_utf8(path.stdout).unwrap(), format!("{}\n", env_store.display()));
     // Without the variable: the platform data folder.
-    let path = triage().env_remove("TRIAGE_HISTORY").env("XDG_DATA_HOME", dir.path()).args(["history", "path"]).output().unwrap();
+    let path = triage()
+        .env_remove("TRIAGE_HISTORY")
+        .env("XDG_DATA_HOME", dir.path())
+        .args(["history", "path"])
+        .output()
+        .unwrap();
     if cfg!(target_os = "linux") {
-        assert_eq!(String::from_utf8(path.stdout).unwrap(), format!("{}\n", dir.path().join("triage/history.sqlite").display()));
+        assert_eq!(
+            String::from_utf8(path.stdout).unwrap(),
+            format!("{}\n", dir.path().join("triage/history.sqlite").display())
+        );
     }
 }
 

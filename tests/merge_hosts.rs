@@ -32,18 +32,27 @@ fn read(dir: &Path, file: &str) -> Value {
 }
 
 fn counts(report: &Value) -> BTreeMap<String, u64> {
-    report["buckets"].as_array().unwrap().iter().map(|b| (b["id"].as_str().unwrap().into(), b["count"].as_u64().unwrap())).collect()
+    report["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["id"].as_str().unwrap().into(), b["count"].as_u64().unwrap()))
+        .collect()
 }
 
 #[test]
 fn merge_of_two_hosts_counts_like_one_scan_over_both_folders() {
     let dir = fleet();
     let d = dir.path();
-    run_ok(d, &["scan", "synth", "--evtx", "logs", "--quiet", "--host", "web01", "--json", "web01.json", "--format", "json"]);
+    run_ok(
+        d,
+        &["scan", "synth", "--evtx", "logs", "--quiet", "--host", "web01", "--json", "web01.json", "--format", "json"],
+    );
     run_ok(d, &["scan", "corpus", "userdump", "--evtx", "logs", "--quiet", "--host", "web02", "--json", "web02.json"]);
     run_ok(d, &["scan", "synth", "corpus", "userdump", "--evtx", "logs", "--quiet", "--json", "all.json"]);
     run_ok(d, &["merge", "web02.json", "web01.json", "--json", "merged.json"]);
-    let (a, b, all, merged) = (read(d, "web01.json"), read(d, "web02.json"), read(d, "all.json"), read(d, "merged.json"));
+    let (a, b, all, merged) =
+        (read(d, "web01.json"), read(d, "web02.json"), read(d, "all.json"), read(d, "merged.json"));
     assert_eq!(a["host"], "web01");
 
     assert_eq!(counts(&merged), counts(&all), "bucket counts across hosts = one scan over both");
@@ -55,7 +64,11 @@ fn merge_of_two_hosts_counts_like_one_scan_over_both_folders() {
     for key in ["dumps", "buckets", "delete", "keep", "review", "delete_bytes", "total_bytes", "failures"] {
         assert_eq!(merged["summary"][key], all["summary"][key], "summary.{key}");
     }
-    assert_eq!(merged["summary"]["logs"].as_u64(), Some(a["summary"]["logs"].as_u64().unwrap() * 2), "each host read the logs");
+    assert_eq!(
+        merged["summary"]["logs"].as_u64(),
+        Some(a["summary"]["logs"].as_u64().unwrap() * 2),
+        "each host read the logs"
+    );
     // Buckets are in report order, and every member knows its host.
     let ids: Vec<&str> = merged["buckets"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
     let all_ids: Vec<&str> = all["buckets"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
@@ -65,7 +78,8 @@ fn merge_of_two_hosts_counts_like_one_scan_over_both_folders() {
         let own = if host == "web01" { &a } else { &b };
         assert!(own["dumps"].as_array().unwrap().iter().any(|x| x["path"] == dump["path"]), "{}", dump["path"]);
     }
-    let sources: Vec<&str> = merged["sources"].as_array().unwrap().iter().map(|s| s["host"].as_str().unwrap()).collect();
+    let sources: Vec<&str> =
+        merged["sources"].as_array().unwrap().iter().map(|s| s["host"].as_str().unwrap()).collect();
     assert_eq!(sources, ["web01", "web02"]);
     assert!(merged.get("host").is_none(), "a merged report belongs to no one host");
     assert_eq!(merged["inputs"]["paths"], serde_json::json!([]));
@@ -98,7 +112,11 @@ fn a_report_without_host_takes_its_file_name() {
 fn ndjson_has_one_typed_line_per_bucket_and_dump() {
     let dir = fleet();
     let d = dir.path();
-    let text = String::from_utf8(run_ok(d, &["scan", "synth", "--evtx", "logs", "--quiet", "--host", "web01", "--format", "ndjson"])).unwrap();
+    let text = String::from_utf8(run_ok(
+        d,
+        &["scan", "synth", "--evtx", "logs", "--quiet", "--host", "web01", "--format", "ndjson"],
+    ))
+    .unwrap();
     run_ok(d, &["scan", "synth", "--evtx", "logs", "--quiet", "--host", "web01", "--json", "r.json"]);
     let report = read(d, "r.json");
     let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("one object a line")).collect();
@@ -117,13 +135,18 @@ fn ndjson_has_one_typed_line_per_bucket_and_dump() {
 fn ndjson_loads_into_duckdb() {
     let probe = std::process::Command::new("python3").args(["-c", "import duckdb"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("SKIP: python3 with the duckdb package is not installed (pip install duckdb); ndjson_loads_into_duckdb did not run");
+        eprintln!(
+            "SKIP: python3 with the duckdb package is not installed (pip install duckdb); ndjson_loads_into_duckdb did not run"
+        );
         return;
     }
     let dir = fleet();
     let d = dir.path();
     let web01 = run_ok(d, &["scan", "synth", "--evtx", "logs", "--quiet", "--host", "web01", "--format", "ndjson"]);
-    let web02 = run_ok(d, &["scan", "corpus", "userdump", "--evtx", "logs", "--quiet", "--host", "web02", "--format", "ndjson"]);
+    let web02 = run_ok(
+        d,
+        &["scan", "corpus", "userdump", "--evtx", "logs", "--quiet", "--host", "web02", "--format", "ndjson"],
+    );
     std::fs::create_dir_all(d.join("fleet")).unwrap();
     std::fs::write(d.join("fleet/web01.ndjson"), web01).unwrap();
     std::fs::write(d.join("fleet/web02.ndjson"), web02).unwrap();

@@ -273,7 +273,11 @@ fn sample_report_matches_schema() {
         notes: vec!["file ends inside chunk 3 (512 of 65536 bytes; truncated copy?); 0 records recovered".into()],
         host: None,
     });
-    r.skipped.push(triage::discover::Skipped { path: "dumps/readme.txt".into(), reason: "not a dump".into(), host: None });
+    r.skipped.push(triage::discover::Skipped {
+        path: "dumps/readme.txt".into(),
+        reason: "not a dump".into(),
+        host: None,
+    });
     assert_valid(&r);
 }
 
@@ -340,7 +344,11 @@ fn history_and_merge_fields_match_schema() {
     // ... and a merge of two hosts (hosts on buckets, dumps, logs, failures, skipped; sources).
     let mut other = sample_report();
     other.host = Some("web02".into());
-    other.skipped.push(triage::discover::Skipped { path: "dumps/readme.txt".into(), reason: "not a dump".into(), host: None });
+    other.skipped.push(triage::discover::Skipped {
+        path: "dumps/readme.txt".into(),
+        reason: "not a dump".into(),
+        host: None,
+    });
     let merged = triage::history::merge::merge(&[
         triage::history::merge::Input { path: "web01.json".into(), report: r },
         triage::history::merge::Input { path: "web02.json".into(), report: other },

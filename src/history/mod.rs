@@ -192,7 +192,8 @@ fn parse_since(text: &str) -> anyhow::Result<Timestamp> {
     if let Ok(t) = text.parse::<Timestamp>() {
         return Ok(t);
     }
-    let date: jiff::civil::Date = text.parse().with_context(|| format!("--since {text:?}: expected 2026-11-01 or RFC 3339"))?;
+    let date: jiff::civil::Date =
+        text.parse().with_context(|| format!("--since {text:?}: expected 2026-11-01 or RFC 3339"))?;
     Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
 }
 

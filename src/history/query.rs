@@ -189,7 +189,8 @@ pub fn resolve(store: &Store, given: &str) -> Result<String, HistoryError> {
     if given.len() < 4 || !given.bytes().all(|c| c.is_ascii_hexdigit()) {
         return Err(HistoryError::UnknownBucket(given));
     }
-    let mut stmt = store.conn.prepare("SELECT id FROM buckets WHERE substr(id, 1, ?2) = ?1").map_err(|e| store.sqlite(e))?;
+    let mut stmt =
+        store.conn.prepare("SELECT id FROM buckets WHERE substr(id, 1, ?2) = ?1").map_err(|e| store.sqlite(e))?;
     let ids: Vec<String> = stmt
         .query_map(params![given, given.len()], |r| r.get(0))
         .map_err(|e| store.sqlite(e))?

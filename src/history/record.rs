@@ -89,7 +89,9 @@ fn content_hash(f: &FileFingerprint) -> &str {
 /// A hex digest as bytes; any other text (should the fingerprint's hash change form) is hashed,
 /// so equal text still gives equal keys.
 fn hash_bytes(text: &str) -> Vec<u8> {
-    let decoded: Option<Vec<u8>> = (text.len() % 2 == 0)
+    let decoded: Option<Vec<u8>> = text
+        .len()
+        .is_multiple_of(2)
         .then(|| (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect())
         .flatten();
     decoded.filter(|b| !b.is_empty()).unwrap_or_else(|| Sha256::digest(text.as_bytes()).to_vec())
@@ -303,7 +305,11 @@ pub fn record(store: &mut Store, report: &Report, now: Timestamp) -> Result<RunO
             };
             let history = BucketHistory {
                 status,
-                first_seen: prior.as_ref().and_then(|p| p.first_seen.as_deref()).and_then(|t| t.parse().ok()).or(Some(now)),
+                first_seen: prior
+                    .as_ref()
+                    .and_then(|p| p.first_seen.as_deref())
+                    .and_then(|t| t.parse().ok())
+                    .or(Some(now)),
                 last_seen: Some(now),
                 runs: prior.as_ref().map_or(0, |p| p.runs) + 1,
                 dumps: prior.as_ref().map_or(0, |p| p.dumps) + new_dumps,
@@ -343,12 +349,22 @@ pub fn record(store: &mut Store, report: &Report, now: Timestamp) -> Result<RunO
         for (id, (count, title)) in &before {
             let now_count = after.get(id.as_str()).map_or(0, |a| a.0);
             if now_count != *count {
-                outcome.changes.push(CountChange { id: id.clone(), title: title.clone(), before: *count, after: now_count });
+                outcome.changes.push(CountChange {
+                    id: id.clone(),
+                    title: title.clone(),
+                    before: *count,
+                    after: now_count,
+                });
             }
         }
         for (id, (count, title)) in &after {
             if !before.contains_key(*id) {
-                outcome.changes.push(CountChange { id: (*id).into(), title: (*title).into(), before: 0, after: *count });
+                outcome.changes.push(CountChange {
+                    id: (*id).into(),
+                    title: (*title).into(),
+                    before: 0,
+                    after: *count,
+                });
             }
         }
         outcome.changes.sort();
@@ -411,6 +427,26 @@ mod tests {
         assert_eq!(compare_versions("2.3-beta", "2.3"), Ordering::Greater);
         assert_eq!(max_version(Some("1.2".into()), Some("1.10".into())), Some("1.10".into()));
         assert_eq!(max_version(None, Some("1".into())), Some("1".into()));
+    }
+
+    #[test]
+    fn dump_keys_are_content_not_place() {
+        let hex = "ab".repeat(32);
+        assert_eq!(hash_bytes(&hex), vec![0xab; 32]);
+        // Not a hex digest: hashed, still stable.
+        assert_eq!(hash_bytes("sha256:xyz").len(), 32);
+        assert_eq!(hash_bytes("sha256:xyz"), hash_bytes("sha256:xyz"));
+        let mut a: DumpRow =
+            serde_json::from_value(serde_json::json!({"path": "a/x.dmp", "format": "minidump", "size": 9})).unwrap();
+        let mut b = a.clone();
+        b.path = "elsewhere/y.dmp".into();
+        // Without fingerprints the place is all there is.
+        assert_ne!(dump_key(&a, Some("h")), dump_key(&b, Some("h")));
+        assert_ne!(dump_key(&a, Some("h1")), dump_key(&a, Some("h2")));
+        let fp = FileFingerprint { size: 9, modified: "2026-01-01T00:00:00Z".parse().unwrap(), head_sha256: hex };
+        a.fingerprint = Some(fp.clone());
+        b.fingerprint = Some(FileFingerprint { modified: "2026-02-01T00:00:00Z".parse().unwrap(), ..fp });
+        assert_eq!(dump_key(&a, Some("h1")), dump_key(&b, Some("h2")), "same content, other place and mtime");
     }
 
     fn prior(fixed_in: Option<&str>, fixed_version: Option<&str>) -> Prior {

@@ -152,7 +152,11 @@ pub fn gate(report: &Report, outcome: &RunOutcome, store: &std::path::Path, fail
             if c.after == 0 {
                 let _ = writeln!(out, "- bucket {} \"{}\": gone (had {} in run {prev})", c.id, c.title, c.before);
             } else {
-                let _ = writeln!(out, "~ bucket {} \"{}\": count {} -> {} (since run {prev})", c.id, c.title, c.before, c.after);
+                let _ = writeln!(
+                    out,
+                    "~ bucket {} \"{}\": count {} -> {} (since run {prev})",
+                    c.id, c.title, c.before, c.after
+                );
             }
         }
     }

@@ -287,8 +287,7 @@ fn inspect(path: &Path) -> Result<Found, HistoryError> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(corrupt)?;
     let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(corrupt)?;
     let version = user_version(&conn).map_err(corrupt)?;
-    let tables: i64 =
-        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).map_err(corrupt)?;
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).map_err(corrupt)?;
     // A damaged page past the header would only show when a write reaches it; look at every
     // page now (b-tree structure, not index contents: linear in the file's size, and a
     // fraction of the time recording takes).

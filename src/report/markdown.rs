@@ -164,7 +164,11 @@ fn history_rows(out: &mut String, h: &BucketHistory) {
         ),
     };
     row(out, "History", &status);
-    row(out, "First / last seen", &format!("{} – {} ({} new dumps this run)", time(h.first_seen), time(h.last_seen), h.new_dumps));
+    row(
+        out,
+        "First / last seen",
+        &format!("{} – {} ({} new dumps this run)", time(h.first_seen), time(h.last_seen), h.new_dumps),
+    );
     if let Some(t) = &h.ticket {
         row(out, "Ticket", &escape(t));
     }

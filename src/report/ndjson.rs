@@ -56,8 +56,8 @@ mod tests {
             "last_seen": null, "dumps": ["a.dmp"]
         }))
         .unwrap();
-        let dump = serde_json::from_value(serde_json::json!({"path": "a.dmp", "format": "minidump", "size": 2}))
-            .unwrap();
+        let dump =
+            serde_json::from_value(serde_json::json!({"path": "a.dmp", "format": "minidump", "size": 2})).unwrap();
         let report = Report {
             schema_version: 1,
             generator: String::new(),

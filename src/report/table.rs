@@ -167,7 +167,9 @@ pub fn history_line(h: &RunHistory) -> String {
 pub fn history_text(h: &BucketHistory) -> String {
     let mut text = match h.status {
         HistoryStatus::New => "new".to_owned(),
-        HistoryStatus::Seen => format!("seen: {} run{}\n{} dump{}", h.runs, plural(h.runs as usize), h.dumps, plural(h.dumps as usize)),
+        HistoryStatus::Seen => {
+            format!("seen: {} run{}\n{} dump{}", h.runs, plural(h.runs as usize), h.dumps, plural(h.dumps as usize))
+        }
         HistoryStatus::Muted => "muted".to_owned(),
         HistoryStatus::Fixed => match &h.fixed_in {
             Some(v) => format!("fixed in {v}"),
