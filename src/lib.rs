@@ -37,7 +37,7 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use crate::cli::{CheckArgs, CleanArgs, Cli, Command, Format, RulesCommand, ScanArgs};
+use crate::cli::{CheckArgs, CleanArgs, Cli, Command, Format, ReportArgs, RulesCommand, ScanArgs};
 use crate::config::ScanConfig;
 use crate::report::table::TableOptions;
 
@@ -64,6 +64,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Scan(args) => scan_command(&args),
         Command::Check(args) => check_command(&args),
         Command::Clean(args) => clean_command(&args),
+        Command::Report(args) => report_command(&args),
         Command::Rules(cmd) => rules_command(&cmd),
     }
 }
@@ -85,11 +86,16 @@ fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         let bytes = report::json::render_json(&report, true);
         write_output(path, &bytes)?;
     }
+    if let Some(path) = &args.html {
+        write_output(path, report::html::render_html(&report).as_bytes())?;
+    }
     if let Some(path) = &args.delete_list {
         write_output(path, &report::render_delete_list(&report, args.null))?;
     }
-    let stdout_taken =
-        [args.json.as_deref(), args.delete_list.as_deref()].into_iter().flatten().any(|p| p.as_os_str() == "-");
+    let stdout_taken = [args.json.as_deref(), args.html.as_deref(), args.delete_list.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|p| p.as_os_str() == "-");
     if !stdout_taken {
         let text = match args.format {
             Format::Table => report::table::render_table(&report, &TableOptions::for_stdout(args.details)),
@@ -126,6 +132,13 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<Exit> {
     let outcome = check::compare(&baseline, &report);
     write_stdout(outcome.render().as_bytes())?;
     Ok(outcome.exit())
+}
+
+/// `triage report --html FILE REPORT.json`: render a saved report.
+fn report_command(args: &ReportArgs) -> anyhow::Result<Exit> {
+    let report = clean::read_report(&args.report)?;
+    write_output(&args.html, report::html::render_html(&report).as_bytes())?;
+    Ok(Exit::Ok)
 }
 
 /// `triage clean`: dry run, quarantine, delete, or undo.
