@@ -25,7 +25,7 @@ use triage::report::html::render_html;
 static BROWSER: Mutex<()> = Mutex::new(());
 /// A page that does not load in this long is a failure, not a hang of the test suite.
 const WATCHDOG: Duration = Duration::from_secs(180);
-const SCREENSHOT: (u32, u32) = (1280, 2700);
+const SCREENSHOT: (u32, u32) = (1280, 2100);
 
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("TRIAGE_CHROMIUM") {

@@ -47,7 +47,7 @@ pub fn bucket_table(out: &mut String, ctx: &Ctx) {
         };
         let _ = writeln!(
             out,
-            "<tr class=\"bucket-row\" data-id=\"{}\" data-action=\"{}\" data-chance=\"{}\" data-process=\"{}\" data-module=\"{}\"><td class=\"{}\">{}</td><td class=\"{}\">{module}</td><td class=\"{}\">{}</td><td class=\"chance\">{}</td><td data-v=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\" data-v=\"{}\">{}</td><td class=\"time\" data-v=\"{}\">{}</td><td class=\"time\" data-v=\"{}\">{}</td></tr>",
+            "<tr class=\"bucket-row\" data-id=\"{}\" data-action=\"{}\" data-chance=\"{}\" data-process=\"{}\" data-module=\"{}\"><td class=\"{}\">{}</td><td class=\"{}\">{module}</td><td>{}</td><td class=\"chance\">{}</td><td data-v=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\" data-v=\"{}\">{}</td><td class=\"time\" data-v=\"{}\">{}</td><td class=\"time\" data-v=\"{}\">{}</td></tr>",
             Esc(&b.id),
             b.action.as_str(),
             b.chance.as_str(),
@@ -56,7 +56,6 @@ pub fn bucket_table(out: &mut String, ctx: &Ctx) {
             name_class(&b.process),
             Esc(&b.process),
             name_class(&b.module),
-            if b.exception_name.as_ref().is_none_or(|n| n.len() <= 40) { "nw" } else { "" },
             exception(b),
             b.chance.as_str(),
             b.action.as_str(),
