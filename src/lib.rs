@@ -13,7 +13,7 @@
 //! * [`correlate`] links dumps with events and with other dumps of the same process.
 //! * [`chance`] infers first/second chance from the evidence, and says which.
 //! * [`rules`] classifies each dump as delete / keep / review; [`bucket`] groups them.
-//! * [`report`] is the one output model; tables, JSON and markdown render from it.
+//! * [`report`] is the one output model; tables, JSON, markdown and HTML render from it.
 
 pub mod bucket;
 pub mod chance;
