@@ -8,7 +8,9 @@
 //! or misleading on screen are shown as what they are: C0 controls as their Unicode control
 //! pictures (`ESC` → `␛`), C1 controls, bidirectional overrides and zero-width characters as
 //! `⟨U+202E⟩`, so a file name that tries to hide or reorder text reads as exactly the bytes it
-//! has. Tabs and newlines stay (the page shows raw values with `white-space: pre-wrap`).
+//! has (the same characters [`crate::text::terminal`] escapes on a terminal). Tabs and newlines
+//! stay (the page shows raw values with `white-space: pre-wrap`). Path bytes that are not UTF-8
+//! are shown as `⟨0xFF⟩` before they get here ([`super::path_str`]).
 
 use std::fmt;
 
@@ -53,16 +55,11 @@ enum Replacement {
     CodePoint(char),
 }
 
-/// C1 controls, zero-width and bidirectional formatting characters, and the BOM: characters
-/// that change or hide what a name looks like without being visible themselves.
+/// Characters that change or hide what a name looks like without being visible themselves:
+/// the set every output shares ([`crate::text::is_hidden`]: C1 controls, zero-width and bidi
+/// formatting characters, BOM …), plus the soft hyphen, which a browser may not draw at all.
 fn is_hidden(c: char) -> bool {
-    matches!(c,
-        '\u{80}'..='\u{9f}'
-        | '\u{ad}'
-        | '\u{200b}'..='\u{200f}'
-        | '\u{2028}'..='\u{202e}'
-        | '\u{2060}'..='\u{2069}'
-        | '\u{feff}')
+    crate::text::is_hidden(c) || c == '\u{ad}'
 }
 
 /// Escape into an owned string (for building attribute values piecewise).

@@ -232,9 +232,21 @@ pub(crate) fn opt_ts(t: Option<Timestamp>) -> String {
     t.map_or_else(|| "–".to_owned(), fmt_ts)
 }
 
-/// A path as text (not valid UTF-8 parts become U+FFFD).
+/// A path as text. Bytes that are not valid UTF-8 are shown as `⟨0xFF⟩`, so two names that
+/// differ only there still look different (a lossy U+FFFD would hide that).
 pub(crate) fn path_str(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
+    let bytes = p.as_os_str().as_encoded_bytes();
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(bytes.len() + 16);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            let _ = write!(out, "⟨0x{b:02X}⟩");
+        }
+    }
+    out
 }
 
 /// Provider names without the `Microsoft-Windows-` prefix that modern logs add.
@@ -273,4 +285,44 @@ pub(crate) fn anchor(b: &BucketRow, index: usize) -> String {
 /// Distinct values, sorted, for the filter menus.
 pub(crate) fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> BTreeSet<&'a str> {
     values.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_path_bytes_stay_visible() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = Path::new(std::ffi::OsStr::from_bytes(b"dumps/a\xff\xfeb.dmp"));
+        assert_eq!(path_str(p), "dumps/a⟨0xFF⟩⟨0xFE⟩b.dmp");
+        assert_eq!(path_str(Path::new("dumps/plain.dmp")), "dumps/plain.dmp");
+    }
+
+    #[test]
+    fn anchors_are_plain_tokens() {
+        let mut b = crate::report::BucketRow {
+            id: "5d02f1f0a615".into(),
+            title: String::new(),
+            process: String::new(),
+            module: String::new(),
+            module_version: None,
+            exception_code: None,
+            exception_name: None,
+            chance: Default::default(),
+            action: Default::default(),
+            count: 0,
+            bytes: 0,
+            first_seen: None,
+            last_seen: None,
+            dumps: vec![],
+        };
+        assert_eq!(anchor(&b, 3), "b-5d02f1f0a615");
+        b.id = "\" onmouseover=\"x".into();
+        assert_eq!(anchor(&b, 3), "b-n3");
+        assert_eq!(short_name("Microsoft-Windows-Perflib"), "Perflib");
+        assert_eq!(short_name("microsoft-windows-"), "");
+        assert_eq!(short_name("DrWatson"), "DrWatson");
+    }
 }
