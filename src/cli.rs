@@ -24,13 +24,15 @@ pub enum Command {
     Check(CheckArgs),
     /// Move (or delete) the dumps a report flagged for deletion; dry run unless --apply.
     Clean(CleanArgs),
+    /// Render a saved JSON report (from `scan --json`) as a self-contained HTML page.
+    Report(ReportArgs),
     /// Inspect classification rules.
     #[command(subcommand)]
     Rules(RulesCommand),
     /// Buckets remembered across runs (`scan --history`): list, show, link, fixed, mute, ...
-    History(crate::history::args::HistoryArgs),
+    History(HistoryArgs),
     /// Join JSON reports from many hosts into one whose buckets count across hosts.
-    Merge(crate::history::args::MergeArgs),
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -56,7 +58,7 @@ pub struct InputArgs {
     #[arg(long = "evtx", value_name = "LOG")]
     pub logs: Vec<PathBuf>,
     /// Correlation time window, e.g. `120s`, `5m`.
-    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    #[arg(long, default_value_t = crate::config::default_window_text(), value_name = "DURATION")]
     pub window: String,
     /// A rules file (TOML) whose rules run before the built-in ones.
     #[arg(long, value_name = "FILE")]
@@ -64,6 +66,10 @@ pub struct InputArgs {
     /// No progress output on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Follow symbolic links found under PATH and --evtx folders (default: list them as
+    /// skipped). Links typed on the command line are always followed; loops are failures.
+    #[arg(long)]
+    pub follow: bool,
     /// Name of this machine in the report, the history and merged reports (default: its
     /// host name).
     #[arg(long, value_name = "NAME")]
@@ -83,6 +89,9 @@ pub struct ScanArgs {
     /// Add one row per dump with its evidence.
     #[arg(long)]
     pub details: bool,
+    /// Write the report as one self-contained HTML page to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Write the paths flagged `delete` to FILE, one per line.
     #[arg(long, value_name = "FILE")]
     pub delete_list: Option<PathBuf>,
@@ -115,7 +124,7 @@ pub struct CheckArgs {
     /// With --history: exit 1 on a new bucket, a regressed one, or any change from the previous
     /// run of the same inputs (comma-separated or repeated; default new,regressed).
     #[arg(long, value_enum, value_delimiter = ',', requires = "history", value_name = "WHAT")]
-    pub fail_on: Vec<crate::history::args::FailOn>,
+    pub fail_on: Vec<FailOn>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -137,6 +146,16 @@ pub struct CleanArgs {
     pub undo: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// A JSON report written by `triage scan --json`.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    /// Write the HTML page to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub html: PathBuf,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// List the rules in the order they are tried (user rules first, then built-in).
@@ -146,4 +165,123 @@ pub enum RulesCommand {
     },
     /// Check a rules file and report problems with line numbers.
     Lint { file: PathBuf },
+}
+
+// ---- `triage history` and `triage merge` ----------------------------------------------
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// The history store (default: $TRIAGE_HISTORY, else triage/history.sqlite in the platform's
+    /// local data folder; `triage history path` prints it).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: HistoryCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum HistoryCommand {
+    /// Buckets with their runs, dumps, first/last seen, ticket and state.
+    List(ListArgs),
+    /// One bucket: every run that saw it and its dumps.
+    Show {
+        /// Bucket id (or a unique prefix of at least 4 digits).
+        bucket: String,
+    },
+    /// Attach a ticket (a URL or an id) to a bucket.
+    Link {
+        bucket: String,
+        #[arg(required_unless_present = "clear")]
+        ticket: Option<String>,
+        /// Remove the ticket instead.
+        #[arg(long, conflicts_with = "ticket")]
+        clear: bool,
+    },
+    /// Mark a bucket fixed: a later dump the fix does not explain makes it regressed.
+    Fixed {
+        bucket: String,
+        /// The module version that has the fix: a dump of this version or newer is a regression.
+        #[arg(long = "in", value_name = "VERSION")]
+        version: Option<String>,
+    },
+    /// Mark a bucket as known noise: reported as muted, never new (an id not seen yet is fine).
+    Mute { bucket: String },
+    /// Back to open: clears fixed, muted and regressed.
+    Reopen { bucket: String },
+    /// Remove buckets with their dumps from the store (the runs stay).
+    Forget {
+        #[arg(required = true)]
+        buckets: Vec<String>,
+    },
+    /// The whole store as JSON.
+    Export {
+        /// Write to FILE instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print where the store is.
+    Path,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only buckets in this state (repeatable).
+    #[arg(long, value_enum)]
+    pub state: Vec<StateArg>,
+    /// Only this process (file name, case-insensitive).
+    #[arg(long, value_name = "NAME")]
+    pub process: Option<String>,
+    /// Only this faulting module (file name, case-insensitive).
+    #[arg(long, value_name = "NAME")]
+    pub module: Option<String>,
+    /// Only buckets without a ticket.
+    #[arg(long)]
+    pub no_ticket: bool,
+    /// Only buckets last seen at or after TIME (RFC 3339, or a date: 2026-11-01).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateArg {
+    Open,
+    Fixed,
+    Regressed,
+    Muted,
+}
+
+impl StateArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateArg::Open => "open",
+            StateArg::Fixed => "fixed",
+            StateArg::Regressed => "regressed",
+            StateArg::Muted => "muted",
+        }
+    }
+}
+
+/// What `triage check --history` fails on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum FailOn {
+    /// A bucket the store has never seen.
+    New,
+    /// A bucket marked fixed came back (it stays regressed until fixed again or reopened).
+    Regressed,
+    /// Anything differs from the previous run of the same host and inputs: a new bucket, one
+    /// that turned regressed, one that vanished or changed count.
+    Changed,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `triage scan --json` on each host.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Write the merged JSON report to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }

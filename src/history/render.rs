@@ -5,10 +5,11 @@ use std::fmt::Write;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-use super::args::FailOn;
 use super::query::{BucketDetail, BucketEntry};
 use super::record::RunOutcome;
+use crate::cli::FailOn;
 use crate::report::{HistoryStatus, Report, human_bytes};
+use crate::text::{terminal, terminal_path};
 
 /// `triage history list`: one row per bucket.
 pub fn list_table(entries: &[BucketEntry], width: u16) -> String {
@@ -33,8 +34,8 @@ pub fn list_table(entries: &[BucketEntry], width: u16) -> String {
             b.runs.to_string(),
             b.dumps.to_string(),
             seen,
-            b.ticket.clone().unwrap_or_else(|| "-".into()),
-            if b.title.is_empty() { "(not seen yet)".into() } else { b.title.clone() },
+            b.ticket.as_deref().map_or_else(|| "-".into(), |t| terminal(t).into_owned()),
+            if b.title.is_empty() { "(not seen yet)".into() } else { terminal(&b.title).into_owned() },
         ]);
     }
     let mut out = String::new();
@@ -50,10 +51,15 @@ pub fn list_table(entries: &[BucketEntry], width: u16) -> String {
 pub fn show_text(d: &BucketDetail, max_dumps: usize) -> String {
     let b = &d.bucket;
     let mut out = String::new();
-    let _ = writeln!(out, "bucket {}: {}", b.id, if b.title.is_empty() { "(not seen yet)" } else { &b.title });
+    let _ = writeln!(
+        out,
+        "bucket {}: {}",
+        terminal(&b.id),
+        if b.title.is_empty() { "(not seen yet)".into() } else { terminal(&b.title) }
+    );
     let field = |out: &mut String, name: &str, value: Option<&str>| {
         if let Some(v) = value {
-            let _ = writeln!(out, "  {name:<15} {v}");
+            let _ = writeln!(out, "  {name:<15} {}", terminal(v));
         }
     };
     field(&mut out, "state", Some(&b.state));
@@ -80,21 +86,22 @@ pub fn show_text(d: &BucketDetail, max_dumps: usize) -> String {
                 "  run {:<5} {}  {:<12} {:>6} dump{} ({} new)  {}{}",
                 s.run,
                 s.recorded_at,
-                s.host.as_deref().unwrap_or("-"),
+                terminal(s.host.as_deref().unwrap_or("-")),
                 s.count,
                 if s.count == 1 { " " } else { "s" },
                 s.new_dumps,
                 s.status,
-                s.module_version.as_deref().map(|v| format!("  version {v}")).unwrap_or_default()
+                s.module_version.as_deref().map(|v| format!("  version {}", terminal(v))).unwrap_or_default()
             );
         }
     }
     if !d.dumps.is_empty() {
         let _ = writeln!(out, "\ndumps (newest first):");
         for x in d.dumps.iter().take(max_dumps) {
-            let host = x.host.as_deref().map(|h| format!("{h}:")).unwrap_or_default();
-            let version = x.module_version.as_deref().map(|v| format!(", version {v}")).unwrap_or_default();
-            let _ = writeln!(out, "  {host}{} ({}, run {}{version})", x.path, human_bytes(x.size), x.first_run);
+            let host = x.host.as_deref().map(|h| format!("{}:", terminal(h))).unwrap_or_default();
+            let version = x.module_version.as_deref().map(|v| format!(", version {}", terminal(v))).unwrap_or_default();
+            let _ =
+                writeln!(out, "  {host}{} ({}, run {}{version})", terminal(&x.path), human_bytes(x.size), x.first_run);
         }
         if d.dumps.len() > max_dumps {
             let _ = writeln!(out, "  … and {} more (`triage history export` has them all)", d.dumps.len() - max_dumps);
@@ -121,18 +128,25 @@ pub fn gate(report: &Report, outcome: &RunOutcome, store: &std::path::Path, fail
         match h.status {
             HistoryStatus::New => {
                 new += 1;
-                let _ = writeln!(out, "+ new bucket {} \"{}\": {} dump{}", b.id, b.title, b.count, plural(b.count));
+                let _ = writeln!(
+                    out,
+                    "+ new bucket {} \"{}\": {} dump{}",
+                    b.id,
+                    terminal(&b.title),
+                    b.count,
+                    plural(b.count)
+                );
             }
             HistoryStatus::Regressed => {
                 regressed += 1;
-                let before = h.version_before.as_deref().unwrap_or("?");
-                let after = h.version_after.as_deref().unwrap_or("unknown version");
+                let before = terminal(h.version_before.as_deref().unwrap_or("?"));
+                let after = terminal(h.version_after.as_deref().unwrap_or("unknown version"));
                 let since = if outcome.became_regressed.contains(&b.id) { "now" } else { "still" };
                 let _ = writeln!(
                     out,
                     "! regressed bucket {} \"{}\" ({since}): fixed at {before}, back in {after}; {} new dump{}",
                     b.id,
-                    b.title,
+                    terminal(&b.title),
                     h.new_dumps,
                     plural(h.new_dumps)
                 );
@@ -150,7 +164,13 @@ pub fn gate(report: &Report, outcome: &RunOutcome, store: &std::path::Path, fail
             }
             changed += 1;
             if c.after == 0 {
-                let _ = writeln!(out, "- bucket {} \"{}\": gone (had {} in run {prev})", c.id, c.title, c.before);
+                let _ = writeln!(
+                    out,
+                    "- bucket {} \"{}\": gone (had {} in run {prev})",
+                    c.id,
+                    terminal(&c.title),
+                    c.before
+                );
             } else {
                 let _ = writeln!(
                     out,
@@ -165,7 +185,7 @@ pub fn gate(report: &Report, outcome: &RunOutcome, store: &std::path::Path, fail
         out,
         "Run {} recorded in {}: {} new, {} seen, {} regressed, {} fixed, {} muted; {} new dump{}.",
         outcome.run,
-        store.display(),
+        terminal_path(store),
         outcome.count(HistoryStatus::New),
         outcome.count(HistoryStatus::Seen),
         outcome.count(HistoryStatus::Regressed),

@@ -9,6 +9,7 @@
 pub mod evt_writer;
 pub mod evtx_writer;
 pub mod fleet;
+pub mod html_reports;
 pub mod reports;
 pub mod synth_dumps;
 pub mod userdump_writer;
