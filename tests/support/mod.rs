@@ -8,6 +8,8 @@
 
 pub mod evt_writer;
 pub mod evtx_writer;
+pub mod hostile_dumps;
 pub mod reports;
+pub mod rss;
 pub mod synth_dumps;
 pub mod userdump_writer;
