@@ -9,6 +9,7 @@
 pub mod evt_writer;
 pub mod evtx_writer;
 pub mod hostile_dumps;
+pub mod mutation;
 pub mod reports;
 pub mod rss;
 pub mod synth_dumps;

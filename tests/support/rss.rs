@@ -62,3 +62,17 @@ pub fn run_measured(cmd: &mut Command, scratch: &Path) -> Option<Run> {
 pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
+
+/// This process's own peak resident set so far (`getrusage(RUSAGE_SELF)`); 0 where unknown.
+pub fn self_peak_rss() -> u64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: an all-zero `rusage` is valid; `getrusage` fills it.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: plain FFI call with a valid out-pointer.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            return u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
+        }
+    }
+    0
+}
