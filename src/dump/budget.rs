@@ -5,8 +5,9 @@
 //! the same 400 KB string. A 1.4 MB dump can therefore ask for gigabytes, and a sparse 4 GiB
 //! dump whose CodeView sizes are `0xffffffff` for 4 GiB per module. So before the parser runs,
 //! [`estimate`] adds up what the dump's structure *declares* it needs (the values stored in the
-//! file, not the large-file reader's clamped copy): the directory, every list entry the parser
-//! turns into a struct, and every name and CodeView record, once per reference. Bytes the
+//! file, not the large-file reader's clamped copy): the directory entries the parser is shown,
+//! every list entry it turns into a struct, and every name and CodeView record, once per
+//! reference. Bytes the
 //! reader holds (the whole small file, or the pages filled of a large one) are charged as they
 //! are read.
 //!
@@ -142,10 +143,12 @@ pub fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-/// The parser's allocations for `img`, as its stored structures declare them. Mirrors the
-/// parser's choices where they change the amount (the last directory entry of a type wins;
-/// a record or string past the end of the file is never copied); elsewhere it errs high.
-pub(super) fn estimate(img: &impl Image) -> Cost {
+/// The parser's allocations for `img`, as its stored structures declare them: the first
+/// `max_streams` directory entries (what the parser will be shown), and for each list entry the
+/// name and record lengths as the file stores them. Mirrors the parser's choices where they
+/// change the amount (the last directory entry of a type wins; a record or string past the end
+/// of the file is never copied); elsewhere it errs high.
+pub(super) fn estimate(img: &impl Image, max_streams: u32) -> Cost {
     let mut cost = Cost::default();
     if img.u32_at(0) != Some(0x504D_444D) {
         return cost; // not a minidump: the parser stops at the header
@@ -154,7 +157,7 @@ pub(super) fn estimate(img: &impl Image) -> Cost {
     let dir = u64::from(dir);
     // The parser reads entries until one is missing, keeping each type's last one.
     let readable = img.len().saturating_sub(dir) / 12;
-    let n = u64::from(count).min(readable);
+    let n = u64::from(count.min(max_streams)).min(readable);
     cost.directory = n * PER_DIRECTORY_ENTRY;
     let mut last: [Option<(u64, u64)>; PARSED.len()] = [None; PARSED.len()];
     for i in 0..n {
@@ -224,6 +227,11 @@ pub(super) fn estimate(img: &impl Image) -> Cost {
     // The facts copy the main and the faulting module's name and path.
     cost.names += 4 * string_cost(longest_name);
     cost
+}
+
+/// [`estimate`] of a dump the parser gets whole (every directory entry).
+pub(super) fn estimate_all(img: &impl Image) -> Cost {
+    estimate(img, u32::MAX)
 }
 
 /// The byte length of the `MINIDUMP_STRING` whose RVA is stored at `field`, when the parser
@@ -430,8 +438,8 @@ mod tests {
 
     #[test]
     fn every_reference_to_a_shared_name_is_charged() {
-        let one = estimate(&Plain::new(&image(1, 400_000, 0)));
-        let many = estimate(&Plain::new(&image(1000, 400_000, 0)));
+        let one = estimate_all(&Plain::new(&image(1, 400_000, 0)));
+        let many = estimate_all(&Plain::new(&image(1000, 400_000, 0)));
         assert_eq!(one.modules, 1);
         assert_eq!(many.modules, 1000);
         assert_eq!(many.names, 1000 * string_cost(400_000) + 4 * string_cost(400_000));
@@ -441,15 +449,15 @@ mod tests {
 
     #[test]
     fn records_are_charged_only_when_they_lie_inside_the_file() {
-        let inside = estimate(&Plain::new(&image(2, 256, 100)));
+        let inside = estimate_all(&Plain::new(&image(2, 256, 100)));
         assert_eq!(inside.records, 2 * (100 + 64));
-        let outside = estimate(&Plain::new(&image(2, 256, u32::MAX)));
+        let outside = estimate_all(&Plain::new(&image(2, 256, u32::MAX)));
         assert_eq!(outside.records, 0);
     }
 
     #[test]
     fn not_a_minidump_costs_nothing() {
-        assert_eq!(estimate(&Plain::new(b"USERDUMP and more bytes than a header")), Cost::default());
-        assert_eq!(estimate(&Plain::new(&[])), Cost::default());
+        assert_eq!(estimate_all(&Plain::new(b"USERDUMP and more bytes than a header")), Cost::default());
+        assert_eq!(estimate_all(&Plain::new(&[])), Cost::default());
     }
 }

@@ -208,7 +208,7 @@ pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFact
         kind: crate::discover::InputKind::Minidump,
     };
     let fail = |e: DumpError| Failure::from_error(name, crate::error::Stage::Dump, &e);
-    let declared = budget::estimate(&budget::Plain::new(bytes));
+    let declared = budget::estimate_all(&budget::Plain::new(bytes));
     let total = declared.total().saturating_add(bytes.len() as u64).saturating_add(budget::BASE_COST);
     if total > budget::DUMP_BUDGET {
         return Err(fail(DumpError::OverBudget(budget::over_budget_message(total, &declared))));

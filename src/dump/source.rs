@@ -137,7 +137,7 @@ pub fn load(input: &InputFile, lease: &mut Lease<'_>) -> Result<Bytes, DumpError
         if bytes.len() as u64 != input.len {
             return Err(changed(input.len, bytes.len() as u64));
         }
-        charge_parse(lease, &budget::estimate(&Plain::new(&bytes)))?;
+        charge_parse(lease, &budget::estimate_all(&Plain::new(&bytes)))?;
         Ok(Bytes::Owned(bytes))
     } else {
         load_sparse(input, lease)
@@ -347,7 +347,8 @@ impl Sparse<'_, '_> {
         for &(p, original, _) in self.patches.iter().rev() {
             self.buf[p..p + 4].copy_from_slice(&original);
         }
-        let cost = budget::estimate(&Plain::new(&self.buf));
+        // The parser is shown the first MAX_STREAMS directory entries (the count is clamped).
+        let cost = budget::estimate(&Plain::new(&self.buf), MAX_STREAMS);
         self.apply_patches();
         cost
     }
