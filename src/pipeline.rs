@@ -8,31 +8,24 @@ use std::time::Duration;
 use rayon::prelude::*;
 
 use crate::bucket::{self, Bucket};
-use crate::chance::{self, ChanceAssessment};
+use crate::chance;
 use crate::config::ScanConfig;
-use crate::correlate::{self, Correlation, EventIndex};
+use crate::correlate::{self, EventIndex};
 use crate::discover::{self, Skipped};
-use crate::dump::{self, DumpFacts};
+use crate::dump;
 use crate::error::Failure;
-use crate::events::{self, LogRead};
+use crate::events;
 use crate::fingerprint;
+use crate::model::{Action, DumpFacts, LogRead, Verdict};
 use crate::progress::Progress;
 use crate::report::{
     self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
     Summary,
 };
-use crate::rules::{Action, RuleSet, Verdict};
+use crate::rules::RuleSet;
+// Re-exported: `Triaged` lived here before the shared model existed.
+pub use crate::model::Triaged;
 use crate::text::{hex32, hex64};
-
-/// One dump after triage: its facts and everything the later stages concluded. Rules and
-/// buckets read it; `correlation.links` index into the scan's [`EventIndex`].
-#[derive(Debug, Clone)]
-pub struct Triaged {
-    pub facts: DumpFacts,
-    pub correlation: Correlation,
-    pub chance: ChanceAssessment,
-    pub verdict: Verdict,
-}
 
 /// Run the whole pipeline. Per-file problems end up in `Report::failures`; only a broken rules
 /// file is an error (loaded first, so a typo costs nothing but a message).
@@ -40,7 +33,8 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let rules = RuleSet::load(config.rules_path.as_deref())?;
     let progress = Progress::new(!config.quiet);
     progress.stage("discovering");
-    let inventory = discover::discover(&config.paths, &config.logs);
+    let options = discover::DiscoverOptions { follow_links: config.follow_links };
+    let inventory = discover::discover_with(&config.paths, &config.logs, options);
     let mut failures = inventory.failures;
     progress.stage(&format!("reading {} dumps and {} logs", inventory.dumps.len(), inventory.logs.len()));
     progress.files(inventory.dumps.len() + inventory.logs.len());
