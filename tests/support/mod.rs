@@ -9,6 +9,7 @@
 pub mod evt_writer;
 pub mod evtx_writer;
 pub mod hostile_dumps;
+pub mod html_reports;
 pub mod mutation;
 pub mod reports;
 pub mod rss;
