@@ -758,6 +758,8 @@ pub(crate) mod fixtures {
                 vec![]
             },
             notes: vec![],
+            crashing_thread: None,
+            signature: None,
         }
     }
 

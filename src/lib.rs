@@ -31,6 +31,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod symbols;
 pub mod text;
 
 use std::io::Write;

@@ -58,6 +58,8 @@ fn dump(name: &str, time: &str, module: &str, size: u64) -> DumpFacts {
         writer: None,
         evidence: vec![],
         notes: vec![],
+        crashing_thread: None,
+        signature: None,
     }
 }
 

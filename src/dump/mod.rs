@@ -9,6 +9,7 @@
 //! Parser types (`minidump::*`) never leave this module.
 
 mod extract;
+mod frames;
 pub mod provenance;
 mod source;
 pub mod userdump;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::chance::Evidence;
 use crate::discover::InputFile;
 use crate::error::Failure;
+use crate::symbols::{CrashingThread, Symbols};
 
 /// The on-disk format of a dump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -134,6 +136,10 @@ pub struct DumpFacts {
     pub evidence: Vec<Evidence>,
     /// Soft problems: streams missing or damaged, bounds that cut work.
     pub notes: Vec<String>,
+    /// The exception thread walked with symbols (`--symbols` only).
+    pub crashing_thread: Option<CrashingThread>,
+    /// The signature of `crashing_thread` (`--symbols` only; see [`crate::symbols::signature`]).
+    pub signature: Option<String>,
 }
 
 impl DumpFacts {
@@ -182,11 +188,17 @@ impl crate::error::ErrorCode for DumpError {
 
 /// Read one dump. Never panics on bad input; errors carry a stable code.
 pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
+    read_dump_with(input, None)
+}
+
+/// [`read_dump`], and with `symbols` also walk the crashing thread and compute its signature
+/// (minidumps only; legacy user dumps keep the symbol-free facts).
+pub fn read_dump_with(input: &InputFile, symbols: Option<&Symbols>) -> Result<DumpFacts, Failure> {
     if input.kind == crate::discover::InputKind::Userdump {
         return userdump::read_userdump(input);
     }
     // The parser has been fuzzed clean, but one bad file must never take the batch down.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input)))
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input, symbols)))
         .unwrap_or_else(|payload| Err(DumpError::Panic(panic_message(payload.as_ref()))));
     result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
 }
@@ -201,13 +213,13 @@ pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFact
         modified: None,
         kind: crate::discover::InputKind::Minidump,
     };
-    extract::extract(&input, bytes).map_err(|e| Failure::from_error(name, crate::error::Stage::Dump, &e))
+    extract::extract(&input, bytes, None).map_err(|e| Failure::from_error(name, crate::error::Stage::Dump, &e))
 }
 
 /// Load, extract, then check the file did not change underneath us.
-fn read_minidump(input: &InputFile) -> Result<DumpFacts, DumpError> {
+fn read_minidump(input: &InputFile, symbols: Option<&Symbols>) -> Result<DumpFacts, DumpError> {
     let bytes = source::load(input)?;
-    let mut facts = extract::extract(input, bytes.data())?;
+    let mut facts = extract::extract(input, bytes.data(), symbols)?;
     facts.notes.extend_from_slice(bytes.notes());
     source::check_unchanged(input)?;
     Ok(facts)

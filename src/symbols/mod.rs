@@ -1,0 +1,316 @@
+//! Symbols: stack walks with function names, and signatures built from them (`--symbols`).
+//!
+//! Without `--symbols` nothing here runs: the dump stage stays on its header-speed path and
+//! buckets stay symbol-free. With it, the dump stage walks the crashing thread through a
+//! [`Symbols`] provider (call-frame information from Breakpad files, then frame pointers, then
+//! stack scanning, as `minidump-unwind` does), and [`signature`] turns the frames into a
+//! Socorro-style signature.
+//!
+//! One [`Symbols`] serves the whole run, shared by the rayon workers: each module's symbol
+//! file is located and parsed once (the first worker to need it does the work; the others
+//! wait for that result), so 10,000 dumps of one program parse its symbols once.
+//! [`Symbols::stats`] says afterwards which modules had symbols, from where, and why the
+//! others had none.
+//!
+//! * [`path`]: the `--symbols` / `TRIAGE_SYMBOLS` syntax (`srv*CACHE*URL` …).
+//! * [`locate`]: local stores, flat PDB folders, servers with an on-disk cache and a timeout.
+//! * [`pdb`]: PDBs (plain or CAB-packed) through `pdb-addr2line`.
+
+pub mod locate;
+pub mod path;
+pub mod pdb;
+pub mod signature;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use minidump::Module;
+use minidump_unwind::{
+    FileError, FileKind, FillSymbolError, FrameSymbolizer, FrameWalker, SymbolFile, SymbolProvider,
+};
+use serde::{Deserialize, Serialize};
+
+pub use locate::SymbolFormat;
+pub use path::Source;
+pub use signature::SignatureRules;
+
+use locate::{Locator, Wanted};
+
+/// Default for `--symbols-timeout`: one symbol-server request, connection to last byte.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Validated symbol settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SymbolConfig {
+    /// Searched in order.
+    pub sources: Vec<Source>,
+    pub timeout: Duration,
+}
+
+/// One frame of a walked thread, with the field names minidump-stackwalk's JSON uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Frame {
+    /// 0 is the innermost frame.
+    pub frame: u32,
+    /// File name of the module holding the instruction.
+    pub module: Option<String>,
+    /// Instruction address minus module base, hex.
+    pub module_offset: Option<String>,
+    /// Instruction address, hex.
+    pub offset: String,
+    pub function: Option<String>,
+    /// Instruction address minus function start, hex.
+    pub function_offset: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// How the walker found the frame: `context`, `cfi`, `frame_pointer`, `cfi_scan`, `scan`,
+    /// `prewalked` or `none`.
+    pub trust: String,
+    /// The frame's module has no symbols (or the frame has no module).
+    #[serde(default)]
+    pub missing_symbols: bool,
+    /// Calls inlined at this address, innermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inlines: Vec<InlineFrame>,
+}
+
+/// A call the compiler inlined into a frame's function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlineFrame {
+    pub function: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+}
+
+/// The crashing (exception) thread, walked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrashingThread {
+    pub thread_id: u32,
+    /// Innermost first, at most [`MAX_REPORTED_FRAMES`].
+    pub frames: Vec<Frame>,
+    /// Frames the walk found (more than `frames` holds when the stack was deep).
+    pub total_frames: u32,
+    /// Modules on this stack without symbols, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_symbols: Vec<String>,
+}
+
+/// Frames kept per dump in the report.
+pub const MAX_REPORTED_FRAMES: usize = 32;
+
+/// What became of one module's symbols during the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SymbolStatus {
+    Loaded,
+    /// No source had them.
+    Missing,
+    /// Found, but unreadable or another build.
+    Corrupt,
+    /// The dump records no debug file or id for the module, so there is nothing to look up.
+    NoDebugId,
+}
+
+/// Symbol statistics of one module, over the whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleSymbols {
+    /// Code file name, e.g. `test_app.exe`.
+    pub module: String,
+    pub debug_file: Option<String>,
+    pub debug_id: Option<String>,
+    pub status: SymbolStatus,
+    pub format: Option<SymbolFormat>,
+    /// The file read (in a local folder or a server's cache).
+    pub path: Option<PathBuf>,
+    /// The symbol path element it came from.
+    pub source: Option<String>,
+    /// Set when it was downloaded in this run.
+    pub url: Option<String>,
+    /// Why no symbols: servers unreachable or failing, files unreadable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The report's `symbols` section.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SymbolsSummary {
+    /// Symbol path elements, in search order.
+    pub sources: Vec<String>,
+    pub loaded: u64,
+    pub missing: u64,
+    /// Every module looked up, sorted by module then debug id.
+    pub modules: Vec<ModuleSymbols>,
+}
+
+enum Loaded {
+    Breakpad(SymbolFile),
+    Pdb(pdb::PdbSymbols),
+    None,
+}
+
+struct Entry {
+    symbols: Loaded,
+    stats: ModuleSymbols,
+}
+
+/// Key of a module's symbols: debug file leaf and debug id (or the code file when absent).
+type Key = (String, String);
+
+/// The shared symbol provider of a run. `Sync`: one instance serves every worker.
+pub struct Symbols {
+    locator: Locator,
+    rules: SignatureRules,
+    entries: Mutex<HashMap<Key, Arc<OnceLock<Entry>>>>,
+}
+
+impl std::fmt::Debug for Symbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Symbols").field("sources", &self.locator.sources()).finish_non_exhaustive()
+    }
+}
+
+impl Symbols {
+    pub fn new(config: &SymbolConfig, rules: SignatureRules) -> Self {
+        Symbols {
+            locator: Locator::new(config.sources.clone(), config.timeout),
+            rules,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The signature lists frames are judged by.
+    pub fn signature_rules(&self) -> &SignatureRules {
+        &self.rules
+    }
+
+    /// True when the module's symbols were found and loaded (looking them up if need be).
+    pub fn has_symbols(&self, module: &(dyn Module + Sync)) -> bool {
+        self.entry(module).get().is_some_and(|e| e.stats.status == SymbolStatus::Loaded)
+    }
+
+    /// Every module looked up so far, sorted, with counts.
+    pub fn stats(&self) -> SymbolsSummary {
+        let entries: Vec<Arc<OnceLock<Entry>>> =
+            self.entries.lock().unwrap_or_else(PoisonError::into_inner).values().cloned().collect();
+        let mut modules: Vec<ModuleSymbols> = entries.iter().filter_map(|e| e.get()).map(|e| e.stats.clone()).collect();
+        modules.sort_by(|a, b| {
+            a.module.cmp(&b.module).then_with(|| a.debug_id.cmp(&b.debug_id)).then_with(|| a.debug_file.cmp(&b.debug_file))
+        });
+        let count = |s: SymbolStatus| modules.iter().filter(|m| m.status == s).count() as u64;
+        SymbolsSummary {
+            sources: self.locator.sources().iter().map(Source::label).collect(),
+            loaded: count(SymbolStatus::Loaded),
+            missing: modules.len() as u64 - count(SymbolStatus::Loaded),
+            modules,
+        }
+    }
+
+    /// The module's entry, loading it on first use. Concurrent callers for one module wait
+    /// for the first one's result instead of loading it again.
+    fn entry(&self, module: &(dyn Module + Sync)) -> Arc<OnceLock<Entry>> {
+        let key = key_of(module);
+        let cell = {
+            let mut map = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+            map.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| self.load(module));
+        cell
+    }
+
+    fn load(&self, module: &(dyn Module + Sync)) -> Entry {
+        let code_file = module.code_file();
+        let mut stats = ModuleSymbols {
+            module: crate::text::file_name(&code_file).to_owned(),
+            debug_file: None,
+            debug_id: None,
+            status: SymbolStatus::Missing,
+            format: None,
+            path: None,
+            source: None,
+            url: None,
+            notes: Vec::new(),
+        };
+        let (Some(debug_file), Some(debug_id)) = (module.debug_file(), module.debug_identifier()) else {
+            stats.status = SymbolStatus::NoDebugId;
+            return Entry { symbols: Loaded::None, stats };
+        };
+        let leaf = crate::text::file_name(&debug_file);
+        let leaf = if leaf.is_empty() { crate::text::file_name(&code_file) } else { leaf };
+        let wanted = Wanted { debug_file: leaf.to_owned(), debug_id: debug_id.breakpad().to_string() };
+        stats.debug_file = Some(wanted.debug_file.clone());
+        stats.debug_id = Some(wanted.debug_id.clone());
+
+        let Some(found) = self.locator.locate(&wanted, &mut stats.notes) else {
+            return Entry { symbols: Loaded::None, stats };
+        };
+        stats.format = Some(found.format);
+        stats.path = Some(found.path.clone());
+        stats.source = Some(found.source.clone());
+        stats.url = found.url.clone();
+        let loaded = match found.format {
+            SymbolFormat::Breakpad => SymbolFile::from_file(&found.path).map(Loaded::Breakpad).map_err(|e| e.to_string()),
+            SymbolFormat::Pdb | SymbolFormat::PdbCab => {
+                let expect = found.check_id.then_some(wanted.debug_id.as_str());
+                pdb::PdbSymbols::open(&found.path, found.format == SymbolFormat::PdbCab, expect).map(Loaded::Pdb)
+            }
+        };
+        match loaded {
+            Ok(symbols) => {
+                stats.status = SymbolStatus::Loaded;
+                Entry { symbols, stats }
+            }
+            Err(why) => {
+                stats.status = SymbolStatus::Corrupt;
+                stats.notes.push(format!("{}: {why}", found.path.display()));
+                Entry { symbols: Loaded::None, stats }
+            }
+        }
+    }
+}
+
+fn key_of(module: &(dyn Module + Sync)) -> Key {
+    let debug_file = module.debug_file().map(|f| crate::text::file_name(&f).to_ascii_lowercase()).unwrap_or_default();
+    let id = module.debug_identifier().map(|d| d.breakpad().to_string());
+    match id {
+        Some(id) => (debug_file, id),
+        None => (crate::text::file_name(&module.code_file()).to_ascii_lowercase(), String::new()),
+    }
+}
+
+#[async_trait]
+impl SymbolProvider for Symbols {
+    async fn fill_symbol(
+        &self,
+        module: &(dyn Module + Sync),
+        frame: &mut (dyn FrameSymbolizer + Send),
+    ) -> Result<(), FillSymbolError> {
+        let entry = self.entry(module);
+        match entry.get().map(|e| &e.symbols) {
+            Some(Loaded::Breakpad(sym)) => {
+                sym.fill_symbol(module, frame);
+                Ok(())
+            }
+            Some(Loaded::Pdb(pdb)) => {
+                pdb.fill_symbol(module, frame);
+                Ok(())
+            }
+            _ => Err(FillSymbolError {}),
+        }
+    }
+
+    async fn walk_frame(&self, module: &(dyn Module + Sync), walker: &mut (dyn FrameWalker + Send)) -> Option<()> {
+        let entry = self.entry(module);
+        match entry.get().map(|e| &e.symbols) {
+            Some(Loaded::Breakpad(sym)) => sym.walk_frame(module, walker),
+            _ => None,
+        }
+    }
+
+    async fn get_file_path(&self, _module: &(dyn Module + Sync), _kind: FileKind) -> Result<PathBuf, FileError> {
+        // Only the disassembler asks for binaries; triage never runs it.
+        Err(FileError::NotFound)
+    }
+}
