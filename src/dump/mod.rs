@@ -148,6 +148,20 @@ impl DumpFacts {
     pub fn full_memory(&self) -> bool {
         self.format == DumpFormat::Userdump || self.dump_flags.is_some_and(|f| f & 0x2 != 0)
     }
+
+    /// The signature from the symbolised walk, else the symbol-free one: the faulting module
+    /// and offset (`infoctrs.dll+0x1234`), else the exception address (`@0x3df944`). `None`
+    /// when the dump has no exception.
+    pub fn signature_or_fallback(&self) -> Option<String> {
+        if let Some(s) = &self.signature {
+            return Some(s.clone());
+        }
+        let exception = self.exception.as_ref()?;
+        Some(match &self.faulting_module {
+            Some(m) => crate::symbols::signature::module_frame(&m.name, &crate::text::hex64(m.offset)),
+            None => format!("@{}", crate::text::hex64(exception.address)),
+        })
+    }
 }
 
 /// Why a dump could not be read at all. Each variant has a stable [`ErrorCode`](crate::error::ErrorCode).

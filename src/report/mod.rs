@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::bucket::GroupBy;
 use crate::chance::{Chance, Evidence};
 use crate::correlate::{Coverage, Relation};
 use crate::discover::Skipped;
@@ -22,6 +23,7 @@ use crate::error::Failure;
 use crate::events::LogFormat;
 use crate::fingerprint::FileFingerprint;
 use crate::rules::{Action, Verdict};
+use crate::symbols::{CrashingThread, SymbolsSummary};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -49,6 +51,9 @@ pub struct Report {
     pub failures: Vec<Failure>,
     #[serde(default)]
     pub skipped: Vec<Skipped>,
+    /// Which modules had symbols and which did not (`--symbols` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<SymbolsSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -62,6 +67,12 @@ pub struct Inputs {
     pub window_secs: u64,
     /// User rules file, if any.
     pub rules: Option<PathBuf>,
+    /// What made the buckets; absent means `module`.
+    #[serde(default, skip_serializing_if = "GroupBy::is_module")]
+    pub group_by: GroupBy,
+    /// User signature lists file (`--signature-rules`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_rules: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -98,6 +109,12 @@ pub struct DumpRow {
     pub process: ProcessRow,
     pub exception: Option<ExceptionRow>,
     pub faulting_module: Option<ModuleRow>,
+    /// Crash signature from the symbolised walk (`--symbols` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// The exception thread walked with symbols (`--symbols` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crashing_thread: Option<CrashingThread>,
     pub writer: Option<Writer>,
     pub comment: Option<String>,
     #[serde(default)]
@@ -174,7 +191,15 @@ pub struct BucketRow {
     pub id: String,
     pub title: String,
     pub process: String,
+    /// The faulting module; for signature buckets, the members' faulting modules, sorted and
+    /// joined with `, `.
     pub module: String,
+    /// What made this bucket; absent means `module`.
+    #[serde(default, skip_serializing_if = "GroupBy::is_module")]
+    pub group_by: GroupBy,
+    /// The signature shared by the members (signature buckets only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
     pub module_version: Option<String>,
     pub exception_code: Option<String>,
     pub exception_name: Option<String>,
