@@ -268,6 +268,32 @@ pub fn render_delete_list(report: &Report, null: bool) -> Vec<u8> {
     out
 }
 
+/// Frames shown per dump by the table's `--details` and by markdown (the JSON has them all).
+pub const TOP_FRAMES: usize = 5;
+
+/// One frame for people: `#0 test_app.exe!CrashFunction [test_app.cc:58]`, inlined calls
+/// first (`(inlined) …`), or `#3 kernel32.dll+0x16fd6` without symbols.
+pub fn frame_lines(f: &crate::symbols::Frame) -> Vec<String> {
+    let module = f.module.as_deref().unwrap_or("?");
+    let location = |file: Option<&str>, line: Option<u32>| match (file, line) {
+        (Some(file), Some(line)) => format!(" [{}:{line}]", crate::text::file_name(file)),
+        _ => String::new(),
+    };
+    let mut lines: Vec<String> = f
+        .inlines
+        .iter()
+        .map(|i| format!("#{} {module}!{} (inlined){}", f.frame, i.function, location(i.file.as_deref(), i.line)))
+        .collect();
+    lines.push(match &f.function {
+        Some(func) => format!("#{} {module}!{func}{}", f.frame, location(f.file.as_deref(), f.line)),
+        None => match &f.module_offset {
+            Some(off) => format!("#{} {module}+{off}", f.frame),
+            None => format!("#{} {}", f.frame, f.offset),
+        },
+    });
+    lines
+}
+
 /// Bytes for people: `0 B`, `512 B`, `1.5 KiB`, `12.0 MiB`, `3.2 GiB` (binary units).
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];

@@ -118,6 +118,8 @@ struct Conditions {
     writer: Option<Vec<Writer>>,
     no_exception: Option<bool>,
     coverage: Option<Vec<Coverage>>,
+    function: Option<Globs>,
+    signature: Option<Globs>,
 }
 
 impl Conditions {
@@ -131,6 +133,8 @@ impl Conditions {
             && self.writer.is_none()
             && self.no_exception.is_none()
             && self.coverage.is_none()
+            && self.function.is_none()
+            && self.signature.is_none()
     }
 }
 
@@ -256,6 +260,8 @@ pub fn parse_rules(text: &str, origin: Origin, reserved: &[&str]) -> Result<Vec<
         };
         when.process = compile_globs(text, def.process.as_deref(), "process", at, &mut problems);
         when.module = compile_globs(text, def.module.as_deref(), "module", at, &mut problems);
+        when.function = compile_globs(text, def.function.as_deref(), "function", at, &mut problems);
+        when.signature = compile_globs(text, def.signature.as_deref(), "signature", at, &mut problems);
         if let Some(codes) = &def.exception_codes {
             if codes.is_empty() {
                 problems.push(problem_at(text, at, "exception_codes is empty: the rule could never match"));
@@ -547,6 +553,18 @@ impl Rule {
                 Some(m) if g.is_match(crate::correlate::basename(&m.name)) => {}
                 _ => return false,
             }
+        }
+        if let Some(g) = &w.function {
+            let top = f.crashing_thread.as_ref().and_then(|t| t.frames.first());
+            let names = top.into_iter().flat_map(|fr| fr.inlines.iter().map(|i| i.function.as_str()).chain(fr.function.as_deref()));
+            if !names.into_iter().any(|n| g.is_match(n)) {
+                return false;
+            }
+        }
+        if let Some(g) = &w.signature
+            && !f.signature_or_fallback().is_some_and(|s| g.is_match(&s))
+        {
+            return false;
         }
         if let Some(codes) = &w.codes
             && !f.exception.as_ref().is_some_and(|e| codes.contains(&e.code))
