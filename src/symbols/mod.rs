@@ -23,6 +23,7 @@ pub mod signature;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -164,6 +165,8 @@ pub struct Symbols {
     locator: Locator,
     rules: SignatureRules,
     entries: Mutex<HashMap<Key, Arc<OnceLock<Entry>>>>,
+    /// Symbol lookups done (one per module, however many dumps and workers need it).
+    loads: AtomicU64,
 }
 
 impl std::fmt::Debug for Symbols {
@@ -178,12 +181,19 @@ impl Symbols {
             locator: Locator::new(config.sources.clone(), config.timeout),
             rules,
             entries: Mutex::new(HashMap::new()),
+            loads: AtomicU64::new(0),
         }
     }
 
     /// The signature lists frames are judged by.
     pub fn signature_rules(&self) -> &SignatureRules {
         &self.rules
+    }
+
+    /// How many modules had their symbols looked up and loaded so far (tests and benches
+    /// check that this does not grow with the number of dumps).
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
     }
 
     /// True when the module's symbols were found and loaded (looking them up if need be).
@@ -221,6 +231,7 @@ impl Symbols {
     }
 
     fn load(&self, module: &(dyn Module + Sync)) -> Entry {
+        self.loads.fetch_add(1, Ordering::Relaxed);
         let code_file = module.code_file();
         let mut stats = ModuleSymbols {
             module: crate::text::file_name(&code_file).to_owned(),

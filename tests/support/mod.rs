@@ -9,5 +9,6 @@
 pub mod evt_writer;
 pub mod evtx_writer;
 pub mod reports;
+pub mod symbol_dumps;
 pub mod synth_dumps;
 pub mod userdump_writer;
