@@ -222,3 +222,70 @@ pub fn serve(answer: Answer, max_requests: usize, lifetime: Duration) -> SymbolS
     });
     SymbolServer { url, requests }
 }
+
+// --- fixtures/symbols/crashy.pdb -----------------------------------------------------------
+
+/// The committed PDB built from `fixtures/symbols/src/crashy.c`.
+pub fn crashy_pdb() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/symbols/crashy.pdb")
+}
+
+/// The PDB's identity and the RVAs the dump needs, read from the PDB itself.
+pub struct Crashy {
+    pub module: SymModule,
+    /// An address inside the inlined `write_it`, and the return addresses into `main` and
+    /// `mainCRTStartup`.
+    pub fault_rva: u32,
+    pub main_rva: u32,
+    pub startup_rva: u32,
+}
+
+pub fn crashy() -> Crashy {
+    use pdb_addr2line::pdb::PDB;
+    let file = std::fs::File::open(crashy_pdb()).unwrap();
+    let mut pdb = PDB::open(file).unwrap();
+    let info = pdb.pdb_information().unwrap();
+    let age = pdb.debug_information().unwrap().age().unwrap_or(info.age);
+    let (a, b, c, d) = info.guid.as_fields();
+    let data = pdb_addr2line::ContextPdbData::try_from_pdb(pdb).unwrap();
+    let context = data.make_context().unwrap();
+    let start = |name: &str| {
+        // pdb-addr2line names functions with their parameter lists: `main()`.
+        let full = format!("{name}()");
+        context.functions().find(|f| f.name.as_deref() == Some(full.as_str())).map(|f| f.start_rva).unwrap()
+    };
+    let crash = start("CrashFunction");
+    // The first byte of CrashFunction whose frames include the inlined write_it.
+    let fault_rva = (crash..crash + 0x20)
+        .find(|&rva| context.find_frames(rva).unwrap().is_some_and(|f| f.frames.len() == 2))
+        .unwrap();
+    Crashy {
+        module: SymModule {
+            path: r"C:\src\crashy.exe".into(),
+            base: 0x40_0000,
+            size: 0x3000,
+            pdb: "crashy.pdb".into(),
+            guid: (a, b, c, *d),
+            age,
+        },
+        fault_rva,
+        // Just after each call instruction (5 bytes).
+        main_rva: start("main") + 5,
+        startup_rva: start("mainCRTStartup") + 5,
+    }
+}
+
+pub fn crashy_dump(dir: &Path, name: &str, module: &SymModule, c: &Crashy) -> PathBuf {
+    let spec = SymDump {
+        modules: vec![module.clone()],
+        ip: module.base + c.fault_rva,
+        sp: 0x0012_f000,
+        stack: vec![module.base + c.main_rva, module.base + c.startup_rva],
+        thread_id: 42,
+        time: 1_700_000_000,
+    };
+    let path = dir.join(name);
+    std::fs::write(&path, build(&spec)).unwrap();
+    path
+}
+
