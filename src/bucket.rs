@@ -186,7 +186,13 @@ pub fn key_by(d: &Triaged, by: GroupBy) -> BucketKey {
         },
         GroupBy::Signature => f.signature_or_fallback().unwrap_or_else(|| "<none>".into()),
     };
-    BucketKey { group_by: by, process, site, exception_code: f.exception.as_ref().map(|e| e.code), chance: d.chance.value }
+    BucketKey {
+        group_by: by,
+        process,
+        site,
+        exception_code: f.exception.as_ref().map(|e| e.code),
+        chance: d.chance.value,
+    }
 }
 
 #[cfg(test)]
@@ -270,7 +276,10 @@ mod tests {
         assert_eq!(sig.canonical(), "signature|inetinfo.exe|CollectW3Data | main|0xc0000005|first");
         assert!(sig.id().starts_with("sig-"), "{}", sig.id());
         assert_eq!(sig.id().len(), 16);
-        assert_eq!(sig.title(), "inetinfo.exe | [@ CollectW3Data | main ] | 0xc0000005 ACCESS_VIOLATION | first chance");
+        assert_eq!(
+            sig.title(),
+            "inetinfo.exe | [@ CollectW3Data | main ] | 0xc0000005 ACCESS_VIOLATION | first chance"
+        );
         // Module ids are untouched by the grouping machinery.
         assert_eq!(module.id(), "5d02f1f0a615");
     }

@@ -96,7 +96,13 @@ pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: 
 }
 
 /// [`triage`] with buckets made by `group_by`.
-pub fn triage_by(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: Duration, group_by: GroupBy) -> Triage {
+pub fn triage_by(
+    facts: Vec<DumpFacts>,
+    logs: &[LogRead],
+    rules: &RuleSet,
+    window: Duration,
+    group_by: GroupBy,
+) -> Triage {
     let index = EventIndex::build(logs);
     let correlations = correlate::correlate(&facts, &index, window);
     let mut triaged: Vec<Triaged> = facts
@@ -272,9 +278,13 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
     let (module, signature) = match b.key.group_by {
         GroupBy::Module => (b.key.site.clone(), None),
         GroupBy::Signature => {
-            let modules: std::collections::BTreeSet<String> =
-                members.iter().filter_map(|t| t.facts.faulting_module.as_ref()).map(|m| m.name.to_ascii_lowercase()).collect();
-            let module = if modules.is_empty() { "?".to_owned() } else { modules.into_iter().collect::<Vec<_>>().join(", ") };
+            let modules: std::collections::BTreeSet<String> = members
+                .iter()
+                .filter_map(|t| t.facts.faulting_module.as_ref())
+                .map(|m| m.name.to_ascii_lowercase())
+                .collect();
+            let module =
+                if modules.is_empty() { "?".to_owned() } else { modules.into_iter().collect::<Vec<_>>().join(", ") };
             (module, Some(b.key.site.clone()))
         }
     };

@@ -84,7 +84,10 @@ fn minidump2_names_crash_function_then_main() {
     assert_eq!((app["status"].as_str(), app["format"].as_str()), (Some("loaded"), Some("breakpad")));
     assert_eq!(app["debug_id"], "5A9832E5287241C1838ED98914E9B7FF1");
     // The module bucket does not change with symbols.
-    assert_eq!(report["buckets"][0]["title"], "test_app.exe | test_app.exe | 0xc0000005 ACCESS_VIOLATION | second chance");
+    assert_eq!(
+        report["buckets"][0]["title"],
+        "test_app.exe | test_app.exe | 0xc0000005 ACCESS_VIOLATION | second chance"
+    );
 
     let out = triage()
         .args(["scan", dump.to_str().unwrap(), "--details", "--group-by", "signature", "--symbols"])
@@ -115,7 +118,10 @@ fn assert_crashy_frames(report: &Value, format: &str) {
     let frames = &d["crashing_thread"]["frames"];
     let summary = frame_summary(frames);
     assert_eq!(summary[0], ("crashy.exe".into(), "CrashFunction()".into(), Some(14)), "{frames:#}");
-    assert_eq!(frames[0]["inlines"], serde_json::json!([{"function": "write_it(int*)", "file": r"C:\src\crashy.c", "line": 10}]));
+    assert_eq!(
+        frames[0]["inlines"],
+        serde_json::json!([{"function": "write_it(int*)", "file": r"C:\src\crashy.c", "line": 10}])
+    );
     assert_eq!(frames[0]["file"], r"C:\src\crashy.c");
     assert_eq!((summary[1].1.as_str(), frames[1]["trust"].as_str()), ("main()", Some("scan")));
     assert_eq!(summary[2].1, "mainCRTStartup()");
@@ -208,7 +214,10 @@ fn viewer_build(dir: &Path, syms: &Path, n: u32) -> PathBuf {
     let mut modules = vec![module.clone()];
     if n != 1 {
         // Build 2's executable has no symbols in the store: frames there stay module+offset.
-        modules.insert(0, SymModule { base: 0x40_0000, pdb: "viewer2.pdb".into(), guid: (3, 3, 3, [3; 8]), ..main_module });
+        modules.insert(
+            0,
+            SymModule { base: 0x40_0000, pdb: "viewer2.pdb".into(), guid: (3, 3, 3, [3; 8]), ..main_module },
+        );
     }
     let spec = SymDump {
         modules,
@@ -234,7 +243,8 @@ fn two_builds_share_a_signature_bucket_and_are_two_module_buckets() {
     let (d, s) = (dumps.to_str().unwrap(), syms.to_str().unwrap());
 
     let by_module = scan_json(&[d, "--symbols", s]);
-    let titles: Vec<&str> = by_module["buckets"].as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap()).collect();
+    let titles: Vec<&str> =
+        by_module["buckets"].as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap()).collect();
     assert_eq!(titles.len(), 2, "{titles:?}");
     for dump in by_module["dumps"].as_array().unwrap() {
         assert_eq!(dump["signature"], "Renderer::Draw<T>");
@@ -284,12 +294,20 @@ fn user_signature_rules_extend_the_builtin_lists() {
     viewer_build(&dumps, &syms, 1);
     let rules = dir.path().join("sig.toml");
     std::fs::write(&rules, "prefix = ['Renderer::Draw<T>']\n").unwrap();
-    let report =
-        scan_json(&[dumps.to_str().unwrap(), "--symbols", syms.to_str().unwrap(), "--signature-rules", rules.to_str().unwrap()]);
+    let report = scan_json(&[
+        dumps.to_str().unwrap(),
+        "--symbols",
+        syms.to_str().unwrap(),
+        "--signature-rules",
+        rules.to_str().unwrap(),
+    ]);
     assert_eq!(report["dumps"][0]["signature"], "Renderer::Draw<T> | main");
 
     std::fs::write(&rules, "prefix = ['(']\n").unwrap();
-    let out = triage().args(["scan", dumps.to_str().unwrap(), "--signature-rules", rules.to_str().unwrap()]).output().unwrap();
+    let out = triage()
+        .args(["scan", dumps.to_str().unwrap(), "--signature-rules", rules.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sig.toml:1:11: invalid prefix pattern"));
 }
@@ -323,13 +341,20 @@ fn breakpad_server_download_is_cached_and_reused() {
     let Some(corpus) = corpus() else { return };
     let rel = "/test_app.pdb/5A9832E5287241C1838ED98914E9B7FF1/test_app.sym";
     let sym = std::fs::read(corpus.join(format!("symbols{rel}"))).unwrap();
-    let server = symbol_dumps::serve(Answer::Files(HashMap::from([(rel.to_owned(), sym)])), 20, Duration::from_secs(30));
+    let server =
+        symbol_dumps::serve(Answer::Files(HashMap::from([(rel.to_owned(), sym)])), 20, Duration::from_secs(30));
     let cache = tempfile::tempdir().unwrap();
     let dump = corpus.join("dumps/breakpad__minidump2.dmp");
     let path = format!("srv*{}*{}", cache.path().display(), server.url);
     let report = scan_json(&[dump.to_str().unwrap(), "--symbols", &path]);
     assert_eq!(report["dumps"][0]["signature"], "`anonymous namespace'::CrashFunction");
-    let app = report["symbols"]["modules"].as_array().unwrap().iter().find(|m| m["module"] == "test_app.exe").unwrap().clone();
+    let app = report["symbols"]["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["module"] == "test_app.exe")
+        .unwrap()
+        .clone();
     assert_eq!(app["url"], format!("{}{rel}", server.url));
     assert!(cache.path().join(&rel[1..]).is_file());
     // kernel32 was asked for in all three forms; test_app once.
@@ -355,9 +380,13 @@ fn microsoft_layout_server_with_cab_packed_pdb() {
     let dir = tempfile::tempdir().unwrap();
     let dump = crashy_dump(dir.path(), "crashy.dmp", &c.module, &c);
     let cache = dir.path().join("cache");
-    let report = scan_json(&[dump.to_str().unwrap(), "--symbols", &format!("cache*{};{}", cache.display(), server.url)]);
+    let report =
+        scan_json(&[dump.to_str().unwrap(), "--symbols", &format!("cache*{};{}", cache.display(), server.url)]);
     assert_crashy_frames(&report, "pdb_cab");
-    assert_eq!(*server.requests.lock().unwrap(), [rel.replace(".pd_", ".sym"), rel.replace(".pd_", ".pdb"), rel.clone()]);
+    assert_eq!(
+        *server.requests.lock().unwrap(),
+        [rel.replace(".pd_", ".sym"), rel.replace(".pd_", ".pdb"), rel.clone()]
+    );
 }
 
 /// A run against a server that cannot help: every dump is still reported, frames without

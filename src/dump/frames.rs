@@ -30,7 +30,13 @@ pub fn crashing_thread<T: Deref<Target = [u8]>>(
     symbols: &Symbols,
 ) -> Result<CrashingThread, String> {
     let walk::Stack { context, base, bytes } = walk::exception_stack(dump, exception, sys, misc)?;
-    let memory = MinidumpMemory { desc: Default::default(), base_address: base, size: bytes.len() as u64, bytes, endian: dump.endian };
+    let memory = MinidumpMemory {
+        desc: Default::default(),
+        base_address: base,
+        size: bytes.len() as u64,
+        bytes,
+        endian: dump.endian,
+    };
     let system_info = SystemInfo {
         os: sys.os,
         os_version: None,

@@ -556,7 +556,9 @@ impl Rule {
         }
         if let Some(g) = &w.function {
             let top = f.crashing_thread.as_ref().and_then(|t| t.frames.first());
-            let names = top.into_iter().flat_map(|fr| fr.inlines.iter().map(|i| i.function.as_str()).chain(fr.function.as_deref()));
+            let names = top
+                .into_iter()
+                .flat_map(|fr| fr.inlines.iter().map(|i| i.function.as_str()).chain(fr.function.as_deref()));
             if !names.into_iter().any(|n| g.is_match(n)) {
                 return false;
             }

@@ -422,7 +422,7 @@ signature = ["infoctrs.dll+0x1234"]
     assert_ne!(rule_of(symbolised("OpenW3Data", None)), "counter-collect-av");
     // Without symbols a function rule cannot match; a signature rule sees module+offset.
     assert_eq!(rule_of(with_evidence(av_dump("09:10"), Chance::First, Strength::Strong)), "by-signature");
-    let problems = parse_rules("[[rule]]\nid='x'\naction='review'\nreason='y'\nfunction=[]\n", Origin::User, &[])
-        .unwrap_err();
+    let problems =
+        parse_rules("[[rule]]\nid='x'\naction='review'\nreason='y'\nfunction=[]\n", Origin::User, &[]).unwrap_err();
     assert!(problems[0].message.contains("function is empty"), "{problems:?}");
 }

@@ -29,9 +29,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use minidump::Module;
-use minidump_unwind::{
-    FileError, FileKind, FillSymbolError, FrameSymbolizer, FrameWalker, SymbolFile, SymbolProvider,
-};
+use minidump_unwind::{FileError, FileKind, FillSymbolError, FrameSymbolizer, FrameWalker, SymbolFile, SymbolProvider};
 use serde::{Deserialize, Serialize};
 
 pub use locate::SymbolFormat;
@@ -147,7 +145,7 @@ pub struct SymbolsSummary {
 }
 
 enum Loaded {
-    Breakpad(SymbolFile),
+    Breakpad(Box<SymbolFile>),
     Pdb(pdb::PdbSymbols),
     None,
 }
@@ -207,7 +205,10 @@ impl Symbols {
             self.entries.lock().unwrap_or_else(PoisonError::into_inner).values().cloned().collect();
         let mut modules: Vec<ModuleSymbols> = entries.iter().filter_map(|e| e.get()).map(|e| e.stats.clone()).collect();
         modules.sort_by(|a, b| {
-            a.module.cmp(&b.module).then_with(|| a.debug_id.cmp(&b.debug_id)).then_with(|| a.debug_file.cmp(&b.debug_file))
+            a.module
+                .cmp(&b.module)
+                .then_with(|| a.debug_id.cmp(&b.debug_id))
+                .then_with(|| a.debug_file.cmp(&b.debug_file))
         });
         let count = |s: SymbolStatus| modules.iter().filter(|m| m.status == s).count() as u64;
         SymbolsSummary {
@@ -262,7 +263,9 @@ impl Symbols {
         stats.source = Some(found.source.clone());
         stats.url = found.url.clone();
         let loaded = match found.format {
-            SymbolFormat::Breakpad => SymbolFile::from_file(&found.path).map(Loaded::Breakpad).map_err(|e| e.to_string()),
+            SymbolFormat::Breakpad => {
+                SymbolFile::from_file(&found.path).map(|s| Loaded::Breakpad(Box::new(s))).map_err(|e| e.to_string())
+            }
             SymbolFormat::Pdb | SymbolFormat::PdbCab => {
                 let expect = found.check_id.then_some(wanted.debug_id.as_str());
                 pdb::PdbSymbols::open(&found.path, found.format == SymbolFormat::PdbCab, expect).map(Loaded::Pdb)

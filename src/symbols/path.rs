@@ -77,7 +77,9 @@ pub fn parse(text: &str, default: &Path) -> Result<Vec<Source>, String> {
                 None => return Err(format!("{element:?}: expected cache*DIR")),
             },
             _ if parts.len() > 1 && !is_url(element) => {
-                return Err(format!("{element:?}: unknown symbol path element (expected a folder, a URL, srv*… or cache*…)"));
+                return Err(format!(
+                    "{element:?}: unknown symbol path element (expected a folder, a URL, srv*… or cache*…)"
+                ));
             }
             _ if is_url(element) => {
                 out.push(Source::Server { url: element.trim_end_matches('/').to_owned(), cache: cache.clone() })
@@ -99,7 +101,10 @@ mod tests {
     #[test]
     fn folders_and_urls() {
         let d = Path::new("/tmp/c");
-        assert_eq!(parse("../shared/corpus/symbols", d).unwrap(), vec![Source::Local("../shared/corpus/symbols".into())]);
+        assert_eq!(
+            parse("../shared/corpus/symbols", d).unwrap(),
+            vec![Source::Local("../shared/corpus/symbols".into())]
+        );
         assert_eq!(
             parse("https://symbols.example/ ; /syms", d).unwrap(),
             vec![server("https://symbols.example", "/tmp/c"), Source::Local("/syms".into())]

@@ -86,10 +86,8 @@ impl SignatureRules {
         // Ours and tested (`builtin_lists_parse`); should they ever fail, signatures are
         // still built, just without skipping.
         let (irrelevant, prefix) = parse_lists(BUILTIN).unwrap_or_default();
-        Self::compile(&irrelevant, &prefix).unwrap_or_else(|_| SignatureRules {
-            irrelevant: RegexSet::empty(),
-            prefix: RegexSet::empty(),
-        })
+        Self::compile(&irrelevant, &prefix)
+            .unwrap_or_else(|_| SignatureRules { irrelevant: RegexSet::empty(), prefix: RegexSet::empty() })
     }
 
     /// The built-in lists plus the user's file, if given.
@@ -103,11 +101,10 @@ impl SignatureRules {
             irrelevant.extend(more_irrelevant);
             prefix.extend(more_prefix);
         }
-        Self::compile(&irrelevant, &prefix)
-            .map_err(|message| SignatureRulesError::Invalid {
-                path: path.map(Path::to_owned).unwrap_or_default(),
-                problems: vec![Problem { line: 1, column: 1, message }],
-            })
+        Self::compile(&irrelevant, &prefix).map_err(|message| SignatureRulesError::Invalid {
+            path: path.map(Path::to_owned).unwrap_or_default(),
+            problems: vec![Problem { line: 1, column: 1, message }],
+        })
     }
 
     fn compile(irrelevant: &[String], prefix: &[String]) -> Result<Self, String> {
@@ -222,7 +219,8 @@ fn truncate(mut s: String) -> String {
 }
 
 /// Calling conventions and qualifiers symbol files and PDBs may keep in a name.
-const CALLING_CONVENTIONS: &[&str] = &["__cdecl ", "__stdcall ", "__thiscall ", "__fastcall ", "__vectorcall ", "__clrcall "];
+const CALLING_CONVENTIONS: &[&str] =
+    &["__cdecl ", "__stdcall ", "__thiscall ", "__fastcall ", "__vectorcall ", "__clrcall "];
 
 /// Normalise a function name so rebuilds and overloads give the same frame: remove parameter
 /// lists (but keep `operator()` and `(anonymous namespace)`), collapse template arguments to

@@ -99,13 +99,8 @@ pub fn build(spec: &SymDump) -> Vec<u8> {
     ex.exception_record.exception_information[0] = 1; // write
     ex.exception_record.exception_information[1] = 0;
     ex.thread_context = (context_size.value().expect("size") as u32, context_offset.value().expect("offset") as u32);
-    let mut bytes = dump
-        .add_exception(ex)
-        .add_thread(thread)
-        .add_system_info(sys)
-        .add_memory(stack)
-        .finish()
-        .expect("synth dump");
+    let mut bytes =
+        dump.add_exception(ex).add_thread(thread).add_system_info(sys).add_memory(stack).finish().expect("synth dump");
     bytes[20..24].copy_from_slice(&spec.time.to_le_bytes());
     bytes
 }
@@ -288,4 +283,3 @@ pub fn crashy_dump(dir: &Path, name: &str, module: &SymModule, c: &Crashy) -> Pa
     std::fs::write(&path, build(&spec)).unwrap();
     path
 }
-
