@@ -12,50 +12,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::chance::Chance;
-use crate::pipeline::Triaged;
+use crate::model::{Chance, Triaged};
+// The grouping lives in the model (flags and reports name it too); re-exported here.
+pub use crate::model::GroupBy;
 use crate::text::{hex_bytes, hex32};
-
-/// What makes a bucket (`--group-by`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, clap::ValueEnum,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum GroupBy {
-    /// Process, faulting module, exception code and chance (what WER does).
-    #[default]
-    Module,
-    /// Process, crash signature, exception code and chance (what Socorro does): builds of one
-    /// program crashing in one function share a bucket. Needs `--symbols` for function names;
-    /// without symbols the signature is `module+0xoffset`.
-    Signature,
-}
-
-impl GroupBy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GroupBy::Module => "module",
-            GroupBy::Signature => "signature",
-        }
-    }
-
-    /// For `skip_serializing_if`: reports grouped by module (the default) do not say so, so
-    /// they stay as they were before groupings existed.
-    pub fn is_module(&self) -> bool {
-        *self == GroupBy::Module
-    }
-
-    /// What a bucket id starts with.
-    fn id_prefix(self) -> &'static str {
-        match self {
-            GroupBy::Module => "",
-            GroupBy::Signature => "sig-",
-        }
-    }
-}
 
 /// The grouping key of a bucket.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -198,7 +160,7 @@ pub fn key_by(d: &Triaged, by: GroupBy) -> BucketKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::correlate::fixtures::*;
+    use crate::testing::*;
 
     fn key(chance: Chance) -> BucketKey {
         BucketKey {

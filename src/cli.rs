@@ -50,7 +50,7 @@ pub struct InputArgs {
     #[arg(long = "evtx", value_name = "LOG")]
     pub logs: Vec<PathBuf>,
     /// Correlation time window, e.g. `120s`, `5m`.
-    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    #[arg(long, default_value_t = crate::config::default_window_text(), value_name = "DURATION")]
     pub window: String,
     /// A rules file (TOML) whose rules run before the built-in ones.
     #[arg(long, value_name = "FILE")]
@@ -58,6 +58,10 @@ pub struct InputArgs {
     /// No progress output on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Follow symbolic links found under PATH and --evtx folders (default: list them as
+    /// skipped). Links typed on the command line are always followed; loops are failures.
+    #[arg(long)]
+    pub follow: bool,
     /// Symbols: a folder (Breakpad store, symstore tree or flat folder of PDBs), a symbol
     /// server URL, or `srv*CACHE*URL`; `;` separates several. Repeatable. TRIAGE_SYMBOLS adds
     /// more. Walks the crashing thread and computes a signature.
@@ -71,7 +75,7 @@ pub struct InputArgs {
     pub signature_rules: Option<PathBuf>,
     /// What makes a bucket: the faulting module, or the crash signature.
     #[arg(long, value_enum, default_value_t, value_name = "KEY")]
-    pub group_by: crate::bucket::GroupBy,
+    pub group_by: crate::model::GroupBy,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -7,33 +7,26 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 
-use crate::bucket::{self, Bucket, GroupBy};
-use crate::chance::{self, ChanceAssessment};
+use crate::bucket::{self, Bucket};
+use crate::chance;
 use crate::config::ScanConfig;
-use crate::correlate::{self, Correlation, EventIndex};
+use crate::correlate::{self, EventIndex};
 use crate::discover::{self, Skipped};
-use crate::dump::{self, DumpFacts};
+use crate::dump;
 use crate::error::Failure;
-use crate::events::{self, LogRead};
+use crate::events;
 use crate::fingerprint;
+use crate::model::{Action, DumpFacts, GroupBy, LogRead, Verdict};
 use crate::progress::Progress;
 use crate::report::{
     self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
     Summary,
 };
-use crate::rules::{Action, RuleSet, Verdict};
+use crate::rules::RuleSet;
 use crate::symbols::{SignatureRules, Symbols};
+// Re-exported: `Triaged` lived here before the shared model existed.
+pub use crate::model::Triaged;
 use crate::text::{hex32, hex64};
-
-/// One dump after triage: its facts and everything the later stages concluded. Rules and
-/// buckets read it; `correlation.links` index into the scan's [`EventIndex`].
-#[derive(Debug, Clone)]
-pub struct Triaged {
-    pub facts: DumpFacts,
-    pub correlation: Correlation,
-    pub chance: ChanceAssessment,
-    pub verdict: Verdict,
-}
 
 /// Run the whole pipeline. Per-file problems end up in `Report::failures`; only a broken rules
 /// file is an error (loaded first, so a typo costs nothing but a message).
@@ -44,7 +37,8 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let symbols = config.symbols.as_ref().map(|s| Symbols::new(s, signature_rules));
     let progress = Progress::new(!config.quiet);
     progress.stage("discovering");
-    let inventory = discover::discover(&config.paths, &config.logs);
+    let options = discover::DiscoverOptions { follow_links: config.follow_links };
+    let inventory = discover::discover_with(&config.paths, &config.logs, options);
     let mut failures = inventory.failures;
     progress.stage(&format!("reading {} dumps and {} logs", inventory.dumps.len(), inventory.logs.len()));
     progress.files(inventory.dumps.len() + inventory.logs.len());

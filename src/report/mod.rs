@@ -9,12 +9,11 @@ pub mod json;
 pub mod markdown;
 pub mod table;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::bucket::GroupBy;
 use crate::chance::{Chance, Evidence};
 use crate::correlate::{Coverage, Relation};
 use crate::discover::Skipped;
@@ -22,8 +21,8 @@ use crate::dump::{Access, Attribution, DumpFormat, Writer};
 use crate::error::Failure;
 use crate::events::LogFormat;
 use crate::fingerprint::FileFingerprint;
+use crate::model::{CrashingThread, GroupBy, SymbolsSummary};
 use crate::rules::{Action, Verdict};
-use crate::symbols::{CrashingThread, SymbolsSummary};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -58,20 +57,21 @@ pub struct Report {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Inputs {
-    #[serde(default)]
+    #[serde(default, with = "crate::path_json::vec")]
     pub paths: Vec<PathBuf>,
-    #[serde(default)]
+    #[serde(default, with = "crate::path_json::vec")]
     pub logs: Vec<PathBuf>,
     /// Correlation window in seconds.
     #[serde(default)]
     pub window_secs: u64,
     /// User rules file, if any.
+    #[serde(default, with = "crate::path_json::option")]
     pub rules: Option<PathBuf>,
     /// What made the buckets; absent means `module`.
     #[serde(default, skip_serializing_if = "GroupBy::is_module")]
     pub group_by: GroupBy,
     /// User signature lists file (`--signature-rules`), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::path_json::option")]
     pub signature_rules: Option<PathBuf>,
 }
 
@@ -93,6 +93,7 @@ pub struct Summary {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DumpRow {
+    #[serde(with = "crate::path_json")]
     pub path: PathBuf,
     pub format: DumpFormat,
     /// Bytes on disk.
@@ -177,6 +178,7 @@ pub struct ChanceRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventLinkRow {
+    #[serde(with = "crate::path_json")]
     pub log: PathBuf,
     pub record_id: u64,
     pub provider: String,
@@ -215,12 +217,13 @@ pub struct BucketRow {
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
     /// Member dump paths, sorted.
-    #[serde(default)]
+    #[serde(default, with = "crate::path_json::vec")]
     pub dumps: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogRow {
+    #[serde(with = "crate::path_json")]
     pub path: PathBuf,
     pub format: LogFormat,
     #[serde(default)]
@@ -258,14 +261,42 @@ impl Report {
 }
 
 /// The `--delete-list` file: every path flagged `delete`, as given on the command line, one per
-/// line (or NUL-terminated with `null`, for `xargs -0`).
+/// line, or NUL-terminated with `null` (for `xargs -0`), exact bytes either way.
+///
+/// The newline form leaves out every path that a line-based reader could split or misread: one
+/// holding a control character (newline, carriage return, tab, ESC, DEL, a C1 control such as
+/// NEL) or a Unicode line or paragraph separator. `important.dmp\nfoo.dmp` would otherwise be
+/// read back by `xargs -d '\n' rm` as two names, the first a kept dump. Quoting cannot help a
+/// reader that takes each line literally, so such paths are refused; [`delete_list_refusals`]
+/// names them (the CLI warns on stderr), and the NUL form lists them exactly.
 pub fn render_delete_list(report: &Report, null: bool) -> Vec<u8> {
     let mut out = Vec::new();
     for d in report.delete_rows() {
+        if !null && !safe_on_a_line(&d.path) {
+            continue;
+        }
         out.extend_from_slice(d.path.as_os_str().as_encoded_bytes());
         out.push(if null { 0 } else { b'\n' });
     }
     out
+}
+
+/// The paths flagged `delete` that [`render_delete_list`] leaves out of the newline form.
+pub fn delete_list_refusals(report: &Report, null: bool) -> Vec<&Path> {
+    if null {
+        return Vec::new();
+    }
+    report.delete_rows().map(|d| d.path.as_path()).filter(|p| !safe_on_a_line(p)).collect()
+}
+
+/// Whether a path can be written as one line that every line reader reads back as that path.
+/// Bytes that are not UTF-8 are kept (exact bytes, nothing splits on them); only characters
+/// that some reader treats as a line break or that a terminal would act on are refused.
+fn safe_on_a_line(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    bytes
+        .utf8_chunks()
+        .all(|chunk| !chunk.valid().chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')))
 }
 
 /// Frames shown per dump by the table's `--details` and by markdown (the JSON has them all).
@@ -273,7 +304,7 @@ pub const TOP_FRAMES: usize = 5;
 
 /// One frame for people: `#0 test_app.exe!CrashFunction [test_app.cc:58]`, inlined calls
 /// first (`(inlined) …`), or `#3 kernel32.dll+0x16fd6` without symbols.
-pub fn frame_lines(f: &crate::symbols::Frame) -> Vec<String> {
+pub fn frame_lines(f: &crate::model::Frame) -> Vec<String> {
     let module = f.module.as_deref().unwrap_or("?");
     let location = |file: Option<&str>, line: Option<u32>| match (file, line) {
         (Some(file), Some(line)) => format!(" [{}:{line}]", crate::text::file_name(file)),

@@ -18,19 +18,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use super::path::Source;
-
-/// The kind of symbol file found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SymbolFormat {
-    /// Breakpad text symbols (`.sym`): functions, lines, inlines and call-frame information.
-    Breakpad,
-    /// A Microsoft PDB.
-    Pdb,
-    /// A PDB packed in a CAB archive (`.pd_`).
-    PdbCab,
-}
+use super::Source;
+use crate::model::SymbolFormat;
 
 /// A symbol file on disk (local, or in a server's cache).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,12 +12,11 @@
 //! [`Symbols::stats`] says afterwards which modules had symbols, from where, and why the
 //! others had none.
 //!
-//! * [`path`]: the `--symbols` / `TRIAGE_SYMBOLS` syntax (`srv*CACHE*URL` …).
+//! * `crate::config::symbol_path`: the `--symbols` / `TRIAGE_SYMBOLS` syntax (`srv*CACHE*URL` …).
 //! * [`locate`]: local stores, flat PDB folders, servers with an on-disk cache and a timeout.
 //! * [`pdb`]: PDBs (plain or CAB-packed) through `pdb-addr2line`.
 
 pub mod locate;
-pub mod path;
 pub mod pdb;
 pub mod signature;
 
@@ -25,124 +24,18 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use minidump::Module;
 use minidump_unwind::{FileError, FileKind, FillSymbolError, FrameSymbolizer, FrameWalker, SymbolFile, SymbolProvider};
-use serde::{Deserialize, Serialize};
 
-pub use locate::SymbolFormat;
-pub use path::Source;
+pub use crate::model::{
+    CrashingThread, Frame, InlineFrame, MAX_REPORTED_FRAMES, ModuleSymbols, Source, SymbolConfig, SymbolFormat,
+    SymbolStatus, SymbolsSummary,
+};
 pub use signature::SignatureRules;
 
 use locate::{Locator, Wanted};
-
-/// Default for `--symbols-timeout`: one symbol-server request, connection to last byte.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Validated symbol settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SymbolConfig {
-    /// Searched in order.
-    pub sources: Vec<Source>,
-    pub timeout: Duration,
-}
-
-/// One frame of a walked thread, with the field names minidump-stackwalk's JSON uses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Frame {
-    /// 0 is the innermost frame.
-    pub frame: u32,
-    /// File name of the module holding the instruction.
-    pub module: Option<String>,
-    /// Instruction address minus module base, hex.
-    pub module_offset: Option<String>,
-    /// Instruction address, hex.
-    pub offset: String,
-    pub function: Option<String>,
-    /// Instruction address minus function start, hex.
-    pub function_offset: Option<String>,
-    pub file: Option<String>,
-    pub line: Option<u32>,
-    /// How the walker found the frame: `context`, `cfi`, `frame_pointer`, `cfi_scan`, `scan`,
-    /// `prewalked` or `none`.
-    pub trust: String,
-    /// The frame's module has no symbols (or the frame has no module).
-    #[serde(default)]
-    pub missing_symbols: bool,
-    /// Calls inlined at this address, innermost first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub inlines: Vec<InlineFrame>,
-}
-
-/// A call the compiler inlined into a frame's function.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InlineFrame {
-    pub function: String,
-    pub file: Option<String>,
-    pub line: Option<u32>,
-}
-
-/// The crashing (exception) thread, walked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CrashingThread {
-    pub thread_id: u32,
-    /// Innermost first, at most [`MAX_REPORTED_FRAMES`].
-    pub frames: Vec<Frame>,
-    /// Frames the walk found (more than `frames` holds when the stack was deep).
-    pub total_frames: u32,
-    /// Modules on this stack without symbols, sorted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub missing_symbols: Vec<String>,
-}
-
-/// Frames kept per dump in the report.
-pub const MAX_REPORTED_FRAMES: usize = 32;
-
-/// What became of one module's symbols during the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SymbolStatus {
-    Loaded,
-    /// No source had them.
-    Missing,
-    /// Found, but unreadable or another build.
-    Corrupt,
-    /// The dump records no debug file or id for the module, so there is nothing to look up.
-    NoDebugId,
-}
-
-/// Symbol statistics of one module, over the whole run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModuleSymbols {
-    /// Code file name, e.g. `test_app.exe`.
-    pub module: String,
-    pub debug_file: Option<String>,
-    pub debug_id: Option<String>,
-    pub status: SymbolStatus,
-    pub format: Option<SymbolFormat>,
-    /// The file read (in a local folder or a server's cache).
-    pub path: Option<PathBuf>,
-    /// The symbol path element it came from.
-    pub source: Option<String>,
-    /// Set when it was downloaded in this run.
-    pub url: Option<String>,
-    /// Why no symbols: servers unreachable or failing, files unreadable.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
-
-/// The report's `symbols` section.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct SymbolsSummary {
-    /// Symbol path elements, in search order.
-    pub sources: Vec<String>,
-    pub loaded: u64,
-    pub missing: u64,
-    /// Every module looked up, sorted by module then debug id.
-    pub modules: Vec<ModuleSymbols>,
-}
 
 enum Loaded {
     Breakpad(Box<SymbolFile>),

@@ -22,7 +22,15 @@ use toml::Spanned;
 
 use super::Frame;
 use crate::error::ErrorCode;
-use crate::rules::Problem;
+pub use crate::model::symbols::module_frame;
+
+/// A problem in a signature lists file, 1-based position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
 
 /// The built-in lists.
 const BUILTIN: &str = include_str!("siglists.toml");
@@ -194,11 +202,6 @@ pub fn frame_text(frame: &Frame) -> String {
         (None, Some(m), Some(off)) => module_frame(m, off),
         _ => format!("@{}", frame.offset),
     }
-}
-
-/// `infoctrs.dll+0x1234`: lower-case module file name plus offset.
-pub fn module_frame(module: &str, offset: &str) -> String {
-    format!("{}+{offset}", crate::text::file_name(module).to_ascii_lowercase())
 }
 
 /// `[@ a | b ]`, the form Bugzilla's crash-signature field and Socorro's links use.

@@ -5,12 +5,22 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use crate::bucket::GroupBy;
 use crate::cli::InputArgs;
-use crate::symbols::{self, SymbolConfig};
+use crate::model::{GroupBy, SymbolConfig};
+
+pub mod symbol_path;
 
 /// Environment variable with more symbol path elements, searched after `--symbols`.
 pub const SYMBOLS_ENV: &str = "TRIAGE_SYMBOLS";
+
+/// The correlation window when `--window` is not given. The flag's default text comes from
+/// here too ([`default_window_text`]), so the two cannot disagree.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// [`DEFAULT_WINDOW`] as `--window` spells it (`5m`), for the flag's default and its help.
+pub fn default_window_text() -> String {
+    format_duration(DEFAULT_WINDOW)
+}
 
 /// Everything a scan needs, validated.
 #[derive(Debug, Clone)]
@@ -20,6 +30,8 @@ pub struct ScanConfig {
     pub window: Duration,
     pub rules_path: Option<PathBuf>,
     pub quiet: bool,
+    /// Follow symbolic links below the given paths (`--follow`).
+    pub follow_links: bool,
     /// `--symbols` and `TRIAGE_SYMBOLS`; `None` keeps the symbol-free fast path.
     pub symbols: Option<SymbolConfig>,
     /// `--signature-rules`.
@@ -38,6 +50,7 @@ impl ScanConfig {
             window,
             rules_path: args.rules.clone(),
             quiet: args.quiet,
+            follow_links: args.follow,
             symbols,
             signature_rules: args.signature_rules.clone(),
             group_by: args.group_by,
@@ -49,9 +62,10 @@ impl ScanConfig {
         ScanConfig {
             paths,
             logs,
-            window: Duration::from_secs(300),
+            window: DEFAULT_WINDOW,
             rules_path: None,
             quiet: true,
+            follow_links: false,
             symbols: None,
             signature_rules: None,
             group_by: GroupBy::Module,
@@ -60,19 +74,19 @@ impl ScanConfig {
 }
 
 /// `--symbols` values, then the `TRIAGE_SYMBOLS` environment variable, each in symbol-path
-/// syntax ([`symbols::path`]). `None` when neither names anything.
+/// syntax ([`symbol_path`]). `None` when neither names anything.
 pub fn symbol_config(flags: &[String], env: Option<&str>, timeout: &str) -> anyhow::Result<Option<SymbolConfig>> {
     let timeout = parse_duration(timeout).with_context(|| format!("invalid --symbols-timeout {timeout:?}"))?;
     if timeout.is_zero() {
         bail!("invalid --symbols-timeout: must be at least 1s");
     }
-    let cache = symbols::path::default_cache();
+    let cache = symbol_path::default_cache();
     let mut sources = Vec::new();
     for value in flags {
-        sources.extend(symbols::path::parse(value, &cache).map_err(|e| anyhow::anyhow!("invalid --symbols: {e}"))?);
+        sources.extend(symbol_path::parse(value, &cache).map_err(|e| anyhow::anyhow!("invalid --symbols: {e}"))?);
     }
     if let Some(env) = env {
-        sources.extend(symbols::path::parse(env, &cache).map_err(|e| anyhow::anyhow!("invalid {SYMBOLS_ENV}: {e}"))?);
+        sources.extend(symbol_path::parse(env, &cache).map_err(|e| anyhow::anyhow!("invalid {SYMBOLS_ENV}: {e}"))?);
     }
     Ok((!sources.is_empty()).then_some(SymbolConfig { sources, timeout }))
 }
@@ -95,6 +109,15 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs(secs))
 }
 
+/// Write a duration the way [`parse_duration`] reads it, in the largest whole unit (`5m`, `90s`).
+pub fn format_duration(d: Duration) -> String {
+    match d.as_secs() {
+        s if s != 0 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s != 0 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,8 +133,20 @@ mod tests {
     }
 
     #[test]
+    fn default_window_round_trips() {
+        assert_eq!(default_window_text(), "5m");
+        assert_eq!(parse_duration(&default_window_text()).unwrap(), DEFAULT_WINDOW);
+        for secs in [0, 1, 90, 120, 3600, 5400, 7200] {
+            let d = Duration::from_secs(secs);
+            assert_eq!(parse_duration(&format_duration(d)).unwrap(), d, "{secs} s");
+        }
+        assert_eq!(format_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(format_duration(Duration::from_secs(7200)), "2h");
+    }
+
+    #[test]
     fn symbols_from_flags_then_environment() {
-        use crate::symbols::Source;
+        use crate::model::Source;
         assert_eq!(symbol_config(&[], None, "30s").unwrap(), None);
         let c = symbol_config(&["a;b".into()], Some("srv*/c*http://127.0.0.1:9"), "5s").unwrap().unwrap();
         assert_eq!(c.timeout, Duration::from_secs(5));

@@ -1,4 +1,5 @@
-//! Symbol paths: what `--symbols` and `TRIAGE_SYMBOLS` may say.
+//! Symbol paths: what `--symbols` and `TRIAGE_SYMBOLS` may say (validated here, with the
+//! other flags; [`crate::symbols`] searches the sources).
 //!
 //! Each value is a list separated by `;`, in the syntax of `_NT_SYMBOL_PATH` (what WinDbg,
 //! cdb and symstore users already have), searched in order:
@@ -16,24 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// Where symbols come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A local folder, searched in place and never written.
-    Local(PathBuf),
-    /// A symbol server; files it serves are stored in `cache` (same layout) and read from there.
-    Server { url: String, cache: PathBuf },
-}
-
-impl Source {
-    /// How the report names this source: the folder as given, or the URL.
-    pub fn label(&self) -> String {
-        match self {
-            Source::Local(p) => p.display().to_string(),
-            Source::Server { url, .. } => url.clone(),
-        }
-    }
-}
+pub use crate::model::Source;
 
 /// The default download cache: `triage-symbols` in the system temporary folder.
 pub fn default_cache() -> PathBuf {
