@@ -8,6 +8,7 @@
 
 pub mod evt_writer;
 pub mod evtx_writer;
+pub mod html_reports;
 pub mod reports;
 pub mod symbol_dumps;
 pub mod synth_dumps;
