@@ -8,8 +8,11 @@
 
 pub mod evt_writer;
 pub mod evtx_writer;
+pub mod hostile_dumps;
 pub mod html_reports;
+pub mod mutation;
 pub mod reports;
+pub mod rss;
 pub mod symbol_dumps;
 pub mod synth_dumps;
 pub mod userdump_writer;
