@@ -106,6 +106,13 @@ fn a_report_without_host_takes_its_file_name() {
     let merged: Value = serde_json::from_slice(&run_ok(d, &["merge", "db07.json", "--format", "json"])).unwrap();
     assert_eq!(merged["sources"][0]["host"], "db07");
     assert!(merged["dumps"].as_array().unwrap().iter().all(|x| x["host"] == "db07"));
+
+    // Reports grouped differently have bucket ids that do not match: refused.
+    old["inputs"]["group_by"] = "signature".into();
+    std::fs::write(d.join("sig.json"), serde_json::to_vec(&old).unwrap()).unwrap();
+    let out = triage().current_dir(d).args(["merge", "db07.json", "sig.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--group-by module and signature"));
 }
 
 #[test]

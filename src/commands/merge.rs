@@ -12,6 +12,14 @@ pub(super) fn merge_command(args: &MergeArgs) -> anyhow::Result<Exit> {
         .iter()
         .map(|p| Ok(merge::Input { path: p.clone(), report: crate::clean::read_report(p)? }))
         .collect::<anyhow::Result<_>>()?;
+    if let Err((a, b)) = merge::common_grouping(&inputs) {
+        anyhow::bail!(
+            "the reports group buckets differently (--group-by {} and {}), so their bucket ids do not match; \
+             scan every host with the same --group-by",
+            a.as_str(),
+            b.as_str()
+        );
+    }
     let report = merge::merge(&inputs);
     if let Some(path) = &args.json {
         write_output(path, &crate::report::json::render_json(&report, true))?;

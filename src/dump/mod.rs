@@ -11,6 +11,7 @@
 
 pub mod budget;
 mod extract;
+mod frames;
 pub mod provenance;
 mod source;
 pub mod userdump;
@@ -20,6 +21,7 @@ pub use provenance::provenance;
 
 use crate::discover::InputFile;
 use crate::error::Failure;
+use crate::symbols::Symbols;
 // The facts live in the shared model; re-exported so `crate::dump::DumpFacts` keeps working.
 pub use crate::model::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 
@@ -64,11 +66,17 @@ impl crate::error::ErrorCode for DumpError {
 
 /// Read one dump. Never panics on bad input; errors carry a stable code.
 pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
+    read_dump_with(input, None)
+}
+
+/// [`read_dump`], and with `symbols` also walk the crashing thread and compute its signature
+/// (minidumps only; legacy user dumps keep the symbol-free facts).
+pub fn read_dump_with(input: &InputFile, symbols: Option<&Symbols>) -> Result<DumpFacts, Failure> {
     if input.kind == crate::discover::InputKind::Userdump {
         return userdump::read_userdump(input);
     }
     // The parser has been fuzzed clean, but one bad file must never take the batch down.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input)))
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input, symbols)))
         .unwrap_or_else(|payload| Err(DumpError::Panic(panic_message(payload.as_ref()))));
     result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
 }
@@ -90,15 +98,15 @@ pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFact
     if total > budget::DUMP_BUDGET {
         return Err(fail(DumpError::OverBudget(budget::over_budget_message(total, &declared))));
     }
-    extract::extract(&input, bytes).map_err(fail)
+    extract::extract(&input, bytes, None).map_err(fail)
 }
 
 /// Load, extract, then check the file did not change underneath us. Everything the reader
 /// holds is charged to one lease of the shared pool, given back when the dump is done.
-fn read_minidump(input: &InputFile) -> Result<DumpFacts, DumpError> {
+fn read_minidump(input: &InputFile, symbols: Option<&Symbols>) -> Result<DumpFacts, DumpError> {
     let mut lease = budget::POOL.lease(budget::DUMP_BUDGET);
     let bytes = source::load(input, &mut lease)?;
-    let mut facts = extract::extract(input, bytes.data())?;
+    let mut facts = extract::extract(input, bytes.data(), symbols)?;
     facts.notes.extend_from_slice(bytes.notes());
     source::check_unchanged(input)?;
     Ok(facts)

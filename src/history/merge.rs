@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use crate::model::GroupBy;
 use crate::report::{self, BucketRow, Inputs, Report, Source, Summary};
 use crate::rules::Action;
 
@@ -30,7 +31,17 @@ pub fn host_of(input: &Input) -> String {
     input.path.file_stem().map_or_else(|| input.path.display().to_string(), |s| s.to_string_lossy().into_owned())
 }
 
-/// Merge the reports. A dump given twice (same host and path, e.g. the same report twice) is
+/// Bucket ids mean the same thing only when every report grouped the same way (`--group-by`):
+/// the first report's grouping, or the two that differ.
+pub fn common_grouping(inputs: &[Input]) -> Result<GroupBy, (GroupBy, GroupBy)> {
+    let first = inputs.first().map(|i| i.report.inputs.group_by).unwrap_or_default();
+    match inputs.iter().map(|i| i.report.inputs.group_by).find(|g| *g != first) {
+        Some(other) => Err((first, other)),
+        None => Ok(first),
+    }
+}
+
+/// Merge the reports (all grouped the same way: see [`common_grouping`]). A dump given twice (same host and path, e.g. the same report twice) is
 /// counted once; the first report that has it wins.
 pub fn merge(inputs: &[Input]) -> Report {
     let mut sources: Vec<Source> = Vec::new();
@@ -48,6 +59,8 @@ pub fn merge(inputs: &[Input]) -> Report {
         host: None,
         sources: Vec::new(),
         history: None,
+        // Which modules had symbols is a per-host fact; each source's report has it.
+        symbols: None,
     };
     let mut buckets: BTreeMap<String, BucketRow> = BTreeMap::new();
     let mut window = 0;
@@ -133,7 +146,11 @@ pub fn merge(inputs: &[Input]) -> Report {
     }
     report::sort_buckets(&mut rows);
     sources.sort_by(|a, b| a.host.cmp(&b.host).then_with(|| a.report.cmp(&b.report)));
-    merged.inputs = Inputs { paths: Vec::new(), logs: Vec::new(), window_secs: window, rules: None };
+    merged.inputs = Inputs {
+        window_secs: window,
+        group_by: inputs.first().map(|i| i.report.inputs.group_by).unwrap_or_default(),
+        ..Inputs::default()
+    };
     merged.summary = summarise(&merged, rows.len());
     merged.buckets = rows;
     merged.sources = sources;

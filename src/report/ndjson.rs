@@ -71,6 +71,7 @@ mod tests {
             host: Some("web01".into()),
             sources: vec![],
             history: None,
+            symbols: None,
         };
         let text = String::from_utf8(render_ndjson(&report)).unwrap();
         let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
