@@ -18,7 +18,7 @@ use crate::dump;
 use crate::error::Failure;
 use crate::events;
 use crate::fingerprint;
-use crate::model::{Action, DumpFacts, LogRead, Verdict};
+use crate::model::{Action, DumpFacts, GroupBy, LogRead, Verdict};
 use crate::progress::Progress;
 use crate::report::{
     self, ArchiveMemberRow, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow,
@@ -26,6 +26,7 @@ use crate::report::{
 };
 use crate::rules::RuleSet;
 use crate::source;
+use crate::symbols::{SignatureRules, Symbols};
 // Re-exported: `Triaged` lived here before the shared model existed.
 pub use crate::model::Triaged;
 use crate::text::{hex32, hex64};
@@ -34,6 +35,9 @@ use crate::text::{hex32, hex64};
 /// file is an error (loaded first, so a typo costs nothing but a message).
 pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let rules = RuleSet::load(config.rules_path.as_deref())?;
+    let signature_rules = SignatureRules::load(config.signature_rules.as_deref())?;
+    // One provider for the whole run, shared by the workers: each module's symbols load once.
+    let symbols = config.symbols.as_ref().map(|s| Symbols::new(s, signature_rules));
     let progress = Progress::new(!config.quiet);
     progress.stage("discovering");
     let options = discover::DiscoverOptions { follow_links: config.follow_links };
@@ -46,13 +50,23 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let ((dump_results, log_results), archived) = rayon::join(
         || {
             rayon::join(
-                || inventory.dumps.par_iter().map(|f| counted(&progress, || dump::read_dump(f))).collect::<Vec<_>>(),
+                || {
+                    inventory
+                        .dumps
+                        .par_iter()
+                        .map(|f| counted(&progress, || dump::read_dump_with(f, symbols.as_ref())))
+                        .collect::<Vec<_>>()
+                },
                 || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
             )
         },
         || {
             let limits = source::Limits::default();
-            inventory.archives.par_iter().map(|a| counted(&progress, || read_archive(a, &limits))).collect::<Vec<_>>()
+            inventory
+                .archives
+                .par_iter()
+                .map(|a| counted(&progress, || read_archive(a, &limits, symbols.as_ref())))
+                .collect::<Vec<_>>()
         },
     );
     progress.stage("correlating");
@@ -68,12 +82,14 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         members.extend(a.members);
     }
 
-    let Triage { triaged, buckets, index } = triage(facts, &logs, &rules, config.window);
+    let Triage { triaged, buckets, index } = triage_by(facts, &logs, &rules, config.window, config.group_by);
     let inputs = Inputs {
         paths: config.paths.clone(),
         logs: config.logs.clone(),
         window_secs: config.window.as_secs(),
         rules: config.rules_path.clone(),
+        group_by: config.group_by,
+        signature_rules: config.signature_rules.clone(),
     };
     progress.stage("fingerprinting");
     let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, skipped);
@@ -81,6 +97,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         d.archive = members.remove(&d.path);
     }
     attach_fingerprints(&mut report);
+    report.symbols = symbols.as_ref().map(Symbols::stats);
     progress.finish();
     Ok(report)
 }
@@ -96,6 +113,17 @@ pub struct Triage {
 /// Correlate, infer the chance, classify and group: everything between reading and reporting.
 /// Pure over its inputs, so tests can drive it with hand-built facts and events.
 pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: Duration) -> Triage {
+    triage_by(facts, logs, rules, window, GroupBy::Module)
+}
+
+/// [`triage`] with buckets made by `group_by`.
+pub fn triage_by(
+    facts: Vec<DumpFacts>,
+    logs: &[LogRead],
+    rules: &RuleSet,
+    window: Duration,
+    group_by: GroupBy,
+) -> Triage {
     let index = EventIndex::build(logs);
     let correlations = correlate::correlate(&facts, &index, window);
     let mut triaged: Vec<Triaged> = facts
@@ -109,7 +137,7 @@ pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: 
     for t in &mut triaged {
         t.verdict = rules.classify(t, &index);
     }
-    let buckets = bucket::group(&triaged);
+    let buckets = bucket::group_by(&triaged, group_by);
     Triage { triaged, buckets, index }
 }
 
@@ -137,13 +165,13 @@ pub struct ArchiveRead {
 
 /// Open one archive and read each dump and log in it as it comes out, so only one member's
 /// bytes are in memory at a time.
-pub fn read_archive(archive: &ArchiveFile, limits: &source::Limits) -> ArchiveRead {
+pub fn read_archive(archive: &ArchiveFile, limits: &source::Limits, symbols: Option<&Symbols>) -> ArchiveRead {
     let mut out = ArchiveRead::default();
     source::read_archive(archive, limits, &mut |found| match found {
         source::Found::Member(m) => {
             let src = source::Source::Member(&m);
             if m.kind.is_dump() {
-                match dump::read_source(src) {
+                match dump::read_source(src, symbols) {
                     Ok(f) => {
                         let inner = source::split_member_path(&m.path).map(|(_, inner)| inner).unwrap_or_default();
                         out.members.insert(
@@ -208,7 +236,7 @@ pub fn build_report(
     let mut dumps: Vec<DumpRow> = triaged.iter().zip(bucket_of).map(|(t, b)| dump_row(t, b, index)).collect();
     dumps.sort_by(|a, b| a.path.cmp(&b.path));
     let mut bucket_rows: Vec<BucketRow> = buckets.iter().map(|b| bucket_row(b, triaged)).collect();
-    bucket_rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)).then_with(|| a.id.cmp(&b.id)));
+    report::sort_buckets(&mut bucket_rows);
     let mut log_rows: Vec<LogRow> = logs.iter().map(log_row).collect();
     log_rows.sort_by(|a, b| a.path.cmp(&b.path));
     failures.sort();
@@ -237,6 +265,10 @@ pub fn build_report(
         logs: log_rows,
         failures,
         skipped,
+        symbols: None,
+        host: None,
+        sources: Vec::new(),
+        history: None,
     }
 }
 
@@ -295,6 +327,8 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
             unloaded: m.unloaded,
             attribution: m.attribution,
         }),
+        signature: f.signature.clone(),
+        crashing_thread: f.crashing_thread.clone(),
         writer: f.writer,
         comment: f.comment.clone(),
         chance: ChanceRow { value: t.chance.value, conflict: t.chance.conflict, evidence: t.chance.evidence.clone() },
@@ -305,6 +339,7 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         notes: f.notes.clone(),
         // Filled in by `scan` (it reads the file); `build_report` itself does no I/O.
         fingerprint: None,
+        host: None,
         archive: None,
         wer_bucket: wer_bucket(t, index),
     }
@@ -329,11 +364,26 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
     };
     let mut dumps: Vec<_> = members.iter().map(|t| t.facts.path.clone()).collect();
     dumps.sort();
+    let (module, signature) = match b.key.group_by {
+        GroupBy::Module => (b.key.site.clone(), None),
+        GroupBy::Signature => {
+            let modules: std::collections::BTreeSet<String> = members
+                .iter()
+                .filter_map(|t| t.facts.faulting_module.as_ref())
+                .map(|m| m.name.to_ascii_lowercase())
+                .collect();
+            let module =
+                if modules.is_empty() { "?".to_owned() } else { modules.into_iter().collect::<Vec<_>>().join(", ") };
+            (module, Some(b.key.site.clone()))
+        }
+    };
     BucketRow {
         id: b.id.clone(),
         title: b.title.clone(),
         process: b.key.process.clone(),
-        module: b.key.module.clone(),
+        module,
+        group_by: b.key.group_by,
+        signature,
         module_version: first.and_then(|f| f.faulting_module.as_ref()).and_then(|m| m.version.clone()),
         exception_code: b.key.exception_code.map(hex32),
         exception_name: first.and_then(|f| f.exception.as_ref()).map(|e| e.name.clone()),
@@ -344,6 +394,8 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
         first_seen: members.iter().filter_map(|t| t.facts.written_at).min(),
         last_seen: members.iter().filter_map(|t| t.facts.written_at).max(),
         dumps,
+        hosts: Default::default(),
+        history: None,
     }
 }
 
@@ -358,5 +410,6 @@ fn log_row(l: &LogRead) -> LogRow {
         events: l.events.len() as u64,
         counts: l.stats.counts.clone(),
         notes: l.stats.notes.clone(),
+        host: None,
     }
 }

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         if let triage::source::Found::Member(m) = found {
             // Members go on to their readers, as in a scan.
             if m.kind.is_dump() {
-                let _ = triage::dump::read_source(triage::source::Source::Member(&m));
+                let _ = triage::dump::read_source(triage::source::Source::Member(&m), None);
             } else {
                 let _ = triage::events::read_source(triage::source::Source::Member(&m), &Default::default());
             }

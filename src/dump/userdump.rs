@@ -424,6 +424,8 @@ fn facts(path: &std::path::Path, size: u64, modified: Option<SystemTime>, parsed
         writer: named_writer.or(Some(Writer::Userdump)),
         evidence,
         notes,
+        crashing_thread: None,
+        signature: None,
     }
 }
 

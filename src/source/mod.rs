@@ -262,7 +262,7 @@ impl Walker<'_> {
     }
 
     fn skip(&mut self, path: PathBuf, reason: &str) {
-        (self.each)(Found::Skipped(Skipped { path, reason: reason.to_owned() }));
+        (self.each)(Found::Skipped(Skipped { path, reason: reason.to_owned(), host: None }));
     }
 
     /// One entry of any format: check its declared sizes, sniff its head, then read it whole

@@ -35,6 +35,8 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         process: ProcessRow::default(),
         exception: None,
         faulting_module: None,
+        signature: None,
+        crashing_thread: None,
         writer: None,
         comment: None,
         chance: ChanceRow { value: chance, conflict: false, evidence: vec![] },
@@ -44,6 +46,7 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         verdict: Verdict { action, rule: format!("test-{}", action.as_str()), reason: "set by the test".into() },
         notes: vec![],
         fingerprint: None,
+        host: None,
         archive: None,
         wer_bucket: None,
     }
@@ -153,6 +156,8 @@ pub fn sample_report() -> Report {
             title: "inetinfo.exe | infoctrs.dll | 0xc0000005 | first".into(),
             process: "inetinfo.exe".into(),
             module: "infoctrs.dll".into(),
+            group_by: Default::default(),
+            signature: None,
             module_version: Some("5.0.2195.1".into()),
             exception_code: Some("0xc0000005".into()),
             exception_name: Some("EXCEPTION_ACCESS_VIOLATION_READ".into()),
@@ -163,12 +168,16 @@ pub fn sample_report() -> Report {
             first_seen: Some(ts("2024-03-01T09:00:00Z")),
             last_seen: Some(ts("2024-03-01T09:05:30Z")),
             dumps: vec!["dumps/inetinfo_1.dmp".into(), "dumps/inetinfo_2.dmp".into()],
+            hosts: Default::default(),
+            history: None,
         },
         BucketRow {
             id: "b-hang".into(),
             title: "app.exe | <none> | none".into(),
             process: "app.exe".into(),
             module: "<none>".into(),
+            group_by: Default::default(),
+            signature: None,
             module_version: None,
             exception_code: None,
             exception_name: None,
@@ -179,12 +188,16 @@ pub fn sample_report() -> Report {
             first_seen: None,
             last_seen: None,
             dumps: vec!["dumps/hang/app_hang.dmp".into()],
+            hosts: Default::default(),
+            history: None,
         },
         BucketRow {
             id: "b-w3svc".into(),
             title: "w3wp.exe | w3svc.dll | 0xc0000409 | second".into(),
             process: "w3wp.exe".into(),
             module: "w3svc.dll".into(),
+            group_by: Default::default(),
+            signature: None,
             module_version: None,
             exception_code: Some("0xc0000409".into()),
             exception_name: Some("STATUS_STACK_BUFFER_OVERRUN".into()),
@@ -195,6 +208,8 @@ pub fn sample_report() -> Report {
             first_seen: Some(ts("2024-03-02T10:15:00Z")),
             last_seen: Some(ts("2024-03-02T10:15:00Z")),
             dumps: vec!["dumps/w3wp_crash.dmp".into()],
+            hosts: Default::default(),
+            history: None,
         },
     ];
     let failures = vec![Failure::new(
@@ -206,7 +221,12 @@ pub fn sample_report() -> Report {
     Report {
         schema_version: triage::report::SCHEMA_VERSION,
         generator: "triage 0.0.0-test".into(),
-        inputs: Inputs { paths: vec!["dumps".into()], logs: vec!["logs".into()], window_secs: 300, rules: None },
+        inputs: Inputs {
+            paths: vec!["dumps".into()],
+            logs: vec!["logs".into()],
+            window_secs: 300,
+            ..Default::default()
+        },
         summary: Summary {
             dumps: 4,
             failures: 1,
@@ -224,6 +244,10 @@ pub fn sample_report() -> Report {
         logs: vec![],
         failures,
         skipped: vec![],
+        symbols: None,
+        host: None,
+        sources: vec![],
+        history: None,
     }
 }
 
@@ -231,7 +255,7 @@ pub fn sample_report() -> Report {
 /// fingerprint the scan would have recorded; `inputs.paths` is `[root]`.
 pub fn report_for_files(root: &Path, files: &[(&str, Action)]) -> Report {
     let mut report = sample_report();
-    report.inputs = Inputs { paths: vec![root.to_path_buf()], logs: vec![], window_secs: 300, rules: None };
+    report.inputs = Inputs { paths: vec![root.to_path_buf()], logs: vec![], window_secs: 300, ..Default::default() };
     report.buckets.clear();
     report.failures.clear();
     report.dumps = files
