@@ -8,6 +8,7 @@
 
 pub mod evt_writer;
 pub mod evtx_writer;
+pub mod fleet;
 pub mod hostile_dumps;
 pub mod html_reports;
 pub mod mutation;
