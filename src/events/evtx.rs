@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 use evtx::binxml::value_variant::BinXmlValue;
 use evtx::{EvtxChunkData, EvtxFileHeader, EvtxParser, HeaderFlags, ParserSettings};
-use rayon::prelude::*;
 use jiff::Timestamp;
+use rayon::prelude::*;
 use serde_json::Value;
 
 use super::decode::{self, DataItem, RawEvent};
