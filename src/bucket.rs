@@ -1,16 +1,25 @@
-//! Buckets: group dumps by process, faulting module, exception code and chance.
+//! Buckets: group dumps by process, faulting module, exception code and chance (and, with
+//! `--group-by offset`, the fault offset in the module).
 //!
 //! A bucket id is the first 12 hex digits of the SHA-256 of the key's canonical text
-//! (`process|module|code|chance`, e.g. `inetinfo.exe|infoctrs.dll|0xc0000005|first`), so the same
-//! dumps give the same id on every run, machine and version, and a ticket can refer to it.
-//! (Never `std`'s `DefaultHasher`: it is randomly seeded and allowed to change between releases.)
+//! (`process|module|code|chance`, e.g. `inetinfo.exe|infoctrs.dll|0xc0000005|first`; with
+//! offsets `inetinfo.exe|infoctrs.dll+0x1a2b|0xc0000005|first`), so the same dumps give the
+//! same id on every run, machine and version, and a ticket can refer to it. (Never `std`'s
+//! `DefaultHasher`: it is randomly seeded and allowed to change between releases.)
+//!
+//! The title names process, module and exception; the chance has its own column, so the
+//! title does not repeat it. Exception names come from the one naming table
+//! ([`crate::model::exception`]) through the dump facts, so a title, the details and the
+//! JSON name a code the same way.
 
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
 use crate::model::{Chance, Triaged};
-use crate::text::{hex_bytes, hex32};
+use crate::text::{hex_bytes, hex32, hex64};
+
+pub use crate::model::GroupBy;
 
 /// The grouping key of a bucket.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -19,6 +28,8 @@ pub struct BucketKey {
     pub process: String,
     /// Lower-case faulting module file name; `?` when unknown, `<none>` when there is no exception.
     pub module: String,
+    /// With `--group-by offset`: the fault offset in the module (`None` otherwise, or unknown).
+    pub offset: Option<u64>,
     pub exception_code: Option<u32>,
     pub chance: Chance,
 }
@@ -27,7 +38,7 @@ impl BucketKey {
     /// The canonical text the id is hashed from. Changing it changes every bucket id.
     pub fn canonical(&self) -> String {
         let code = self.exception_code.map(hex32).unwrap_or_else(|| "none".into());
-        format!("{}|{}|{}|{}", self.process, self.module, code, self.chance.as_str())
+        format!("{}|{}|{}|{}", self.process, self.module_text(), code, self.chance.as_str())
     }
 
     /// The stable id: 12 lower-case hex digits (48 bits) of SHA-256 of [`Self::canonical`].
@@ -36,55 +47,23 @@ impl BucketKey {
         hex_bytes(&digest[..6])
     }
 
-    /// `inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance`.
-    pub fn title(&self) -> String {
-        let code = match self.exception_code {
-            Some(c) => match exception_short_name(c) {
-                Some(name) => format!("{} {name}", hex32(c)),
-                None => hex32(c),
-            },
-            None => "no exception".into(),
+    /// `inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION`, naming the code with
+    /// `name` (the members' exception name) when given.
+    pub fn title(&self, name: Option<&str>) -> String {
+        let code = match (self.exception_code, name) {
+            (Some(c), Some(name)) if !name.is_empty() => format!("{} {name}", hex32(c)),
+            (Some(c), _) => hex32(c),
+            (None, _) => "no exception".into(),
         };
-        let chance = match self.chance {
-            Chance::First => "first chance",
-            Chance::Second => "second chance",
-            Chance::None => "no exception",
-            Chance::Unknown => "unknown chance",
-        };
-        format!("{} | {} | {code} | {chance}", self.process, self.module)
+        format!("{} | {} | {code}", self.process, self.module_text())
     }
-}
 
-/// Short names for the exception codes seen in practice, for bucket titles. Titles must not
-/// depend on which member happens to be first, so they come from the code alone.
-pub fn exception_short_name(code: u32) -> Option<&'static str> {
-    Some(match code {
-        0x8000_0003 => "BREAKPOINT",
-        0x8000_0004 => "SINGLE_STEP",
-        0xC000_0005 => "ACCESS_VIOLATION",
-        0xC000_0006 => "IN_PAGE_ERROR",
-        0xC000_0008 => "INVALID_HANDLE",
-        0xC000_001D => "ILLEGAL_INSTRUCTION",
-        0xC000_0025 => "NONCONTINUABLE_EXCEPTION",
-        0xC000_008C => "ARRAY_BOUNDS_EXCEEDED",
-        0xC000_0094 => "INT_DIVIDE_BY_ZERO",
-        0xC000_0095 => "INT_OVERFLOW",
-        0xC000_00FD => "STACK_OVERFLOW",
-        0xC000_0374 => "HEAP_CORRUPTION",
-        0xC000_0409 => "STACK_BUFFER_OVERRUN",
-        0xC000_0420 => "ASSERTION_FAILURE",
-        0xE06D_7363 => "CPP_EH_EXCEPTION",
-        0xE043_4352 => "CLR_EXCEPTION",
-        0xE043_4F4D => "CLR_EXCEPTION_COM",
-        0x406D_1388 => "SET_THREAD_NAME",
-        0x4001_0006 => "DBG_PRINTEXCEPTION_C",
-        0x4001_000A => "DBG_PRINTEXCEPTION_WIDE_C",
-        0x4001_0005 => "DBG_CONTROL_C",
-        0x0000_06BA => "RPC_S_SERVER_UNAVAILABLE",
-        0x0000_06BE => "RPC_S_CALL_FAILED",
-        0x0000_06D9 => "EPT_S_NOT_REGISTERED",
-        _ => return None,
-    })
+    fn module_text(&self) -> String {
+        match self.offset {
+            Some(o) => format!("{}+{}", self.module, hex64(o)),
+            None => self.module.clone(),
+        }
+    }
 }
 
 /// One bucket, referring to dumps by index.
@@ -97,17 +76,38 @@ pub struct Bucket {
     pub members: Vec<usize>,
 }
 
-/// Group dumps into buckets, sorted by key; bucket ids are stable hashes of the key.
+/// Group dumps into buckets by module (the default), sorted by key.
 pub fn group(dumps: &[Triaged]) -> Vec<Bucket> {
+    group_by(dumps, GroupBy::Module)
+}
+
+/// Group dumps into buckets, sorted by key; bucket ids are stable hashes of the key.
+pub fn group_by(dumps: &[Triaged], by: GroupBy) -> Vec<Bucket> {
     let mut map: BTreeMap<BucketKey, Vec<usize>> = BTreeMap::new();
     for (i, d) in dumps.iter().enumerate() {
-        map.entry(key_of(d)).or_default().push(i);
+        map.entry(key_with(d, by)).or_default().push(i);
     }
-    map.into_iter().map(|(key, members)| Bucket { id: key.id(), title: key.title(), key, members }).collect()
+    map.into_iter()
+        .map(|(key, members)| {
+            // Every member has the same code; the name is the first member's (members are in
+            // path order, so the title is the same on every run).
+            let name = members
+                .first()
+                .and_then(|&i| dumps.get(i))
+                .and_then(|d| d.facts.exception.as_ref())
+                .map(|e| e.name.as_str());
+            Bucket { id: key.id(), title: key.title(name), key, members }
+        })
+        .collect()
+}
+
+/// The bucket key of one dump, grouped by module.
+pub fn key_of(d: &Triaged) -> BucketKey {
+    key_with(d, GroupBy::Module)
 }
 
 /// The bucket key of one dump.
-pub fn key_of(d: &Triaged) -> BucketKey {
+pub fn key_with(d: &Triaged, by: GroupBy) -> BucketKey {
     let f = &d.facts;
     let process = f.process.name.as_deref().map(str::to_ascii_lowercase).unwrap_or_else(|| "?".into());
     let module = match (&f.exception, &f.faulting_module) {
@@ -115,7 +115,11 @@ pub fn key_of(d: &Triaged) -> BucketKey {
         (None, None) => "<none>".into(),
         (Some(_), None) => "?".into(),
     };
-    BucketKey { process, module, exception_code: f.exception.as_ref().map(|e| e.code), chance: d.chance.value }
+    let offset = match by {
+        GroupBy::Offset => f.faulting_module.as_ref().map(|m| m.offset),
+        GroupBy::Module => None,
+    };
+    BucketKey { process, module, offset, exception_code: f.exception.as_ref().map(|e| e.code), chance: d.chance.value }
 }
 
 #[cfg(test)]
@@ -127,6 +131,7 @@ mod tests {
         BucketKey {
             process: "inetinfo.exe".into(),
             module: "infoctrs.dll".into(),
+            offset: None,
             exception_code: Some(0xc000_0005),
             chance,
         }
@@ -143,17 +148,16 @@ mod tests {
 
     #[test]
     fn title_is_readable() {
-        assert_eq!(
-            key(Chance::First).title(),
-            "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance"
-        );
+        assert_eq!(key(Chance::First).title(Some("ACCESS_VIOLATION")), "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION");
+        assert_eq!(key(Chance::First).title(None), "inetinfo.exe | infoctrs.dll | 0xc0000005");
         let none = BucketKey {
             process: "w3wp.exe".into(),
             module: "<none>".into(),
+            offset: None,
             exception_code: None,
             chance: Chance::None,
         };
-        assert_eq!(none.title(), "w3wp.exe | <none> | no exception | no exception");
+        assert_eq!(none.title(None), "w3wp.exe | <none> | no exception");
     }
 
     #[test]
@@ -164,15 +168,40 @@ mod tests {
         assert_eq!(
             summary,
             vec![
-                ("inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance".into(), vec![0, 1, 2, 3]),
-                ("inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | unknown chance".into(), vec![5]),
-                ("inetinfo.exe | w3svc.dll | 0xc0000005 ACCESS_VIOLATION | second chance".into(), vec![4]),
+                ("inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION".into(), vec![0, 1, 2, 3]),
+                ("inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION".into(), vec![5]),
+                ("inetinfo.exe | w3svc.dll | 0xc0000005 ACCESS_VIOLATION".into(), vec![4]),
             ]
         );
         assert_eq!(buckets[0].id, "5d02f1f0a615");
         // Same input, same ids.
         let again: Vec<String> = group(&t).into_iter().map(|b| b.id).collect();
         assert_eq!(again, buckets.iter().map(|b| b.id.clone()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn offset_grouping_splits_crash_sites_and_keeps_module_ids() {
+        let mut a = dump("a.dmp", "2001-03-12T09:00:00Z", Some("infoctrs.dll"), Some(0xc000_0005));
+        let mut b = a.clone();
+        b.path = "dumps/b.dmp".into();
+        if let Some(m) = b.faulting_module.as_mut() {
+            m.offset = 0x2000;
+        }
+        a.path = "dumps/a.dmp".into();
+        let (t, _) = triage(vec![a, b], &[]);
+        let by_module = group_by(&t, GroupBy::Module);
+        assert_eq!(by_module.len(), 1);
+        assert_eq!(by_module[0].id, key_of(&t[0]).id());
+        let by_offset = group_by(&t, GroupBy::Offset);
+        let titles: Vec<&str> = by_offset.iter().map(|b| b.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                "inetinfo.exe | infoctrs.dll+0x1234 | 0xc0000005 ACCESS_VIOLATION",
+                "inetinfo.exe | infoctrs.dll+0x2000 | 0xc0000005 ACCESS_VIOLATION"
+            ]
+        );
+        assert_eq!(by_offset[0].key.canonical(), "inetinfo.exe|infoctrs.dll+0x1234|0xc0000005|unknown");
     }
 
     #[test]

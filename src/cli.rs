@@ -27,6 +27,14 @@ pub enum Command {
     /// Inspect classification rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff, for `man -l -`) on stdout.
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -40,6 +48,16 @@ pub enum Format {
     Markdown,
 }
 
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+        }
+    }
+}
+
 /// Inputs and triage settings shared by `scan` and `check`.
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
@@ -49,7 +67,7 @@ pub struct InputArgs {
     /// Event log file or folder (.evtx or legacy .evt, by content). Repeatable.
     #[arg(long = "evtx", value_name = "LOG")]
     pub logs: Vec<PathBuf>,
-    /// Correlation time window, e.g. `120s`, `5m`.
+    /// Correlation time window with a unit, e.g. `90s`, `5m`, `1h` (more than zero).
     #[arg(long, default_value_t = crate::config::default_window_text(), value_name = "DURATION")]
     pub window: String,
     /// A rules file (TOML) whose rules run before the built-in ones.
@@ -62,6 +80,22 @@ pub struct InputArgs {
     /// skipped). Links typed on the command line are always followed; loops are failures.
     #[arg(long)]
     pub follow: bool,
+    /// Scan what exists: a PATH or --evtx LOG that is missing, unreadable or not what its flag
+    /// expects becomes a failure in the report instead of an error (exit 2).
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// What makes a bucket: the faulting module (default), or module and fault offset
+    /// (WER-style offset buckets).
+    #[arg(long, value_enum, default_value_t, value_name = "KEY")]
+    pub group_by: crate::model::GroupBy,
+    /// The machine the dumps come from (compared with the logs' Computer field): events from
+    /// another machine are not linked to them.
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// The machine for the dumps under DIR, e.g. `--host-map dumps/web01=WEB01`. Repeatable;
+    /// the longest matching DIR wins over --host.
+    #[arg(long = "host-map", value_name = "DIR=NAME")]
+    pub host_map: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -71,9 +105,9 @@ pub struct ScanArgs {
     /// Write the JSON report to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    /// Output format on stdout (default: table). Only one output may go to stdout.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Add one row per dump with its evidence.
     #[arg(long)]
     pub details: bool,
@@ -86,6 +120,9 @@ pub struct ScanArgs {
     /// Exit with status 2 when any file failed (for CI).
     #[arg(long)]
     pub strict: bool,
+    /// Rows shown in the table's delete and skipped lists before the rest is counted (0: all).
+    #[arg(long, default_value_t = crate::config::DEFAULT_LIST_LIMIT, value_name = "N")]
+    pub list_limit: usize,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -98,6 +135,13 @@ pub struct CheckArgs {
     /// Rewrite the baseline with this scan instead of comparing.
     #[arg(long)]
     pub update_baseline: bool,
+    /// Also write the differences as JSON to FILE (`-`: on stdout instead of the text diff).
+    #[arg(long, value_name = "FILE", conflicts_with = "update_baseline")]
+    pub json: Option<PathBuf>,
+    /// The folder the baseline's scan ran in: its relative paths are taken relative to DIR
+    /// (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub base: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -117,6 +161,10 @@ pub struct CleanArgs {
     /// Put the files recorded in a quarantine manifest back.
     #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["report", "delete"])]
     pub undo: Option<PathBuf>,
+    /// The folder the scan ran in: the report's relative paths are taken relative to DIR
+    /// (default: the current folder).
+    #[arg(long, value_name = "DIR", conflicts_with = "undo")]
+    pub base: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

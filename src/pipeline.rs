@@ -3,6 +3,7 @@
 //! Each stage is a function over plain data; this module only wires them together and turns
 //! stage outputs into the one [`Report`].
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -16,11 +17,11 @@ use crate::dump;
 use crate::error::Failure;
 use crate::events;
 use crate::fingerprint;
-use crate::model::{Action, DumpFacts, LogRead, Verdict};
+use crate::model::{Action, DumpFacts, GroupBy, LogRead, TimeSource, Verdict};
 use crate::progress::Progress;
 use crate::report::{
-    self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
-    Summary,
+    self, ActionCounts, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow,
+    OffsetCount, ProcessRow, Report, Summary,
 };
 use crate::rules::RuleSet;
 // Re-exported: `Triaged` lived here before the shared model existed.
@@ -30,6 +31,18 @@ use crate::text::{hex32, hex64};
 /// Run the whole pipeline. Per-file problems end up in `Report::failures`; only a broken rules
 /// file is an error (loaded first, so a typo costs nothing but a message).
 pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
+    // A typo in a path must not turn into a quiet report about nothing (or about dumps whose
+    // log was never read): check what was typed before any work.
+    if !config.allow_missing {
+        let problems = discover::check_inputs(&config.paths, &config.logs);
+        if !problems.is_empty() {
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            anyhow::bail!(
+                "{}\ncheck the path, or give --allow-missing to scan what exists (the rest is listed as failures)",
+                lines.join("\n")
+            );
+        }
+    }
     let rules = RuleSet::load(config.rules_path.as_deref())?;
     let progress = Progress::new(!config.quiet);
     progress.stage("discovering");
@@ -45,15 +58,20 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
     );
     progress.stage("correlating");
-    let facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
+    let mut facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
     let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
+    for f in &mut facts {
+        f.host = config.hosts.host_of(&f.path).map(str::to_owned);
+    }
 
-    let Triage { triaged, buckets, index } = triage(facts, &logs, &rules, config.window);
+    let options = TriageOptions { window: config.window, group_by: config.group_by };
+    let Triage { triaged, buckets, index } = triage_with(facts, &logs, &rules, options);
     let inputs = Inputs {
         paths: config.paths.clone(),
         logs: config.logs.clone(),
         window_secs: config.window.as_secs(),
         rules: config.rules_path.clone(),
+        group_by: config.group_by,
     };
     progress.stage("fingerprinting");
     let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped);
@@ -70,11 +88,23 @@ pub struct Triage {
     pub index: EventIndex,
 }
 
+/// The settings of [`triage_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TriageOptions {
+    pub window: Duration,
+    pub group_by: GroupBy,
+}
+
 /// Correlate, infer the chance, classify and group: everything between reading and reporting.
 /// Pure over its inputs, so tests can drive it with hand-built facts and events.
 pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: Duration) -> Triage {
+    triage_with(facts, logs, rules, TriageOptions { window, group_by: GroupBy::Module })
+}
+
+/// [`triage`] with every setting.
+pub fn triage_with(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, options: TriageOptions) -> Triage {
     let index = EventIndex::build(logs);
-    let correlations = correlate::correlate(&facts, &index, window);
+    let correlations = correlate::correlate(&facts, &index, options.window);
     let mut triaged: Vec<Triaged> = facts
         .into_iter()
         .zip(correlations)
@@ -86,7 +116,7 @@ pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: 
     for t in &mut triaged {
         t.verdict = rules.classify(t, &index);
     }
-    let buckets = bucket::group(&triaged);
+    let buckets = bucket::group_by(&triaged, options.group_by);
     Triage { triaged, buckets, index }
 }
 
@@ -133,7 +163,7 @@ pub fn build_report(
     let mut dumps: Vec<DumpRow> = triaged.iter().zip(bucket_of).map(|(t, b)| dump_row(t, b, index)).collect();
     dumps.sort_by(|a, b| a.path.cmp(&b.path));
     let mut bucket_rows: Vec<BucketRow> = buckets.iter().map(|b| bucket_row(b, triaged)).collect();
-    bucket_rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)).then_with(|| a.id.cmp(&b.id)));
+    report::sort_buckets(&mut bucket_rows);
     let mut log_rows: Vec<LogRow> = logs.iter().map(log_row).collect();
     log_rows.sort_by(|a, b| a.path.cmp(&b.path));
     failures.sort();
@@ -192,6 +222,7 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         format: f.format,
         size: f.size,
         written_at: f.written_at,
+        time_source: f.time_source,
         dump_flags: f.dump_flags.map(hex64),
         full_memory: f.full_memory(),
         os: f.os.clone(),
@@ -242,6 +273,33 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
     };
     let mut dumps: Vec<_> = members.iter().map(|t| t.facts.path.clone()).collect();
     dumps.sort();
+    let mut actions = ActionCounts::default();
+    for m in &members {
+        actions.add(m.verdict.action);
+    }
+    // File-system times only when no member has a time of its own: a copied legacy dump must
+    // not stretch a bucket of header-timed dumps to the day of the copy.
+    let header_times = || members.iter().filter(|t| t.facts.time_source == Some(TimeSource::Header));
+    let (first_seen, last_seen, seen_from) = match header_times().next() {
+        Some(_) => (
+            header_times().filter_map(|t| t.facts.written_at).min(),
+            header_times().filter_map(|t| t.facts.written_at).max(),
+            Some(TimeSource::Header),
+        ),
+        None => {
+            let times = || members.iter().filter_map(|t| t.facts.written_at);
+            let from = times().next().map(|_| TimeSource::FileModified);
+            (times().min(), times().max(), from)
+        }
+    };
+    let mut offsets: BTreeMap<u64, u64> = BTreeMap::new();
+    for m in &members {
+        if let Some(fm) = &m.facts.faulting_module {
+            *offsets.entry(fm.offset).or_default() += 1;
+        }
+    }
+    let mut offsets: Vec<(u64, u64)> = offsets.into_iter().collect();
+    offsets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     BucketRow {
         id: b.id.clone(),
         title: b.title.clone(),
@@ -252,10 +310,13 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
         exception_name: first.and_then(|f| f.exception.as_ref()).map(|e| e.name.clone()),
         chance: b.key.chance,
         action,
+        actions,
         count: members.len() as u64,
         bytes: members.iter().map(|t| t.facts.size).sum(),
-        first_seen: members.iter().filter_map(|t| t.facts.written_at).min(),
-        last_seen: members.iter().filter_map(|t| t.facts.written_at).max(),
+        first_seen,
+        last_seen,
+        seen_from,
+        offsets: offsets.into_iter().map(|(offset, count)| OffsetCount { offset: hex64(offset), count }).collect(),
         dumps,
     }
 }

@@ -63,7 +63,7 @@ fn lines_with<'a>(text: &'a str, needle: &str) -> Vec<&'a str> {
 #[test]
 fn table_shows_hostile_values_escaped() {
     // Wide enough that no cell wraps, so each value shows in one piece.
-    let opts = TableOptions { width: 400, color: false, details: true };
+    let opts = TableOptions::plain(400, true);
     let out = render_table(&hostile_report(), &opts);
     assert_inert(&out);
     assert_eq!(

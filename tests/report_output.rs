@@ -12,7 +12,7 @@ use triage::report::table::{TableOptions, render_table};
 use triage::report::{Report, render_delete_list};
 
 fn plain(width: u16, details: bool) -> TableOptions {
-    TableOptions { width, color: false, details }
+    TableOptions::plain(width, details)
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn table_details() {
 
 #[test]
 fn table_colour_only_when_asked() {
-    let opts = TableOptions { width: 120, color: true, details: false };
+    let opts = TableOptions { width: 120, color: true, ..TableOptions::default() };
     let out = render_table(&sample_report(), &opts);
     assert!(out.contains("\u{1b}["), "colour requested: ANSI escapes expected");
 }

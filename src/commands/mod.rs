@@ -4,6 +4,7 @@
 
 mod check;
 mod clean;
+mod manual;
 mod rules;
 mod scan;
 
@@ -21,6 +22,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Check(args) => check::check_command(&args),
         Command::Clean(args) => clean::clean_command(&args),
         Command::Rules(cmd) => rules::rules_command(&cmd),
+        Command::Completions { shell } => manual::completions_command(shell),
+        Command::Man => manual::man_command(),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::text;
 /// `triage scan`: exits 2 with `--strict` when any file failed or a flagged path was left out
 /// of the newline delete list.
 pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
+    let format = stdout_format(args)?;
     let config = ScanConfig::from_args(&args.input)?;
     let report = pipeline::scan(&config)?;
     if let Some(path) = &args.json {
@@ -27,11 +28,13 @@ pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         refused = refusals.len();
         warn_refused(&refusals);
     }
-    let stdout_taken =
-        [args.json.as_deref(), args.delete_list.as_deref()].into_iter().flatten().any(|p| p.as_os_str() == "-");
-    if !stdout_taken {
-        let text = match args.format {
-            Format::Table => report::table::render_table(&report, &TableOptions::for_stdout(args.details)),
+    if let Some(format) = format {
+        let text = match format {
+            Format::Table => {
+                let mut opts = TableOptions::for_stdout(args.details);
+                opts.list_limit = args.list_limit;
+                report::table::render_table(&report, &opts)
+            }
             Format::Markdown => report::markdown::render_markdown(&report),
             Format::Json => String::from_utf8_lossy(&report::json::render_json(&report, true)).into_owned(),
         };
@@ -41,6 +44,36 @@ pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Fatal);
     }
     Ok(Exit::Ok)
+}
+
+/// What goes to stdout: at most one of `--json -`, `--delete-list -` and `--format`, so two
+/// outputs are never interleaved and none is silently dropped. `None`: a `-` file takes stdout.
+/// `--json - --format json` is one output said twice, and fine.
+fn stdout_format(args: &ScanArgs) -> anyhow::Result<Option<Format>> {
+    let dash = |p: Option<&std::path::Path>| p.is_some_and(|p| p.as_os_str() == "-");
+    let mut claims = Vec::new();
+    if dash(args.json.as_deref()) {
+        claims.push("--json -".to_owned());
+    }
+    if dash(args.delete_list.as_deref()) {
+        claims.push("--delete-list -".to_owned());
+    }
+    match args.format {
+        Some(Format::Json) if dash(args.json.as_deref()) => {}
+        Some(f) => claims.push(format!("--format {}", f.as_str())),
+        None => {}
+    }
+    if claims.len() > 1 {
+        anyhow::bail!(
+            "{} all write to stdout; send all but one to a file (e.g. --json report.json)",
+            claims.join(" and ")
+        );
+    }
+    Ok(match (claims.first(), args.format) {
+        (None, _) => Some(Format::Table),
+        (Some(_), Some(f)) if !dash(args.json.as_deref()) => Some(f),
+        _ => None,
+    })
 }
 
 /// Tell the user (on stderr: stdout may be the list itself) which flagged paths the newline

@@ -367,7 +367,7 @@ fn facts(input: &InputFile, meta: &Metadata, parsed: Parsed) -> DumpFacts {
             };
             exception = Some(ExceptionFacts {
                 code: rec.code,
-                name: exception_name(rec, *tid, cpu),
+                name: crate::model::exception_name(rec.code).map_or_else(|| exception_name(rec, *tid, cpu), str::to_owned),
                 flags: rec.flags,
                 address: rec.address,
                 thread_id: *tid,
@@ -404,6 +404,8 @@ fn facts(input: &InputFile, meta: &Metadata, parsed: Parsed) -> DumpFacts {
         format: DumpFormat::Userdump,
         size: input.len,
         written_at,
+        time_source: written_at.map(|_| crate::model::TimeSource::FileModified),
+        host: None,
         dump_flags: None,
         os: None,
         cpu: Some(cpu_name(header.machine)),

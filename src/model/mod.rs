@@ -14,13 +14,19 @@
 pub mod chance;
 pub mod correlation;
 pub mod events;
+pub mod exception;
 pub mod facts;
+pub mod grouping;
 pub mod verdict;
 
 pub use chance::{Chance, ChanceAssessment, Evidence, EvidenceSource, Strength};
 pub use correlation::{Correlation, Coverage, EventLink, Relation};
 pub use events::{Event, EventKind, LogFormat, LogRead, LogStats};
-pub use facts::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
+pub use exception::exception_name;
+pub use facts::{
+    Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, TimeSource, Writer,
+};
+pub use grouping::GroupBy;
 pub use verdict::{Action, Verdict};
 
 /// One dump after triage: its facts and everything the later stages concluded. Rules and

@@ -18,6 +18,7 @@ use crate::chance::{Chance, Evidence};
 use crate::correlate::{Coverage, Relation};
 use crate::discover::Skipped;
 use crate::dump::{Access, Attribution, DumpFormat, Writer};
+use crate::model::{GroupBy, TimeSource};
 use crate::error::Failure;
 use crate::events::LogFormat;
 use crate::fingerprint::FileFingerprint;
@@ -63,6 +64,9 @@ pub struct Inputs {
     /// User rules file, if any.
     #[serde(default, with = "crate::path_json::option")]
     pub rules: Option<PathBuf>,
+    /// What made a bucket (`--group-by`): `module` or `offset`.
+    #[serde(default)]
+    pub group_by: GroupBy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -88,8 +92,12 @@ pub struct DumpRow {
     pub format: DumpFormat,
     /// Bytes on disk.
     pub size: u64,
-    /// RFC 3339 UTC, from the dump header.
+    /// RFC 3339 UTC: when the dump was written (see `time_source`).
     pub written_at: Option<Timestamp>,
+    /// Where `written_at` came from: `header` (the dump's own time) or `file_modified` (the
+    /// file system's, for legacy user dumps; moved by a copy). `null` when there is no time.
+    #[serde(default)]
+    pub time_source: Option<TimeSource>,
     /// `MINIDUMP_TYPE` flags, hex.
     pub dump_flags: Option<String>,
     #[serde(default)]
@@ -183,18 +191,78 @@ pub struct BucketRow {
     pub exception_name: Option<String>,
     #[serde(default)]
     pub chance: Chance,
-    /// The verdict shared by all members, or `review` when members differ.
+    /// The verdict shared by all members, or `review` when members differ (`actions` has the
+    /// counts).
     #[serde(default)]
     pub action: Action,
+    /// How many members have each verdict.
+    #[serde(default)]
+    pub actions: ActionCounts,
     #[serde(default)]
     pub count: u64,
     #[serde(default)]
     pub bytes: u64,
+    /// Earliest and latest member time: header times when any member has one, file times only
+    /// when no member has better (`seen_from` says which).
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
+    #[serde(default)]
+    pub seen_from: Option<TimeSource>,
+    /// The distinct offsets in the faulting module where members fault, most frequent first.
+    #[serde(default)]
+    pub offsets: Vec<OffsetCount>,
     /// Member dump paths, sorted.
     #[serde(default, with = "crate::path_json::vec")]
     pub dumps: Vec<PathBuf>,
+}
+
+/// Members of a bucket per verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ActionCounts {
+    pub delete: u64,
+    pub keep: u64,
+    pub review: u64,
+}
+
+impl ActionCounts {
+    pub fn add(&mut self, action: Action) {
+        match action {
+            Action::Delete => self.delete += 1,
+            Action::Keep => self.keep += 1,
+            Action::Review => self.review += 1,
+        }
+    }
+
+    /// What needs a person first: 0 when any member is kept (a real crash), 1 when any needs
+    /// review, 2 when every member is flagged delete.
+    pub fn attention(&self) -> u8 {
+        if self.keep > 0 {
+            0
+        } else if self.review > 0 {
+            1
+        } else {
+            2
+        }
+    }
+
+    /// `4 delete · 1 review`: the non-zero counts, keep and review first.
+    pub fn text(&self) -> String {
+        let parts: Vec<String> = [(self.keep, "keep"), (self.review, "review"), (self.delete, "delete")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+        if parts.is_empty() { "-".to_owned() } else { parts.join(" · ") }
+    }
+}
+
+/// One fault offset in a bucket's module, with how many members fault there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetCount {
+    /// `0x` + lower-case hex.
+    pub offset: String,
+    pub count: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,6 +286,19 @@ pub struct LogRow {
     /// recovered, a bound that cut work.
     #[serde(default)]
     pub notes: Vec<String>,
+}
+
+/// Sort buckets by what needs attention first (any keep, then any review, then all delete),
+/// then by count (largest first), title and id. The one bucket order of every output.
+pub fn sort_buckets(buckets: &mut [BucketRow]) {
+    buckets.sort_by(|a, b| {
+        a.actions
+            .attention()
+            .cmp(&b.actions.attention())
+            .then_with(|| b.count.cmp(&a.count))
+            .then_with(|| a.title.cmp(&b.title))
+            .then_with(|| a.id.cmp(&b.id))
+    });
 }
 
 impl Report {

@@ -1,10 +1,22 @@
-//! Terminal rendering of a [`Report`] (comfy-table): buckets, then the dumps flagged for
-//! deletion with the bytes they free, then failures, then one summary line; `--details` adds one
-//! row per dump with its evidence.
+//! Terminal rendering of a [`Report`]: buckets, then the dumps flagged for deletion with the
+//! bytes they free, then failures and skipped files, then one summary line; `--details` adds
+//! one entry per dump with its evidence.
+//!
+//! Two layouts. At [`COMPACT_BELOW`] columns or more, buckets and details are tables
+//! (comfy-table). Below it, each bucket and each dump is a short block of lines, because a
+//! six-column table at 80 columns wraps every title over four or five lines. Either way:
+//!
+//! * **no token is split**: every table column is at least as wide as the longest word in it
+//!   (a wrapped `EXCEPTION_ACCESS_VIOLAT|ION_READ` cannot be searched for), and the blocks wrap
+//!   only at spaces. A word longer than the line runs past the edge rather than break.
+//! * **paths are never broken**: lists of paths are plain lines with the path last, so a long
+//!   path overflows instead of wrapping mid-name (a terminal can still be copied from).
+//! * **long lists are cut**: the delete and skipped lists show [`TableOptions::list_limit`]
+//!   rows, then a count and the flags that list them all.
 //!
 //! The renderer is pure: width and colour come in through [`TableOptions`] (the caller decides
-//! them from the terminal, see [`TableOptions::for_stdout`]), so tests get the same bytes on
-//! every machine.
+//! them from the terminal and `$COLUMNS`, see [`TableOptions::for_stdout`]), so tests get the
+//! same bytes on every machine.
 //!
 //! Every value that comes from a dump, a log, a file name or a saved report goes through
 //! [`terminal`] first: an escape sequence in a module name must not clear the screen or set the
@@ -18,51 +30,82 @@ use comfy_table::{
 };
 use jiff::Timestamp;
 
-use super::{DumpRow, Report, human_bytes};
+use super::{BucketRow, DumpRow, Report, human_bytes};
 use crate::chance::{Chance, Strength};
+use crate::model::TimeSource;
 use crate::rules::Action;
 use crate::text::{terminal, terminal_path};
 
-/// Width used when stdout is not a terminal: wide enough for paths, narrow enough for a log
-/// viewer or a CI page.
+/// Width used when stdout is not a terminal and `$COLUMNS` is not set: wide enough for paths,
+/// narrow enough for a log viewer or a CI page.
 pub const PIPED_WIDTH: u16 = 120;
 
-/// The bucket title column never gets narrower than this.
-const BUCKET_MIN_WIDTH: u16 = 20;
+/// Below this width buckets and details are blocks of lines instead of tables.
+pub const COMPACT_BELOW: u16 = 100;
+
+/// The narrowest width honoured (`$COLUMNS=5` would make every line a single word).
+const MIN_WIDTH: u16 = 40;
 
 /// Longest failure message shown in the table (the JSON report has the whole text).
 const FAILURE_MESSAGE_CHARS: usize = 100;
 
+/// Offsets named per bucket before the rest are counted.
+const OFFSETS_SHOWN: usize = 3;
+
 /// How to render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableOptions {
-    /// Total width the tables must fit in.
+    /// Total width the output should fit in.
     pub width: u16,
     /// ANSI colours (only on a terminal, never with `NO_COLOR`).
     pub color: bool,
-    /// Add the per-dump table with evidence.
+    /// Add the per-dump entries with evidence (and list every skipped file).
     pub details: bool,
+    /// Rows of the delete and skipped lists shown before the rest is counted; 0 shows all.
+    pub list_limit: usize,
 }
 
 impl Default for TableOptions {
     fn default() -> Self {
-        TableOptions { width: PIPED_WIDTH, color: false, details: false }
+        TableOptions {
+            width: PIPED_WIDTH,
+            color: false,
+            details: false,
+            list_limit: crate::config::DEFAULT_LIST_LIMIT,
+        }
     }
 }
 
 impl TableOptions {
-    /// Options for printing on this process's stdout: the terminal's width and colour when it
-    /// is a terminal (colour unless `NO_COLOR` is set to a non-empty value), otherwise
-    /// [`PIPED_WIDTH`] without colour.
+    /// Plain (no colour) output at `width`, the default list limit.
+    pub fn plain(width: u16, details: bool) -> Self {
+        TableOptions { width, details, ..TableOptions::default() }
+    }
+
+    /// Options for printing on this process's stdout. The width is `$COLUMNS` when it is set
+    /// (on a terminal or piped: `COLUMNS=200 triage scan … | less` means what it says), else
+    /// the terminal's width, else [`PIPED_WIDTH`]. Colour only on a terminal, never with a
+    /// non-empty `NO_COLOR`.
     pub fn for_stdout(details: bool) -> Self {
+        let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok());
         let stdout = std::io::stdout();
         if !stdout.is_terminal() {
-            return TableOptions { details, ..TableOptions::default() };
+            let width = columns.map_or(PIPED_WIDTH, |c| c.max(MIN_WIDTH));
+            return TableOptions { width, details, ..TableOptions::default() };
         }
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         // Ask comfy-table (crossterm) for the terminal width; fall back to the piped width.
-        let width = Table::new().width().filter(|w| *w >= 40).unwrap_or(PIPED_WIDTH);
-        TableOptions { width, color: !no_color, details }
+        let width = columns.or_else(|| Table::new().width()).map_or(PIPED_WIDTH, |w| w.max(MIN_WIDTH));
+        TableOptions { width, color: !no_color, details, ..TableOptions::default() }
+    }
+
+    fn compact(&self) -> bool {
+        self.width < COMPACT_BELOW
+    }
+
+    /// How many of `total` rows a list shows.
+    fn shown(&self, total: usize) -> usize {
+        if self.list_limit == 0 { total } else { total.min(self.list_limit) }
     }
 }
 
@@ -71,59 +114,30 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
     let mut out = String::new();
     if report.buckets.is_empty() {
         out.push_str("No dumps.\n");
-    } else {
-        let mut t = new_table(opts);
-        t.set_header(header(opts, &["bucket", "count", "chance", "action", "size", "first / last seen"]));
-        // On a narrow terminal the short columns keep their width (a wrapped "dele|te" reads
-        // badly), the title keeps a readable minimum, and the times wrap (at the space between
-        // date and time) first.
-        if let Some(c) = t.column_mut(0) {
-            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(BUCKET_MIN_WIDTH)));
-        }
-        for i in 1..=4 {
-            if let Some(c) = t.column_mut(i) {
-                c.set_constraint(ColumnConstraint::ContentWidth);
-            }
-        }
+    } else if opts.compact() {
         for b in &report.buckets {
-            t.add_row(vec![
-                Cell::new(terminal(&b.title)),
-                Cell::new(b.count).set_alignment(CellAlignment::Right),
-                chance_cell(opts, b.chance),
-                action_cell(opts, b.action),
-                Cell::new(human_bytes(b.bytes)).set_alignment(CellAlignment::Right),
-                Cell::new(seen(b.first_seen, b.last_seen)),
-            ]);
+            bucket_block(&mut out, b, opts);
         }
-        push_table(&mut out, &t);
+    } else {
+        push_table(&mut out, &bucket_table(report, opts));
+        if report.buckets.iter().any(|b| b.seen_from == Some(TimeSource::FileModified)) {
+            out.push_str(FILE_TIME_NOTE);
+            out.push('\n');
+        }
     }
 
     if opts.details && !report.dumps.is_empty() {
         out.push('\n');
-        push_table(&mut out, &details_table(report, opts));
+        if opts.compact() {
+            for d in &report.dumps {
+                dump_block(&mut out, d, opts);
+            }
+        } else {
+            push_table(&mut out, &details_table(report, opts));
+        }
     }
 
-    let delete: Vec<&DumpRow> = report.delete_rows().collect();
-    if !delete.is_empty() {
-        let bytes: u64 = delete.iter().map(|d| d.size).sum();
-        out.push_str(&format!(
-            "\nFlagged delete: {} dump{}, {} ({} bytes) would be freed\n",
-            delete.len(),
-            plural(delete.len()),
-            human_bytes(bytes),
-            bytes
-        ));
-        let mut t = new_table(opts);
-        t.set_header(header(opts, &["dump", "size", "rule"]));
-        for d in delete {
-            t.add_row(vec![
-                Cell::new(terminal_path(&d.path)),
-                Cell::new(human_bytes(d.size)).set_alignment(CellAlignment::Right),
-                Cell::new(terminal(&d.verdict.rule)),
-            ]);
-        }
-        push_table(&mut out, &t);
-    }
+    delete_list(&mut out, report, opts);
 
     if !report.failures.is_empty() {
         out.push_str(&format!("\nFailures ({}):\n", report.failures.len()));
@@ -137,10 +151,18 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
         }
     }
 
-    if opts.details && !report.skipped.is_empty() {
-        out.push_str(&format!("\nSkipped ({}):\n", report.skipped.len()));
-        for s in &report.skipped {
+    if !report.skipped.is_empty() {
+        let total = report.skipped.len();
+        let shown = if opts.details { total } else { opts.shown(total) };
+        out.push_str(&format!("\nSkipped ({total}):\n"));
+        for s in report.skipped.iter().take(shown) {
             out.push_str(&format!("  {}: {}\n", terminal_path(&s.path), terminal(&shorten(&s.reason))));
+        }
+        if shown < total {
+            out.push_str(&format!(
+                "  … and {} more not shown (--details or --list-limit 0 lists all; the JSON report has them too)\n",
+                total - shown
+            ));
         }
     }
 
@@ -171,56 +193,263 @@ pub fn summary_line(report: &Report) -> String {
     )
 }
 
+fn bucket_table(report: &Report, opts: &TableOptions) -> Table {
+    let mut t = new_table(opts);
+    t.set_header(header(opts, &["bucket", "count", "chance", "action", "size", "first / last seen"]));
+    let rows: Vec<Vec<String>> = report
+        .buckets
+        .iter()
+        .map(|b| {
+            let mut title = terminal(&b.title).into_owned();
+            if let Some(o) = offsets_text(b) {
+                title.push('\n');
+                title.push_str(&o);
+            }
+            vec![
+                title,
+                b.count.to_string(),
+                b.chance.as_str().to_owned(),
+                b.actions.text().replace(" · ", "\n"),
+                human_bytes(b.bytes),
+                seen_lines(b),
+            ]
+        })
+        .collect();
+    for (b, row) in report.buckets.iter().zip(&rows) {
+        t.add_row(vec![
+            Cell::new(&row[0]),
+            Cell::new(&row[1]).set_alignment(CellAlignment::Right),
+            chance_cell(opts, b.chance),
+            Cell::new(&row[3]).fg_if(opts, action_color(b.action)),
+            Cell::new(&row[4]).set_alignment(CellAlignment::Right),
+            Cell::new(&row[5]),
+        ]);
+    }
+    protect_tokens(&mut t, &rows);
+    // The title is what people read: give it up to half the width before other columns wrap.
+    let longest_line = rows.iter().flat_map(|r| r[0].lines()).map(|l| l.chars().count()).max().unwrap_or(0);
+    let longest_word = rows.iter().flat_map(|r| r[0].split_whitespace()).map(|w| w.chars().count()).max().unwrap_or(0);
+    let title = longest_word.max(longest_line.min(usize::from(opts.width) / 2));
+    if let Some(c) = t.column_mut(0) {
+        c.set_constraint(ColumnConstraint::LowerBoundary(fixed(title)));
+    }
+    t
+}
+
+/// The legend of the `*` after a time in a table.
+const FILE_TIME_NOTE: &str = "* file time: the dump has no time of its own (a copy moves it)";
+
+/// A bucket as a block: title, then counts, chance, verdicts, size and times on one line, then
+/// the fault offsets. Wrapped at spaces only.
+fn bucket_block(out: &mut String, b: &BucketRow, opts: &TableOptions) {
+    let width = usize::from(opts.width);
+    push_wrapped(out, &terminal(&b.title), width, "");
+    let seen = seen_text(b);
+    let facts = format!(
+        "{} dump{} · {} · {} · {} · {}",
+        b.count,
+        plural(b.count as usize),
+        chance_text(b.chance),
+        b.actions.text(),
+        human_bytes(b.bytes),
+        seen
+    );
+    push_wrapped(out, &facts, width, "  ");
+    if let Some(o) = offsets_text(b) {
+        push_wrapped(out, &o, width, "  ");
+    }
+}
+
+/// `at +0x1a2b ×4, +0x2000 ×1`, or `None` when no member has a module offset.
+fn offsets_text(b: &BucketRow) -> Option<String> {
+    if b.offsets.is_empty() {
+        return None;
+    }
+    let mut parts: Vec<String> =
+        b.offsets.iter().take(OFFSETS_SHOWN).map(|o| format!("+{} ×{}", terminal(&o.offset), o.count)).collect();
+    if b.offsets.len() > OFFSETS_SHOWN {
+        parts.push(format!("{} more offsets", b.offsets.len() - OFFSETS_SHOWN));
+    }
+    Some(format!("at {}", parts.join(", ")))
+}
+
+fn delete_list(out: &mut String, report: &Report, opts: &TableOptions) {
+    let delete: Vec<&DumpRow> = report.delete_rows().collect();
+    if delete.is_empty() {
+        return;
+    }
+    let bytes: u64 = delete.iter().map(|d| d.size).sum();
+    out.push_str(&format!(
+        "\nFlagged delete: {} dump{}, {} ({} bytes) would be freed\n",
+        delete.len(),
+        plural(delete.len()),
+        human_bytes(bytes),
+        bytes
+    ));
+    let shown = opts.shown(delete.len());
+    let rows: Vec<(String, String, String)> = delete
+        .iter()
+        .take(shown)
+        .map(|d| (human_bytes(d.size), terminal(&d.verdict.rule).into_owned(), terminal_path(&d.path).into_owned()))
+        .collect();
+    let size_w = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0).max(4);
+    let rule_w = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0).max(4);
+    // Plain lines, path last: a long path runs past the edge instead of breaking mid-name.
+    out.push_str(&format!("  {:>size_w$}  {:<rule_w$}  dump\n", "size", "rule"));
+    for (size, rule, path) in &rows {
+        out.push_str(&format!("  {size:>size_w$}  {rule:<rule_w$}  {path}\n"));
+    }
+    if shown < delete.len() {
+        out.push_str(&format!(
+            "  … and {} more not shown (--list-limit 0 lists all; --delete-list FILE writes every path)\n",
+            delete.len() - shown
+        ));
+    }
+}
+
+/// The cells of one dump's details: path and time, exception, module, chance and evidence,
+/// verdict, events.
+fn dump_cells(d: &DumpRow) -> [String; 6] {
+    let mut dump = terminal_path(&d.path).into_owned();
+    dump.push('\n');
+    dump.push_str(&dump_time(d));
+    let exception = d.exception.as_ref().map_or_else(
+        || "-".to_owned(),
+        |e| {
+            let mut s = format!("{} {}", terminal(&e.code), terminal(&e.name));
+            if let Some(access) = e.access {
+                let access = match access {
+                    crate::dump::Access::Read => "read",
+                    crate::dump::Access::Write => "write",
+                    crate::dump::Access::Execute => "execute",
+                };
+                match &e.target {
+                    Some(t) => s.push_str(&format!("\n{access} {}", terminal(t))),
+                    None => s.push_str(&format!("\n{access}")),
+                }
+            }
+            s
+        },
+    );
+    let module = d.faulting_module.as_ref().map_or_else(
+        || "-".to_owned(),
+        |m| {
+            let (name, offset) = (terminal(&m.name), terminal(&m.offset));
+            match &m.version {
+                Some(v) => format!("{name}+{offset}\n{}", terminal(v)),
+                None => format!("{name}+{offset}"),
+            }
+        },
+    );
+    let mut chance = d.chance.value.as_str().to_owned();
+    if d.chance.conflict {
+        chance.push_str(" (conflict)");
+    }
+    for e in &d.chance.evidence {
+        let strength = match e.strength {
+            Strength::Strong => "strong",
+            Strength::Weak => "weak",
+        };
+        chance.push_str(&format!("\n- {strength} {}: {}", e.indicates, terminal(&e.detail)));
+    }
+    let verdict =
+        format!("{}: {}\n{}", d.verdict.action.as_str(), terminal(&d.verdict.rule), terminal(&d.verdict.reason));
+    let events = if d.events.is_empty() {
+        "-".to_owned()
+    } else {
+        d.events
+            .iter()
+            .map(|e| format!("{} {} #{}", terminal(&e.provider), e.event_id, e.record_id))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    [dump, exception, module, chance, verdict, events]
+}
+
 fn details_table(report: &Report, opts: &TableOptions) -> Table {
     let mut t = new_table(opts);
     t.set_header(header(opts, &["dump", "exception", "module", "chance / evidence", "action / rule", "events"]));
-    for d in &report.dumps {
-        let exception = d
-            .exception
-            .as_ref()
-            .map_or_else(|| "-".to_owned(), |e| format!("{} {}", terminal(&e.code), terminal(&e.name)));
-        let module = d.faulting_module.as_ref().map_or_else(
-            || "-".to_owned(),
-            |m| {
-                let (name, offset) = (terminal(&m.name), terminal(&m.offset));
-                match &m.version {
-                    Some(v) => format!("{name}+{offset} ({})", terminal(v)),
-                    None => format!("{name}+{offset}"),
-                }
-            },
-        );
-        let mut chance = d.chance.value.as_str().to_owned();
-        if d.chance.conflict {
-            chance.push_str(" (conflict)");
-        }
-        for e in &d.chance.evidence {
-            let strength = match e.strength {
-                Strength::Strong => "strong",
-                Strength::Weak => "weak",
-            };
-            chance.push_str(&format!("\n- {strength} {}: {}", e.indicates, terminal(&e.detail)));
-        }
-        let verdict =
-            format!("{}: {}\n{}", d.verdict.action.as_str(), terminal(&d.verdict.rule), terminal(&d.verdict.reason));
-        let events = if d.events.is_empty() {
-            "-".to_owned()
-        } else {
-            d.events
-                .iter()
-                .map(|e| format!("{} {} #{}", terminal(&e.provider), e.event_id, e.record_id))
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
+    let rows: Vec<Vec<String>> = report.dumps.iter().map(|d| dump_cells(d).to_vec()).collect();
+    for (d, row) in report.dumps.iter().zip(&rows) {
         t.add_row(vec![
-            Cell::new(terminal_path(&d.path)),
-            Cell::new(exception),
-            Cell::new(module),
-            Cell::new(chance),
-            Cell::new(verdict).fg_if(opts, action_color(d.verdict.action)),
-            Cell::new(events),
+            Cell::new(&row[0]),
+            Cell::new(&row[1]),
+            Cell::new(&row[2]),
+            Cell::new(&row[3]),
+            Cell::new(&row[4]).fg_if(opts, action_color(d.verdict.action)),
+            Cell::new(&row[5]),
         ]);
     }
+    protect_tokens(&mut t, &rows);
     t
+}
+
+/// One dump's details as a block of lines, for narrow terminals.
+fn dump_block(out: &mut String, d: &DumpRow, opts: &TableOptions) {
+    let width = usize::from(opts.width);
+    let [_, exception, module, chance, verdict, events] = dump_cells(d);
+    // The path on a line of its own, never wrapped.
+    out.push_str(&format!("{}  ({})\n", terminal_path(&d.path), dump_time(d)));
+    let joined = |s: &str| s.replace('\n', " ");
+    push_wrapped(out, &format!("exception: {} in {}", joined(&exception), joined(&module)), width, "  ");
+    for (i, line) in chance.lines().enumerate() {
+        let line = if i == 0 { format!("chance: {line}") } else { line.to_owned() };
+        push_wrapped(out, &line, width, "  ");
+    }
+    push_wrapped(out, &format!("verdict: {}", joined(&verdict)), width, "  ");
+    push_wrapped(out, &format!("events: {}", events.replace('\n', ", ")), width, "  ");
+}
+
+/// Every column at least as wide as its longest word, so comfy-table shrinks columns by
+/// wrapping at spaces and never cuts a token in two. When the words cannot all fit, the table
+/// grows past the width instead.
+fn protect_tokens(t: &mut Table, rows: &[Vec<String>]) {
+    let columns = rows.first().map_or(0, Vec::len);
+    for i in 0..columns {
+        let longest = rows
+            .iter()
+            .filter_map(|r| r.get(i))
+            .flat_map(|cell| cell.split_whitespace())
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(1);
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(fixed(longest)));
+        }
+    }
+}
+
+/// A column width for `content` characters: comfy-table's constraint widths include the cell
+/// padding (one space each side).
+fn fixed(content: usize) -> Width {
+    Width::Fixed(u16::try_from(content.saturating_add(2)).unwrap_or(u16::MAX))
+}
+
+/// Append `text` wrapped at spaces to `width` columns, each line starting with `indent` (and
+/// continuation lines with two more spaces). A word longer than a line is not split.
+fn push_wrapped(out: &mut String, text: &str, width: usize, indent: &str) {
+    let mut line = String::from(indent);
+    let mut empty = true;
+    let mut cont = false;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let needed = line.chars().count() + usize::from(!empty) + word.chars().count();
+        if !empty && needed > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = format!("{indent}  ");
+            empty = true;
+            cont = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    if !empty || !cont {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
 }
 
 fn new_table(opts: &TableOptions) -> Table {
@@ -256,10 +485,6 @@ fn action_color(action: Action) -> Color {
     }
 }
 
-fn action_cell(opts: &TableOptions, action: Action) -> Cell {
-    Cell::new(action.as_str()).fg_if(opts, action_color(action))
-}
-
 fn chance_cell(opts: &TableOptions, chance: Chance) -> Cell {
     let cell = Cell::new(chance.as_str());
     match chance {
@@ -278,9 +503,47 @@ impl CellExt for Cell {
     }
 }
 
-/// First and last time on two lines (one when they are equal).
-fn seen(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
-    if first == last { time(first) } else { format!("{}\n{}", time(first), time(last)) }
+/// The chance in prose: `first chance`, `chance unknown`, `no exception`.
+fn chance_text(chance: Chance) -> &'static str {
+    match chance {
+        Chance::First => "first chance",
+        Chance::Second => "second chance",
+        Chance::None => "no exception",
+        Chance::Unknown => "chance unknown",
+    }
+}
+
+/// `file time ` before times that came from the file system, so they are never taken for the
+/// dump's own.
+fn time_prefix(source: Option<TimeSource>) -> &'static str {
+    if source == Some(TimeSource::FileModified) { "file time " } else { "" }
+}
+
+/// First and last time on two lines (one when they are equal); file times end in `*`.
+fn seen_lines(b: &BucketRow) -> String {
+    let p = if b.seen_from == Some(TimeSource::FileModified) { "*" } else { "" };
+    if b.first_seen == b.last_seen {
+        format!("{}{p}", time(b.first_seen))
+    } else {
+        format!("{}{p}\n{}{p}", time(b.first_seen), time(b.last_seen))
+    }
+}
+
+/// First and last time on one line.
+fn seen_text(b: &BucketRow) -> String {
+    let p = time_prefix(b.seen_from);
+    if b.first_seen == b.last_seen {
+        format!("{p}{}", time(b.first_seen))
+    } else {
+        format!("{p}{} – {}", time(b.first_seen), time(b.last_seen))
+    }
+}
+
+fn dump_time(d: &DumpRow) -> String {
+    match d.written_at {
+        None => "time unknown".to_owned(),
+        Some(_) => format!("{}{}", time_prefix(d.time_source), time(d.written_at)),
+    }
 }
 
 /// Minutes, UTC: enough to read a table; the JSON report has full precision.
@@ -299,4 +562,19 @@ fn shorten(message: &str) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_never_splits_a_word() {
+        let mut out = String::new();
+        push_wrapped(&mut out, "exception: 0xc0000005 EXCEPTION_ACCESS_VIOLATION_READ in infoctrs.dll+0x1a2b", 30, "  ");
+        assert_eq!(
+            out,
+            "  exception: 0xc0000005\n    EXCEPTION_ACCESS_VIOLATION_READ\n    in infoctrs.dll+0x1a2b\n"
+        );
+    }
 }

@@ -12,8 +12,10 @@ use triage::chance::{Chance, Evidence, EvidenceSource, Strength};
 use triage::correlate::{Coverage, Relation};
 use triage::dump::{Access, Attribution, DumpFormat, Writer};
 use triage::error::{Failure, Stage};
+use triage::model::TimeSource;
 use triage::report::{
-    BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, ModuleRow, ProcessRow, Report, Summary,
+    ActionCounts, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, ModuleRow, OffsetCount,
+    ProcessRow, Report, Summary,
 };
 use triage::rules::{Action, Verdict};
 
@@ -28,6 +30,7 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         format: DumpFormat::Minidump,
         size,
         written_at: None,
+        time_source: None,
         dump_flags: Some("0x0".into()),
         full_memory: false,
         os: Some("Windows NT 5.0.2195".into()),
@@ -77,7 +80,7 @@ pub fn sample_report() -> Report {
         };
         d.exception = Some(ExceptionRow {
             code: "0xc0000005".into(),
-            name: "EXCEPTION_ACCESS_VIOLATION_READ".into(),
+            name: "ACCESS_VIOLATION".into(),
             address: "0x6d2a1b3c".into(),
             flags: "0x00000000".into(),
             thread_id: 0x51c,
@@ -145,17 +148,20 @@ pub fn sample_report() -> Report {
     ];
     let mut dumps = dumps;
     dumps.sort_by(|a, b| a.path.cmp(&b.path));
-    let buckets = vec![
+    let mut buckets = vec![
         BucketRow {
             id: "b-infoctrs".into(),
-            title: "inetinfo.exe | infoctrs.dll | 0xc0000005 | first".into(),
+            title: "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION".into(),
             process: "inetinfo.exe".into(),
             module: "infoctrs.dll".into(),
             module_version: Some("5.0.2195.1".into()),
             exception_code: Some("0xc0000005".into()),
-            exception_name: Some("EXCEPTION_ACCESS_VIOLATION_READ".into()),
+            exception_name: Some("ACCESS_VIOLATION".into()),
             chance: Chance::First,
             action: Action::Delete,
+            actions: ActionCounts { delete: 2, ..Default::default() },
+            offsets: vec![OffsetCount { offset: "0x1a2b".into(), count: 2 }],
+            seen_from: Some(TimeSource::Header),
             count: 2,
             bytes: 3_145_728,
             first_seen: Some(ts("2024-03-01T09:00:00Z")),
@@ -164,7 +170,7 @@ pub fn sample_report() -> Report {
         },
         BucketRow {
             id: "b-hang".into(),
-            title: "app.exe | <none> | none".into(),
+            title: "app.exe | <none> | no exception".into(),
             process: "app.exe".into(),
             module: "<none>".into(),
             module_version: None,
@@ -172,6 +178,9 @@ pub fn sample_report() -> Report {
             exception_name: None,
             chance: Chance::None,
             action: Action::Review,
+            actions: ActionCounts { review: 1, ..Default::default() },
+            offsets: vec![],
+            seen_from: None,
             count: 1,
             bytes: 2048,
             first_seen: None,
@@ -180,14 +189,17 @@ pub fn sample_report() -> Report {
         },
         BucketRow {
             id: "b-w3svc".into(),
-            title: "w3wp.exe | w3svc.dll | 0xc0000409 | second".into(),
+            title: "w3wp.exe | w3svc.dll | 0xc0000409 STACK_BUFFER_OVERRUN".into(),
             process: "w3wp.exe".into(),
             module: "w3svc.dll".into(),
             module_version: None,
             exception_code: Some("0xc0000409".into()),
-            exception_name: Some("STATUS_STACK_BUFFER_OVERRUN".into()),
+            exception_name: Some("STACK_BUFFER_OVERRUN".into()),
             chance: Chance::Second,
             action: Action::Keep,
+            actions: ActionCounts { keep: 1, ..Default::default() },
+            offsets: vec![OffsetCount { offset: "0x2210".into(), count: 1 }],
+            seen_from: Some(TimeSource::Header),
             count: 1,
             bytes: 52_428_800,
             first_seen: Some(ts("2024-03-02T10:15:00Z")),
@@ -195,6 +207,7 @@ pub fn sample_report() -> Report {
             dumps: vec!["dumps/w3wp_crash.dmp".into()],
         },
     ];
+    triage::report::sort_buckets(&mut buckets);
     let failures = vec![Failure::new(
         "dumps/truncated.dmp",
         Stage::Dump,
@@ -204,7 +217,7 @@ pub fn sample_report() -> Report {
     Report {
         schema_version: triage::report::SCHEMA_VERSION,
         generator: "triage 0.0.0-test".into(),
-        inputs: Inputs { paths: vec!["dumps".into()], logs: vec!["logs".into()], window_secs: 300, rules: None },
+        inputs: Inputs { paths: vec!["dumps".into()], logs: vec!["logs".into()], window_secs: 300, ..Default::default() },
         summary: Summary {
             dumps: 4,
             failures: 1,
@@ -229,7 +242,7 @@ pub fn sample_report() -> Report {
 /// fingerprint the scan would have recorded; `inputs.paths` is `[root]`.
 pub fn report_for_files(root: &Path, files: &[(&str, Action)]) -> Report {
     let mut report = sample_report();
-    report.inputs = Inputs { paths: vec![root.to_path_buf()], logs: vec![], window_secs: 300, rules: None };
+    report.inputs = Inputs { paths: vec![root.to_path_buf()], logs: vec![], window_secs: 300, ..Default::default() };
     report.buckets.clear();
     report.failures.clear();
     report.dumps = files
