@@ -233,6 +233,11 @@ fn bucket_table(report: &Report, opts: &TableOptions) -> Table {
     if let Some(c) = t.column_mut(0) {
         c.set_constraint(ColumnConstraint::LowerBoundary(fixed(title)));
     }
+    // A time is read whole: wrap between first and last, never between date and time.
+    let seen = rows.iter().flat_map(|r| r[5].lines()).map(|l| l.chars().count()).max().unwrap_or(1);
+    if let Some(c) = t.column_mut(5) {
+        c.set_constraint(ColumnConstraint::LowerBoundary(fixed(seen)));
+    }
     t
 }
 
