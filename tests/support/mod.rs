@@ -11,3 +11,4 @@ pub mod evtx_writer;
 pub mod reports;
 pub mod synth_dumps;
 pub mod userdump_writer;
+pub mod volume;
