@@ -302,6 +302,38 @@ pub fn sort_buckets(buckets: &mut [BucketRow]) {
 }
 
 impl Report {
+    /// Take the report's relative paths (dumps, bucket members, failures, skipped files and the
+    /// scanned inputs) as relative to `base`, the folder its scan ran in. Absolute paths stay.
+    /// `--base DIR` of `check` and `clean`.
+    pub fn rebase(&mut self, base: &Path) {
+        let join = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        self.inputs.paths.iter_mut().for_each(join);
+        self.inputs.logs.iter_mut().for_each(join);
+        for d in &mut self.dumps {
+            join(&mut d.path);
+        }
+        for b in &mut self.buckets {
+            b.dumps.iter_mut().for_each(join);
+        }
+        for f in &mut self.failures {
+            join(&mut f.path);
+        }
+        for s in &mut self.skipped {
+            join(&mut s.path);
+        }
+        self.dumps.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    /// A relative dump path of the report, as an example for messages about where paths are
+    /// relative to; `None` when every path is absolute.
+    pub fn relative_example(&self) -> Option<&Path> {
+        self.dumps.iter().map(|d| d.path.as_path()).find(|p| p.is_relative())
+    }
+
     /// The dumps flagged `delete`, in report order (sorted by path).
     pub fn delete_rows(&self) -> impl Iterator<Item = &DumpRow> {
         self.dumps.iter().filter(|d| d.verdict.action == Action::Delete)

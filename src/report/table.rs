@@ -167,8 +167,12 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
     }
 
     out.push('\n');
-    out.push_str(&summary_line(report));
-    out.push('\n');
+    if opts.compact() {
+        push_wrapped(&mut out, &summary_line(report), usize::from(opts.width), "");
+    } else {
+        out.push_str(&summary_line(report));
+        out.push('\n');
+    }
     out
 }
 
@@ -534,13 +538,16 @@ fn seen_lines(b: &BucketRow) -> String {
     }
 }
 
-/// First and last time on one line.
+/// First and last time on one line, the date once when both are on one day.
 fn seen_text(b: &BucketRow) -> String {
     let p = time_prefix(b.seen_from);
-    if b.first_seen == b.last_seen {
-        format!("{p}{}", time(b.first_seen))
-    } else {
-        format!("{p}{} – {}", time(b.first_seen), time(b.last_seen))
+    let day = |t: Timestamp| t.strftime("%Y-%m-%d").to_string();
+    match (b.first_seen, b.last_seen) {
+        (Some(a), Some(z)) if a != z && day(a) == day(z) => {
+            format!("{p}{} {}–{}Z", day(a), a.strftime("%H:%M"), z.strftime("%H:%M"))
+        }
+        (a, z) if a == z => format!("{p}{}", time(a)),
+        (a, z) => format!("{p}{} – {}", time(a), time(z)),
     }
 }
 
