@@ -168,7 +168,11 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
 
     out.push('\n');
     if opts.compact() {
-        push_wrapped(&mut out, &summary_line(report), usize::from(opts.width), "");
+        // Wrap between the parts of the summary, never inside one (`0 skipped` stays whole).
+        let parts = summary_line(report).replace(' ', "\u{a0}").replace(";\u{a0}", "; ");
+        let mut wrapped = String::new();
+        push_wrapped(&mut wrapped, &parts, usize::from(opts.width), "");
+        out.push_str(&wrapped.replace('\u{a0}', " "));
     } else {
         out.push_str(&summary_line(report));
         out.push('\n');
@@ -237,10 +241,12 @@ fn bucket_table(report: &Report, opts: &TableOptions) -> Table {
     if let Some(c) = t.column_mut(0) {
         c.set_constraint(ColumnConstraint::LowerBoundary(fixed(title)));
     }
-    // A time is read whole: wrap between first and last, never between date and time.
-    let seen = rows.iter().flat_map(|r| r[5].lines()).map(|l| l.chars().count()).max().unwrap_or(1);
-    if let Some(c) = t.column_mut(5) {
-        c.set_constraint(ColumnConstraint::LowerBoundary(fixed(seen)));
+    // A time and a verdict count are read whole: wrap between lines, never inside one.
+    for i in [3, 5] {
+        let longest = rows.iter().flat_map(|r| r[i].lines()).map(|l| l.chars().count()).max().unwrap_or(1);
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(fixed(longest)));
+        }
     }
     t
 }

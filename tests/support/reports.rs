@@ -112,7 +112,7 @@ pub fn sample_report() -> Report {
     crash.process.name = Some("w3wp.exe".into());
     crash.exception = Some(ExceptionRow {
         code: "0xc0000409".into(),
-        name: "STATUS_STACK_BUFFER_OVERRUN".into(),
+        name: "STACK_BUFFER_OVERRUN".into(),
         address: "0x7ffb12340000".into(),
         flags: "0x00000001".into(),
         thread_id: 42,
