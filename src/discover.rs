@@ -389,9 +389,14 @@ fn check_input(path: &Path, is_log: bool) -> Result<(), String> {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         _ => format!("cannot be read ({e})"),
     })?;
+    // A damaged file that says what it is (a `.dmp` without `MDMP`, an `.evtx` cut to zero)
+    // is still read and reported as a failure of its own; only a file that is neither by
+    // content nor by name is a mistake on the command line.
+    let log_named = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("evtx") || e.eq_ignore_ascii_case("evt"));
     match (classify(&head[..n]), is_log) {
         (Some(kind), true) if kind.is_dump() => Err("is a dump, not an event log: give it as a PATH".to_owned()),
         (Some(_), true) => Ok(()),
+        (None, _) if log_named => Ok(()),
         (None, true) => Err("is not an event log (no .evtx or .evt signature)".to_owned()),
         (Some(_), false) => Ok(()),
         (None, false) if has_dump_extension(path) => Ok(()),

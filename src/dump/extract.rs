@@ -170,6 +170,19 @@ pub fn extract(input: &InputFile, data: &[u8]) -> Result<DumpFacts, DumpError> {
     })
 }
 
+/// The one naming table's name for a Windows code, keeping the detail the crate adds after a
+/// ` / ` (the fail-fast subcode of `STACK_BUFFER_OVERRUN / FAST_FAIL_FATAL_APP_EXIT`); the
+/// crate's own name for codes the table lacks and for POSIX signals.
+fn exception_name(code: u32, os: Os, crate_name: &str) -> String {
+    match (os, crate::model::exception_name(code)) {
+        (Os::Windows, Some(name)) => match crate_name.split_once(" / ") {
+            Some((_, detail)) => format!("{name} / {detail}"),
+            None => name.to_owned(),
+        },
+        _ => crate_name.to_owned(),
+    }
+}
+
 /// The header time, unless it is zero or outside 1980..2100: a writer that left it unset must
 /// not put a dump at 1970-01-01 (and into the coverage of no log, or the wrong one).
 fn header_time(stamp: u32, notes: &mut Vec<String>) -> Option<Timestamp> {
@@ -316,11 +329,7 @@ fn exception_facts(exc: &MinidumpException<'_>, sys: Option<&MinidumpSystemInfo>
         code: rec.exception_code,
         // One naming table for every output; the crate's name only for codes it lacks (and
         // for POSIX signals, whose numbers mean something else).
-        name: match os {
-            Os::Windows => crate::model::exception_name(rec.exception_code).map(str::to_owned),
-            _ => None,
-        }
-        .unwrap_or_else(|| exc.get_crash_reason(os, cpu).to_string()),
+        name: exception_name(rec.exception_code, os, &exc.get_crash_reason(os, cpu).to_string()),
         flags: rec.exception_flags,
         address: mask(sys, rec.exception_address),
         thread_id: exc.get_crashing_thread_id(),
