@@ -148,7 +148,10 @@ mod tests {
 
     #[test]
     fn title_is_readable() {
-        assert_eq!(key(Chance::First).title(Some("ACCESS_VIOLATION")), "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION");
+        assert_eq!(
+            key(Chance::First).title(Some("ACCESS_VIOLATION")),
+            "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION"
+        );
         assert_eq!(key(Chance::First).title(None), "inetinfo.exe | infoctrs.dll | 0xc0000005");
         let none = BucketKey {
             process: "w3wp.exe".into(),

@@ -392,7 +392,10 @@ fn check_input(path: &Path, is_log: bool) -> Result<(), String> {
     // A damaged file that says what it is (a `.dmp` without `MDMP`, an `.evtx` cut to zero)
     // is still read and reported as a failure of its own; only a file that is neither by
     // content nor by name is a mistake on the command line.
-    let log_named = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("evtx") || e.eq_ignore_ascii_case("evt"));
+    let log_named = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("evtx") || e.eq_ignore_ascii_case("evt"));
     match (classify(&head[..n]), is_log) {
         (Some(kind), true) if kind.is_dump() => Err("is a dump, not an event log: give it as a PATH".to_owned()),
         (Some(_), true) => Ok(()),

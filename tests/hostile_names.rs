@@ -87,8 +87,13 @@ fn non_utf8_names_are_scanned_and_round_trip_exactly() {
     let out = scan(tmp.path(), &["--json", "report.json", "--delete-list", "list0", "--null"]);
     let table = stdout(&out);
     assert_inert(&table);
-    assert!(table.contains(r#"  2.4 KiB  q275494-perflib-counter-av  "dumps/bad\xff.dmp"
-"#), "{table}");
+    assert!(
+        table.contains(
+            r#"  2.4 KiB  q275494-perflib-counter-av  "dumps/bad\xff.dmp"
+"#
+        ),
+        "{table}"
+    );
 
     let bytes = std::fs::read(tmp.path().join("report.json")).unwrap();
     let json: Value = serde_json::from_slice(&bytes).unwrap();

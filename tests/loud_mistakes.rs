@@ -17,7 +17,13 @@ const NT4_LOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/logs/nt4-Ap
 fn scenario(dir: &Path) {
     let dumps = dir.join("dumps");
     std::fs::create_dir_all(&dumps).unwrap();
-    for n in ["inetinfo_q275494_1.dmp", "inetinfo_q275494_2.dmp", "inetinfo_q275494_3.dmp", "inetinfo_q275494_4.dmp", "inetinfo.exe.1234.dmp"] {
+    for n in [
+        "inetinfo_q275494_1.dmp",
+        "inetinfo_q275494_2.dmp",
+        "inetinfo_q275494_3.dmp",
+        "inetinfo_q275494_4.dmp",
+        "inetinfo.exe.1234.dmp",
+    ] {
         std::fs::copy(Path::new(SYNTH).join(n), dumps.join(n)).unwrap();
     }
     std::fs::copy(NT4_LOG, dir.join("App.evt")).unwrap();
@@ -42,7 +48,11 @@ fn missing_paths_and_logs_are_errors_unless_allowed() {
     scenario(dir.path());
     let o = run(dir.path(), &["scan", "/nonexistent/dumps", "-q"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).starts_with("triage: error: PATH /nonexistent/dumps: no such file or folder\n"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("triage: error: PATH /nonexistent/dumps: no such file or folder\n"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("--allow-missing"), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
 
@@ -91,7 +101,10 @@ fn conflicting_stdout_outputs_are_a_usage_error() {
     assert_eq!(json(&o)["summary"]["delete"], 4);
     // A file takes one, stdout the other.
     let list = dir.path().join("list.txt");
-    let o = run(dir.path(), &["scan", "dumps", "--evtx", "App.evt", "-q", "--delete-list", list.to_str().unwrap(), "--format", "markdown"]);
+    let o = run(
+        dir.path(),
+        &["scan", "dumps", "--evtx", "App.evt", "-q", "--delete-list", list.to_str().unwrap(), "--format", "markdown"],
+    );
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("# Crash dump triage"));
     assert_eq!(std::fs::read_to_string(&list).unwrap().lines().count(), 4);
 }
@@ -100,14 +113,33 @@ fn conflicting_stdout_outputs_are_a_usage_error() {
 fn the_same_file_is_read_once_by_any_spelling() {
     let dir = tempfile::tempdir().unwrap();
     scenario(dir.path());
-    let o = run(dir.path(), &["scan", "dumps", "./dumps", "dumps/inetinfo.exe.1234.dmp", "--evtx", "App.evt", "--evtx", "./App.evt", "-q", "--json", "-"]);
+    let o = run(
+        dir.path(),
+        &[
+            "scan",
+            "dumps",
+            "./dumps",
+            "dumps/inetinfo.exe.1234.dmp",
+            "--evtx",
+            "App.evt",
+            "--evtx",
+            "./App.evt",
+            "-q",
+            "--json",
+            "-",
+        ],
+    );
     let r = json(&o);
-    assert_eq!((r["summary"]["dumps"].as_u64(), r["summary"]["delete"].as_u64(), r["summary"]["logs"].as_u64()), (Some(5), Some(4), Some(1)));
+    assert_eq!(
+        (r["summary"]["dumps"].as_u64(), r["summary"]["delete"].as_u64(), r["summary"]["logs"].as_u64()),
+        (Some(5), Some(4), Some(1))
+    );
     assert_eq!(r["summary"]["skipped"], 0, "a second spelling of one name is silent");
 
     #[cfg(unix)]
     {
-        std::fs::hard_link(dir.path().join("dumps/inetinfo_q275494_1.dmp"), dir.path().join("dumps/zz_link.dmp")).unwrap();
+        std::fs::hard_link(dir.path().join("dumps/inetinfo_q275494_1.dmp"), dir.path().join("dumps/zz_link.dmp"))
+            .unwrap();
         let r = json(&run(dir.path(), &["scan", "dumps", "--evtx", "App.evt", "-q", "--json", "-"]));
         assert_eq!(r["summary"]["dumps"], 5);
         assert_eq!(r["skipped"][0]["path"], "dumps/zz_link.dmp");
@@ -141,7 +173,10 @@ fn check_and_clean_say_when_paths_are_relative_elsewhere_and_take_base() {
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("run");
     scenario(&run_dir);
-    let o = run(&run_dir, &["check", "--baseline", "../base.json", "dumps", "--evtx", "App.evt", "-q", "--update-baseline"]);
+    let o = run(
+        &run_dir,
+        &["check", "--baseline", "../base.json", "dumps", "--evtx", "App.evt", "-q", "--update-baseline"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let o = run(&run_dir, &["scan", "dumps", "--evtx", "App.evt", "-q", "--json", "../report.json"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -151,12 +186,18 @@ fn check_and_clean_say_when_paths_are_relative_elsewhere_and_take_base() {
     assert_eq!(o.status.code(), Some(1));
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.contains("note: no dump path of the baseline matches this scan: its paths are relative to the folder its scan ran in (e.g. dumps/inetinfo.exe.1234.dmp); run check from that folder, or give --base DIR"), "{text}");
-    let o = run(dir.path(), &["check", "--baseline", "base.json", "run/dumps", "--evtx", "run/App.evt", "-q", "--base", "run"]);
+    let o = run(
+        dir.path(),
+        &["check", "--baseline", "base.json", "run/dumps", "--evtx", "run/App.evt", "-q", "--base", "run"],
+    );
     assert_eq!(String::from_utf8(o.stdout).unwrap(), "No changes from the baseline.\n");
     assert_eq!(o.status.code(), Some(0));
 
     // The diff as data.
-    let o = run(dir.path(), &["check", "--baseline", "base.json", "run/dumps", "--evtx", "run/App.evt", "-q", "--json", "-"]);
+    let o = run(
+        dir.path(),
+        &["check", "--baseline", "base.json", "run/dumps", "--evtx", "run/App.evt", "-q", "--json", "-"],
+    );
     assert_eq!(o.status.code(), Some(1));
     let diff: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(diff["same"], false);
@@ -171,7 +212,11 @@ fn check_and_clean_say_when_paths_are_relative_elsewhere_and_take_base() {
     let o = run(dir.path(), &["clean", "report.json", "--base", "run"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stderr(&o).contains("note:"));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("run/dumps/inetinfo_q275494_1.dmp"), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("run/dumps/inetinfo_q275494_1.dmp"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
 }
 
 #[test]
@@ -202,7 +247,10 @@ fn columns_is_respected_when_piped() {
         .unwrap();
     let text = String::from_utf8(narrow.stdout).unwrap();
     assert!(!text.contains('┌'), "80 columns get the compact layout:\n{text}");
-    assert!(text.starts_with("inetinfo.exe | w3svc.dll | 0xc0000005 ACCESS_VIOLATION\n  1 dump · second chance · 1 keep"), "{text}");
+    assert!(
+        text.starts_with("inetinfo.exe | w3svc.dll | 0xc0000005 ACCESS_VIOLATION\n  1 dump · second chance · 1 keep"),
+        "{text}"
+    );
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     let wide = Command::new(env!("CARGO_BIN_EXE_triage"))
         .current_dir(dir.path())
@@ -220,7 +268,10 @@ fn events_from_another_machine_are_not_linked() {
     let dir = tempfile::tempdir().unwrap();
     scenario(dir.path());
     // The NT4 log was written on IIS01.
-    let same = json(&run(dir.path(), &["scan", "dumps", "--evtx", "App.evt", "-q", "--json", "-", "--host", "iis01.contoso.com"]));
+    let same = json(&run(
+        dir.path(),
+        &["scan", "dumps", "--evtx", "App.evt", "-q", "--json", "-", "--host", "iis01.contoso.com"],
+    ));
     assert_eq!(same["summary"]["delete"], 4);
     let other = json(&run(dir.path(), &["scan", "dumps", "--evtx", "App.evt", "-q", "--json", "-", "--host", "WEB02"]));
     assert_eq!(other["summary"]["delete"], 0);

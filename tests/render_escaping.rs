@@ -66,12 +66,20 @@ fn table_shows_hostile_values_escaped() {
     let opts = TableOptions::plain(400, true);
     let out = render_table(&hostile_report(), &opts);
     assert_inert(&out);
-    let cells = |line: &str| -> Vec<String> { line.trim_matches('│').split('┆').map(|c| c.trim().to_owned()).collect() };
+    let cells =
+        |line: &str| -> Vec<String> { line.trim_matches('│').split('┆').map(|c| c.trim().to_owned()).collect() };
     let bucket = lines_with(&out, "evil.exe");
     assert_eq!(bucket.len(), 1, "{out}");
     assert_eq!(
         cells(bucket[0]),
-        [r#""evil.exe | x`<img src=x onerror=alert(2)>`\n# pwned""#, "2", "first", "2 delete", "3.0 MiB", "2024-03-01 09:00Z"]
+        [
+            r#""evil.exe | x`<img src=x onerror=alert(2)>`\n# pwned""#,
+            "2",
+            "first",
+            "2 delete",
+            "3.0 MiB",
+            "2024-03-01 09:00Z"
+        ]
     );
     // The delete list: plain lines, the path last and whole.
     let listed = lines_with(&out, "  1.5 MiB  rule`x");

@@ -122,7 +122,11 @@ fn q275494_scenario_report() {
     let order: Vec<String> = buckets.iter().map(|b| b["actions"].to_string()).collect();
     assert_eq!(
         order,
-        [r#"{"delete":0,"keep":1,"review":0}"#, r#"{"delete":0,"keep":0,"review":1}"#, r#"{"delete":4,"keep":0,"review":0}"#]
+        [
+            r#"{"delete":0,"keep":1,"review":0}"#,
+            r#"{"delete":0,"keep":0,"review":1}"#,
+            r#"{"delete":4,"keep":0,"review":0}"#
+        ]
     );
     let b = &buckets[2];
     assert_eq!(b["title"], "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION");

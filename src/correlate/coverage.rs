@@ -40,7 +40,12 @@ pub(super) fn log_span(log: &LogRead) -> Option<LogSpan> {
     let first = log.stats.first_event.filter(plausible).or_else(|| event_times().min())?;
     let last = log.stats.last_event.filter(plausible).or_else(|| event_times().max())?;
     let computers = log.events.iter().filter_map(|e| e.computer.clone()).filter(|c| !c.trim().is_empty()).collect();
-    (first <= last).then(|| LogSpan { log: log.path.clone(), first: first.as_second(), last: last.as_second(), computers })
+    (first <= last).then(|| LogSpan {
+        log: log.path.clone(),
+        first: first.as_second(),
+        last: last.as_second(),
+        computers,
+    })
 }
 
 impl EventIndex {
@@ -49,9 +54,11 @@ impl EventIndex {
         let Some(t) = t else { return Coverage::NoLogs };
         if self.log_count == 0 {
             Coverage::NoLogs
-        } else if self.spans.iter().any(|s| {
-            s.is_for(machine) && s.first.saturating_sub(window) <= t && t <= s.last.saturating_add(window)
-        }) {
+        } else if self
+            .spans
+            .iter()
+            .any(|s| s.is_for(machine) && s.first.saturating_sub(window) <= t && t <= s.last.saturating_add(window))
+        {
             Coverage::Covered
         } else {
             Coverage::NotCovered

@@ -21,6 +21,10 @@ pub(super) fn link(c: &mut Collector<'_>, t: i64, window: i64) {
     let Some(e) = index.events.get(i) else { return };
     let Some(end) = index.span_of(&e.log).map(|s| s.last) else { return };
     if t <= end.saturating_add(window) {
-        c.link(i, Relation::DumpService, "the user-mode dump service was running (its log covers the dump's time)".into());
+        c.link(
+            i,
+            Relation::DumpService,
+            "the user-mode dump service was running (its log covers the dump's time)".into(),
+        );
     }
 }

@@ -52,14 +52,6 @@ impl<'a> DumpKey<'a> {
         }
     }
 
-    /// Could an event logged on `computer` be about this dump? Not when the dump is from
-    /// another operating system, nor when both machine names are known and differ (compared
-    /// case-insensitively, by the first label: `IIS01` and `iis01.contoso.com` are one machine).
-    #[cfg(test)]
-    pub(super) fn same_machine(&self, computer: Option<&str>) -> bool {
-        same_machine(self.host, self.windows, computer)
-    }
-
     pub(super) fn same_name(&self, app: Option<&str>) -> bool {
         matches!((self.name, app), (Some(n), Some(a)) if n.eq_ignore_ascii_case(basename(a)))
     }
@@ -123,7 +115,10 @@ impl<'a> DumpKey<'a> {
     }
 }
 
-/// [`DumpKey::same_machine`] over its parts.
+/// Could an event logged on `computer` be about a dump from `host`? Not when the dump is from
+/// another operating system (`windows` false), nor when both machine names are known and
+/// differ (compared case-insensitively, by the first label: `IIS01` and `iis01.contoso.com`
+/// are one machine). An unknown name on either side matches.
 pub(super) fn same_machine(host: Option<&str>, windows: bool, computer: Option<&str>) -> bool {
     if !windows {
         return false;
@@ -194,5 +189,19 @@ pub(super) fn event_started(kind: &EventKind) -> Option<Timestamp> {
     match kind {
         EventKind::AppCrash { process_started, .. } | EventKind::AppHang { process_started, .. } => *process_started,
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_machine;
+
+    #[test]
+    fn machines_compare_by_first_label() {
+        assert!(same_machine(Some("IIS01"), true, Some("iis01.contoso.com")));
+        assert!(same_machine(None, true, Some("IIS01")));
+        assert!(same_machine(Some("IIS01"), true, None));
+        assert!(!same_machine(Some("WEB02"), true, Some("IIS01")));
+        assert!(!same_machine(None, false, Some("IIS01")), "a Windows log says nothing about a Linux dump");
     }
 }

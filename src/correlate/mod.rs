@@ -87,7 +87,7 @@ struct Collector<'a> {
     evidence: Vec<Evidence>,
 }
 
-/// What identifies a dump's machine for linking (see [`DumpKey::same_machine`]).
+/// What identifies a dump's machine for linking (see `key::same_machine`).
 #[derive(Clone, Copy)]
 struct Machine<'a> {
     host: Option<&'a str>,

@@ -367,7 +367,8 @@ fn facts(input: &InputFile, meta: &Metadata, parsed: Parsed) -> DumpFacts {
             };
             exception = Some(ExceptionFacts {
                 code: rec.code,
-                name: crate::model::exception_name(rec.code).map_or_else(|| exception_name(rec, *tid, cpu), str::to_owned),
+                name: crate::model::exception_name(rec.code)
+                    .map_or_else(|| exception_name(rec, *tid, cpu), str::to_owned),
                 flags: rec.flags,
                 address: rec.address,
                 thread_id: *tid,

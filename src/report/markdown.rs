@@ -77,7 +77,7 @@ pub fn render_markdown(report: &Report) -> String {
     // The rest one line each, largest first, so the bulk of the dumps is named even when the
     // list is cut.
     let mut left: Vec<&BucketRow> = rest.collect();
-    left.sort_by(|a, b| b.count.cmp(&a.count));
+    left.sort_by_key(|b| std::cmp::Reverse(b.count));
     if !left.is_empty() {
         let _ = writeln!(out, "## Other buckets\n");
         let mut listed = 0;
@@ -133,7 +133,10 @@ pub fn render_markdown(report: &Report) -> String {
     file_list(
         &mut out,
         "Skipped",
-        report.skipped.iter().map(|s| format!("{}: {}", markdown_code_path(&s.path), markdown_text(&one_line(&s.reason)))),
+        report
+            .skipped
+            .iter()
+            .map(|s| format!("{}: {}", markdown_code_path(&s.path), markdown_text(&one_line(&s.reason)))),
         report.skipped.len(),
     );
     let _ =
@@ -194,8 +197,12 @@ fn bucket_section(report: &Report, b: &BucketRow) -> String {
     };
     row(&mut out, "Faulting module", &module);
     if !b.offsets.is_empty() {
-        let mut offsets: Vec<String> =
-            b.offsets.iter().take(LIST_LINES).map(|o| format!("{} ×{}", cell_code(&format!("+{}", o.offset)), o.count)).collect();
+        let mut offsets: Vec<String> = b
+            .offsets
+            .iter()
+            .take(LIST_LINES)
+            .map(|o| format!("{} ×{}", cell_code(&format!("+{}", o.offset)), o.count))
+            .collect();
         if b.offsets.len() > LIST_LINES {
             offsets.push(format!("{} more", b.offsets.len() - LIST_LINES));
         }
@@ -321,7 +328,10 @@ fn event_groups(members: &[&DumpRow]) -> Vec<String> {
     type Key<'a> = (&'a PathBuf, &'a str, u16, &'a str);
     let mut groups: BTreeMap<Key<'_>, BTreeSet<(u64, Timestamp)>> = BTreeMap::new();
     for e in members.iter().flat_map(|d| &d.events) {
-        groups.entry((&e.log, e.provider.as_str(), e.event_id, e.relation.as_str())).or_default().insert((e.record_id, e.time));
+        groups
+            .entry((&e.log, e.provider.as_str(), e.event_id, e.relation.as_str()))
+            .or_default()
+            .insert((e.record_id, e.time));
     }
     let mut lines: Vec<(usize, String)> = groups
         .into_iter()
@@ -401,7 +411,10 @@ mod tests {
     #[test]
     fn shapes_ignore_numbers() {
         assert_eq!(shape("Perflib 1010 #12 at 2001-03-12T09:00:00Z"), "Perflib # ## at #-#-#T#:#:#Z");
-        assert_eq!(shape("Perflib 1010 #311 at 2001-03-12T17:45:00Z"), shape("Perflib 1010 #12 at 2001-03-12T09:00:00Z"));
+        assert_eq!(
+            shape("Perflib 1010 #311 at 2001-03-12T17:45:00Z"),
+            shape("Perflib 1010 #12 at 2001-03-12T09:00:00Z")
+        );
     }
 
     #[test]

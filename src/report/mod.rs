@@ -18,10 +18,10 @@ use crate::chance::{Chance, Evidence};
 use crate::correlate::{Coverage, Relation};
 use crate::discover::Skipped;
 use crate::dump::{Access, Attribution, DumpFormat, Writer};
-use crate::model::{GroupBy, TimeSource};
 use crate::error::Failure;
 use crate::events::LogFormat;
 use crate::fingerprint::FileFingerprint;
+use crate::model::{GroupBy, TimeSource};
 use crate::rules::{Action, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;

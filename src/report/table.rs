@@ -67,12 +67,7 @@ pub struct TableOptions {
 
 impl Default for TableOptions {
     fn default() -> Self {
-        TableOptions {
-            width: PIPED_WIDTH,
-            color: false,
-            details: false,
-            list_limit: crate::config::DEFAULT_LIST_LIMIT,
-        }
+        TableOptions { width: PIPED_WIDTH, color: false, details: false, list_limit: crate::config::DEFAULT_LIST_LIMIT }
     }
 }
 
@@ -589,10 +584,12 @@ mod tests {
     #[test]
     fn wrapping_never_splits_a_word() {
         let mut out = String::new();
-        push_wrapped(&mut out, "exception: 0xc0000005 EXCEPTION_ACCESS_VIOLATION_READ in infoctrs.dll+0x1a2b", 30, "  ");
-        assert_eq!(
-            out,
-            "  exception: 0xc0000005\n    EXCEPTION_ACCESS_VIOLATION_READ\n    in infoctrs.dll+0x1a2b\n"
+        push_wrapped(
+            &mut out,
+            "exception: 0xc0000005 EXCEPTION_ACCESS_VIOLATION_READ in infoctrs.dll+0x1a2b",
+            30,
+            "  ",
         );
+        assert_eq!(out, "  exception: 0xc0000005\n    EXCEPTION_ACCESS_VIOLATION_READ\n    in infoctrs.dll+0x1a2b\n");
     }
 }

@@ -217,7 +217,12 @@ pub fn sample_report() -> Report {
     Report {
         schema_version: triage::report::SCHEMA_VERSION,
         generator: "triage 0.0.0-test".into(),
-        inputs: Inputs { paths: vec!["dumps".into()], logs: vec!["logs".into()], window_secs: 300, ..Default::default() },
+        inputs: Inputs {
+            paths: vec!["dumps".into()],
+            logs: vec!["logs".into()],
+            window_secs: 300,
+            ..Default::default()
+        },
         summary: Summary {
             dumps: 4,
             failures: 1,

@@ -62,7 +62,10 @@ pub fn write(dir: &Path) -> Volume {
         strings: strings.iter().map(|s| (*s).to_owned()).collect(),
         data: data.to_vec(),
     };
-    records.push((at("2001-03-12T08:00:00Z"), rec(at("2001-03-12T08:00:00Z"), "Udmpsvc", 0x4000_00C9, INFORMATION, &[], &[])));
+    records.push((
+        at("2001-03-12T08:00:00Z"),
+        rec(at("2001-03-12T08:00:00Z"), "Udmpsvc", 0x4000_00C9, INFORMATION, &[], &[]),
+    ));
     let av = 0xC000_0005u32.to_le_bytes();
     let mut before_crash = Vec::new();
     let mut t = start;
@@ -104,7 +107,8 @@ pub fn write(dir: &Path) -> Volume {
         })
         .collect();
     let file_size = evt_writer::HEADER_SIZE + evt_writer::content_size(&records) + 0x100;
-    let bytes = evt_writer::write_evt(&records, EvtLayout { file_size, start_offset: evt_writer::HEADER_SIZE, flags: 0 });
+    let bytes =
+        evt_writer::write_evt(&records, EvtLayout { file_size, start_offset: evt_writer::HEADER_SIZE, flags: 0 });
     let log = logs.join("Application.evt");
     std::fs::write(&log, bytes).unwrap();
     Volume { dumps, log, before_crash }
