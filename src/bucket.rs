@@ -1,35 +1,41 @@
-//! Buckets: group dumps by process, faulting module, exception code and chance (and, with
-//! `--group-by offset`, the fault offset in the module).
+//! Buckets: group dumps by process, faulting module (or signature), exception code and chance.
 //!
 //! A bucket id is the first 12 hex digits of the SHA-256 of the key's canonical text
-//! (`process|module|code|chance`, e.g. `inetinfo.exe|infoctrs.dll|0xc0000005|first`; with
-//! offsets `inetinfo.exe|infoctrs.dll+0x1a2b|0xc0000005|first`), so the same dumps give the
-//! same id on every run, machine and version, and a ticket can refer to it. (Never `std`'s
-//! `DefaultHasher`: it is randomly seeded and allowed to change between releases.)
+//! (`process|module|code|chance`, e.g. `inetinfo.exe|infoctrs.dll|0xc0000005|first`), so the same
+//! dumps give the same id on every run, machine and version, and a ticket can refer to it.
+//! (Never `std`'s `DefaultHasher`: it is randomly seeded and allowed to change between releases.)
 //!
-//! The title names process, module and exception; the chance has its own column, so the
-//! title does not repeat it. Exception names come from the one naming table
-//! ([`crate::model::exception`]) through the dump facts, so a title, the details and the
-//! JSON name a code the same way.
+//! `--group-by signature` puts the crash signature where the module was
+//! (`signature|process|signature|code|chance`) and prefixes the id with `sig-`;
+//! `--group-by offset` puts `module+0xoffset` there (WER-style offset buckets,
+//! `offset|process|infoctrs.dll+0x1a2b|code|chance`, id prefix `off-`). So an id always says
+//! which key made it and ids of two groupings can never be mistaken for one another. A new
+//! grouping is a new [`GroupBy`] variant with its own prefix.
+//!
+//! The title names process, site and exception; the chance has its own column, so the title
+//! does not repeat it. Exception names come from the one naming table
+//! ([`crate::model::exception`]) through the dump facts, so a title, the details and the JSON
+//! name a code the same way.
 
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
 use crate::model::{Chance, Triaged};
-use crate::text::{hex_bytes, hex32, hex64};
-
+// The grouping lives in the model (flags and reports name it too); re-exported here.
 pub use crate::model::GroupBy;
+use crate::text::{hex_bytes, hex32};
 
 /// The grouping key of a bucket.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BucketKey {
+    pub group_by: GroupBy,
     /// Lower-case process file name, or `?`.
     pub process: String,
-    /// Lower-case faulting module file name; `?` when unknown, `<none>` when there is no exception.
-    pub module: String,
-    /// With `--group-by offset`: the fault offset in the module (`None` otherwise, or unknown).
-    pub offset: Option<u64>,
+    /// What [`GroupBy`] groups on. Module: the lower-case faulting module file name (`?` when
+    /// unknown, `<none>` when there is no exception). Signature: the signature (`<none>` when
+    /// there is no exception).
+    pub site: String,
     pub exception_code: Option<u32>,
     pub chance: Chance,
 }
@@ -38,31 +44,34 @@ impl BucketKey {
     /// The canonical text the id is hashed from. Changing it changes every bucket id.
     pub fn canonical(&self) -> String {
         let code = self.exception_code.map(hex32).unwrap_or_else(|| "none".into());
-        format!("{}|{}|{}|{}", self.process, self.module_text(), code, self.chance.as_str())
+        let text = format!("{}|{}|{}|{}", self.process, self.site, code, self.chance.as_str());
+        match self.group_by {
+            GroupBy::Module => text,
+            other => format!("{}|{text}", other.as_str()),
+        }
     }
 
-    /// The stable id: 12 lower-case hex digits (48 bits) of SHA-256 of [`Self::canonical`].
+    /// The stable id: 12 lower-case hex digits (48 bits) of SHA-256 of [`Self::canonical`],
+    /// after the grouping's prefix (none for module buckets, `sig-` for signature buckets).
     pub fn id(&self) -> String {
         let digest = Sha256::digest(self.canonical().as_bytes());
-        hex_bytes(&digest[..6])
+        format!("{}{}", self.group_by.id_prefix(), hex_bytes(&digest[..6]))
     }
 
-    /// `inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION`, naming the code with
-    /// `name` (the members' exception name) when given.
+    /// `inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION`, naming the code with `name`
+    /// (the members' exception name) when given, or with the signature in `[@ … ]` form in
+    /// place of the module.
     pub fn title(&self, name: Option<&str>) -> String {
         let code = match (self.exception_code, name) {
             (Some(c), Some(name)) if !name.is_empty() => format!("{} {name}", hex32(c)),
             (Some(c), _) => hex32(c),
             (None, _) => "no exception".into(),
         };
-        format!("{} | {} | {code}", self.process, self.module_text())
-    }
-
-    fn module_text(&self) -> String {
-        match self.offset {
-            Some(o) => format!("{}+{}", self.module, hex64(o)),
-            None => self.module.clone(),
-        }
+        let site = match self.group_by {
+            GroupBy::Signature if self.exception_code.is_some() => crate::symbols::signature::bugzilla_form(&self.site),
+            _ => self.site.clone(),
+        };
+        format!("{} | {site} | {code}", self.process)
     }
 }
 
@@ -76,16 +85,16 @@ pub struct Bucket {
     pub members: Vec<usize>,
 }
 
-/// Group dumps into buckets by module (the default), sorted by key.
+/// Group dumps into buckets by module, sorted by key; bucket ids are stable hashes of the key.
 pub fn group(dumps: &[Triaged]) -> Vec<Bucket> {
     group_by(dumps, GroupBy::Module)
 }
 
-/// Group dumps into buckets, sorted by key; bucket ids are stable hashes of the key.
+/// Group dumps into buckets by the given key, sorted by key.
 pub fn group_by(dumps: &[Triaged], by: GroupBy) -> Vec<Bucket> {
     let mut map: BTreeMap<BucketKey, Vec<usize>> = BTreeMap::new();
     for (i, d) in dumps.iter().enumerate() {
-        map.entry(key_with(d, by)).or_default().push(i);
+        map.entry(key_by(d, by)).or_default().push(i);
     }
     map.into_iter()
         .map(|(key, members)| {
@@ -101,25 +110,35 @@ pub fn group_by(dumps: &[Triaged], by: GroupBy) -> Vec<Bucket> {
         .collect()
 }
 
-/// The bucket key of one dump, grouped by module.
+/// The module bucket key of one dump.
 pub fn key_of(d: &Triaged) -> BucketKey {
-    key_with(d, GroupBy::Module)
+    key_by(d, GroupBy::Module)
 }
 
-/// The bucket key of one dump.
-pub fn key_with(d: &Triaged, by: GroupBy) -> BucketKey {
+/// The bucket key of one dump under a grouping.
+pub fn key_by(d: &Triaged, by: GroupBy) -> BucketKey {
     let f = &d.facts;
     let process = f.process.name.as_deref().map(str::to_ascii_lowercase).unwrap_or_else(|| "?".into());
-    let module = match (&f.exception, &f.faulting_module) {
+    let module = || match (&f.exception, &f.faulting_module) {
         (_, Some(m)) => m.name.to_ascii_lowercase(),
         (None, None) => "<none>".into(),
         (Some(_), None) => "?".into(),
     };
-    let offset = match by {
-        GroupBy::Offset => f.faulting_module.as_ref().map(|m| m.offset),
-        GroupBy::Module => None,
+    let site = match by {
+        GroupBy::Module => module(),
+        GroupBy::Offset => match &f.faulting_module {
+            Some(m) => format!("{}+{}", m.name.to_ascii_lowercase(), crate::text::hex64(m.offset)),
+            None => module(),
+        },
+        GroupBy::Signature => f.signature_or_fallback().unwrap_or_else(|| "<none>".into()),
     };
-    BucketKey { process, module, offset, exception_code: f.exception.as_ref().map(|e| e.code), chance: d.chance.value }
+    BucketKey {
+        group_by: by,
+        process,
+        site,
+        exception_code: f.exception.as_ref().map(|e| e.code),
+        chance: d.chance.value,
+    }
 }
 
 #[cfg(test)]
@@ -129,9 +148,9 @@ mod tests {
 
     fn key(chance: Chance) -> BucketKey {
         BucketKey {
+            group_by: GroupBy::Module,
             process: "inetinfo.exe".into(),
-            module: "infoctrs.dll".into(),
-            offset: None,
+            site: "infoctrs.dll".into(),
             exception_code: Some(0xc000_0005),
             chance,
         }
@@ -154,9 +173,9 @@ mod tests {
         );
         assert_eq!(key(Chance::First).title(None), "inetinfo.exe | infoctrs.dll | 0xc0000005");
         let none = BucketKey {
+            group_by: GroupBy::Module,
             process: "w3wp.exe".into(),
-            module: "<none>".into(),
-            offset: None,
+            site: "<none>".into(),
             exception_code: None,
             chance: Chance::None,
         };
@@ -204,7 +223,8 @@ mod tests {
                 "inetinfo.exe | infoctrs.dll+0x2000 | 0xc0000005 ACCESS_VIOLATION"
             ]
         );
-        assert_eq!(by_offset[0].key.canonical(), "inetinfo.exe|infoctrs.dll+0x1234|0xc0000005|unknown");
+        assert_eq!(by_offset[0].key.canonical(), "offset|inetinfo.exe|infoctrs.dll+0x1234|0xc0000005|unknown");
+        assert!(by_offset[0].id.starts_with("off-"));
     }
 
     #[test]
@@ -217,8 +237,31 @@ mod tests {
             &[],
         );
         let keys: Vec<BucketKey> = t.iter().map(key_of).collect();
-        assert_eq!(keys[0].module, "<none>");
+        assert_eq!(keys[0].site, "<none>");
         assert_eq!(keys[0].chance, Chance::None);
-        assert_eq!(keys[1].module, "?");
+        assert_eq!(keys[1].site, "?");
+    }
+
+    #[test]
+    fn signature_buckets_say_so_in_id_and_title() {
+        let module = key(Chance::First);
+        let sig = BucketKey { group_by: GroupBy::Signature, site: "CollectW3Data | main".into(), ..module.clone() };
+        assert_eq!(sig.canonical(), "signature|inetinfo.exe|CollectW3Data | main|0xc0000005|first");
+        assert!(sig.id().starts_with("sig-"), "{}", sig.id());
+        assert_eq!(sig.id().len(), 16);
+        assert_eq!(
+            sig.title(Some("ACCESS_VIOLATION")),
+            "inetinfo.exe | [@ CollectW3Data | main ] | 0xc0000005 ACCESS_VIOLATION"
+        );
+        // Module ids are untouched by the grouping machinery.
+        assert_eq!(module.id(), "5d02f1f0a615");
+    }
+
+    #[test]
+    fn without_symbols_the_signature_is_module_plus_offset() {
+        let (t, _) = triage(vec![av_dump("09:00"), dump("hang.dmp", "2001-03-12T09:00:00Z", None, None)], &[]);
+        let keys: Vec<BucketKey> = t.iter().map(|d| key_by(d, GroupBy::Signature)).collect();
+        assert_eq!(keys[0].site, "infoctrs.dll+0x1234");
+        assert_eq!(keys[1].site, "<none>");
     }
 }

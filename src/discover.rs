@@ -62,6 +62,9 @@ pub struct Skipped {
     #[serde(with = "crate::path_json")]
     pub path: PathBuf,
     pub reason: String,
+    /// Merged reports (`triage merge`): the host the file was on. Absent in a one-host report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// Everything discovery found, sorted by path.
@@ -157,6 +160,7 @@ impl Seen {
                             "the same file as {} (a hard link); read once",
                             crate::text::terminal_path(first)
                         ),
+                        host: None,
                     });
                 }
                 false
@@ -199,7 +203,7 @@ fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Invent
                             Err(err) => inv.failures.push(io_failure(path, &err)),
                         }
                     } else {
-                        inv.skipped.push(Skipped { path: path.to_path_buf(), reason: link_reason(path) });
+                        inv.skipped.push(Skipped { path: path.to_path_buf(), reason: link_reason(path), host: None });
                     }
                     continue;
                 }
@@ -262,7 +266,7 @@ fn has_dump_extension(path: &Path) -> bool {
 
 fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory, seen: &mut Seen) {
     let skip = |inv: &mut Inventory, reason: &str| {
-        inv.skipped.push(Skipped { path: path.to_path_buf(), reason: reason.to_owned() })
+        inv.skipped.push(Skipped { path: path.to_path_buf(), reason: reason.to_owned(), host: None })
     };
     if !meta.is_file() {
         // FIFOs, sockets, devices: opening them could block or have side effects.

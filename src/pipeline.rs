@@ -24,6 +24,7 @@ use crate::report::{
     OffsetCount, ProcessRow, Report, Summary,
 };
 use crate::rules::RuleSet;
+use crate::symbols::{SignatureRules, Symbols};
 // Re-exported: `Triaged` lived here before the shared model existed.
 pub use crate::model::Triaged;
 use crate::text::{hex32, hex64};
@@ -44,6 +45,9 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         }
     }
     let rules = RuleSet::load(config.rules_path.as_deref())?;
+    let signature_rules = SignatureRules::load(config.signature_rules.as_deref())?;
+    // One provider for the whole run, shared by the workers: each module's symbols load once.
+    let symbols = config.symbols.as_ref().map(|s| Symbols::new(s, signature_rules));
     let progress = Progress::new(!config.quiet);
     progress.stage("discovering");
     let options = discover::DiscoverOptions { follow_links: config.follow_links };
@@ -54,7 +58,13 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     // Dumps and logs are read at the same time, each in parallel across files; every reader is
     // single-threaded inside (nesting the evtx crate's own pool in rayon deadlocks).
     let (dump_results, log_results) = rayon::join(
-        || inventory.dumps.par_iter().map(|f| counted(&progress, || dump::read_dump(f))).collect::<Vec<_>>(),
+        || {
+            inventory
+                .dumps
+                .par_iter()
+                .map(|f| counted(&progress, || dump::read_dump_with(f, symbols.as_ref())))
+                .collect::<Vec<_>>()
+        },
         || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
     );
     progress.stage("correlating");
@@ -64,18 +74,19 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         f.host = config.hosts.host_of(&f.path).map(str::to_owned);
     }
 
-    let options = TriageOptions { window: config.window, group_by: config.group_by };
-    let Triage { triaged, buckets, index } = triage_with(facts, &logs, &rules, options);
+    let Triage { triaged, buckets, index } = triage_by(facts, &logs, &rules, config.window, config.group_by);
     let inputs = Inputs {
         paths: config.paths.clone(),
         logs: config.logs.clone(),
         window_secs: config.window.as_secs(),
         rules: config.rules_path.clone(),
         group_by: config.group_by,
+        signature_rules: config.signature_rules.clone(),
     };
     progress.stage("fingerprinting");
     let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped);
     attach_fingerprints(&mut report);
+    report.symbols = symbols.as_ref().map(Symbols::stats);
     progress.finish();
     Ok(report)
 }
@@ -88,23 +99,22 @@ pub struct Triage {
     pub index: EventIndex,
 }
 
-/// The settings of [`triage_with`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TriageOptions {
-    pub window: Duration,
-    pub group_by: GroupBy,
-}
-
 /// Correlate, infer the chance, classify and group: everything between reading and reporting.
 /// Pure over its inputs, so tests can drive it with hand-built facts and events.
 pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: Duration) -> Triage {
-    triage_with(facts, logs, rules, TriageOptions { window, group_by: GroupBy::Module })
+    triage_by(facts, logs, rules, window, GroupBy::Module)
 }
 
-/// [`triage`] with every setting.
-pub fn triage_with(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, options: TriageOptions) -> Triage {
+/// [`triage`] with buckets made by `group_by`.
+pub fn triage_by(
+    facts: Vec<DumpFacts>,
+    logs: &[LogRead],
+    rules: &RuleSet,
+    window: Duration,
+    group_by: GroupBy,
+) -> Triage {
     let index = EventIndex::build(logs);
-    let correlations = correlate::correlate(&facts, &index, options.window);
+    let correlations = correlate::correlate(&facts, &index, window);
     let mut triaged: Vec<Triaged> = facts
         .into_iter()
         .zip(correlations)
@@ -116,7 +126,7 @@ pub fn triage_with(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, opt
     for t in &mut triaged {
         t.verdict = rules.classify(t, &index);
     }
-    let buckets = bucket::group_by(&triaged, options.group_by);
+    let buckets = bucket::group_by(&triaged, group_by);
     Triage { triaged, buckets, index }
 }
 
@@ -192,6 +202,10 @@ pub fn build_report(
         logs: log_rows,
         failures,
         skipped,
+        symbols: None,
+        host: None,
+        sources: Vec::new(),
+        history: None,
     }
 }
 
@@ -251,6 +265,8 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
             unloaded: m.unloaded,
             attribution: m.attribution,
         }),
+        signature: f.signature.clone(),
+        crashing_thread: f.crashing_thread.clone(),
         writer: f.writer,
         comment: f.comment.clone(),
         chance: ChanceRow { value: t.chance.value, conflict: t.chance.conflict, evidence: t.chance.evidence.clone() },
@@ -261,6 +277,7 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         notes: f.notes.clone(),
         // Filled in by `scan` (it reads the file); `build_report` itself does no I/O.
         fingerprint: None,
+        host: None,
     }
 }
 
@@ -300,11 +317,30 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
     }
     let mut offsets: Vec<(u64, u64)> = offsets.into_iter().collect();
     offsets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let (module, signature) = match b.key.group_by {
+        GroupBy::Module => (b.key.site.clone(), None),
+        // `infoctrs.dll+0x1a2b`: the module is the part before the offset.
+        GroupBy::Offset => {
+            (b.key.site.rsplit_once("+0x").map_or_else(|| b.key.site.clone(), |(m, _)| m.to_owned()), None)
+        }
+        GroupBy::Signature => {
+            let modules: std::collections::BTreeSet<String> = members
+                .iter()
+                .filter_map(|t| t.facts.faulting_module.as_ref())
+                .map(|m| m.name.to_ascii_lowercase())
+                .collect();
+            let module =
+                if modules.is_empty() { "?".to_owned() } else { modules.into_iter().collect::<Vec<_>>().join(", ") };
+            (module, Some(b.key.site.clone()))
+        }
+    };
     BucketRow {
         id: b.id.clone(),
         title: b.title.clone(),
         process: b.key.process.clone(),
-        module: b.key.module.clone(),
+        module,
+        group_by: b.key.group_by,
+        signature,
         module_version: first.and_then(|f| f.faulting_module.as_ref()).and_then(|m| m.version.clone()),
         exception_code: b.key.exception_code.map(hex32),
         exception_name: first.and_then(|f| f.exception.as_ref()).map(|e| e.name.clone()),
@@ -318,6 +354,8 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
         seen_from,
         offsets: offsets.into_iter().map(|(offset, count)| OffsetCount { offset: hex64(offset), count }).collect(),
         dumps,
+        hosts: Default::default(),
+        history: None,
     }
 }
 
@@ -332,5 +370,6 @@ fn log_row(l: &LogRead) -> LogRow {
         events: l.events.len() as u64,
         counts: l.stats.counts.clone(),
         notes: l.stats.notes.clone(),
+        host: None,
     }
 }

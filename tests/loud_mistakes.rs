@@ -270,20 +270,38 @@ fn events_from_another_machine_are_not_linked() {
     // The NT4 log was written on IIS01.
     let same = json(&run(
         dir.path(),
-        &["scan", "dumps", "--evtx", "App.evt", "-q", "--json", "-", "--host", "iis01.contoso.com"],
+        &["scan", "dumps", "--evtx", "App.evt", "-q", "--json", "-", "--host-map", ".=iis01.contoso.com"],
     ));
     assert_eq!(same["summary"]["delete"], 4);
-    let other = json(&run(dir.path(), &["scan", "dumps", "--evtx", "App.evt", "-q", "--json", "-", "--host", "WEB02"]));
+    let other = json(&run(
+        dir.path(),
+        &["scan", "dumps", "--evtx", "App.evt", "-q", "--json", "-", "--host-map", "dumps=WEB02"],
+    ));
     assert_eq!(other["summary"]["delete"], 0);
     for d in other["dumps"].as_array().unwrap() {
         assert_eq!(d["events"], serde_json::json!([]), "{}", d["path"]);
         assert_eq!(d["log_coverage"], "not_covered");
         assert!(d["verdict"]["reason"].as_str().unwrap().contains("no log coverage"));
     }
-    // A folder mapping beats --host.
+    // The longest folder wins; `--host` only labels the report.
     let mapped = json(&run(
         dir.path(),
-        &["scan", "dumps", "--evtx", "App.evt", "-q", "--json", "-", "--host", "WEB02", "--host-map", "dumps=IIS01"],
+        &[
+            "scan",
+            "dumps",
+            "--evtx",
+            "App.evt",
+            "-q",
+            "--json",
+            "-",
+            "--host",
+            "WEB02",
+            "--host-map",
+            ".=WEB02",
+            "--host-map",
+            "dumps=IIS01",
+        ],
     ));
     assert_eq!(mapped["summary"]["delete"], 4);
+    assert_eq!(mapped["host"], "WEB02");
 }

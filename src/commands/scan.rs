@@ -1,5 +1,5 @@
-//! `triage scan`: run the pipeline, write the JSON report and delete list where asked, render
-//! the chosen format on stdout.
+//! `triage scan`: run the pipeline, write the JSON report, HTML page and delete list where
+//! asked, render the chosen format on stdout.
 
 use std::io::Write;
 
@@ -7,19 +7,24 @@ use super::{write_output, write_stdout};
 use crate::cli::{Format, ScanArgs};
 use crate::config::ScanConfig;
 use crate::model::Exit;
-use crate::pipeline;
 use crate::report::{self, table::TableOptions};
 use crate::text;
+use crate::{history, pipeline};
 
 /// `triage scan`: exits 2 with `--strict` when any file failed or a flagged path was left out
 /// of the newline delete list.
 pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
     let format = stdout_format(args)?;
     let config = ScanConfig::from_args(&args.input)?;
-    let report = pipeline::scan(&config)?;
+    // Open the history first: a store that cannot be used should not cost a whole scan.
+    let hook = history::ScanHook::prepare(args.history.as_ref(), args.input.host.as_deref())?;
+    let (report, _) = hook.finish(pipeline::scan(&config)?)?;
     if let Some(path) = &args.json {
         let bytes = report::json::render_json(&report, true);
         write_output(path, &bytes)?;
+    }
+    if let Some(path) = &args.html {
+        write_output(path, report::html::render_html(&report).as_bytes())?;
     }
     let mut refused = 0;
     if let Some(path) = &args.delete_list {
@@ -29,16 +34,15 @@ pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         warn_refused(&refusals);
     }
     if let Some(format) = format {
-        let text = match format {
+        let bytes = match format {
             Format::Table => {
                 let mut opts = TableOptions::for_stdout(args.details);
                 opts.list_limit = args.list_limit;
-                report::table::render_table(&report, &opts)
+                report::table::render_table(&report, &opts).into_bytes()
             }
-            Format::Markdown => report::markdown::render_markdown(&report),
-            Format::Json => String::from_utf8_lossy(&report::json::render_json(&report, true)).into_owned(),
+            other => super::render_format(&report, other, args.details),
         };
-        write_stdout(text.as_bytes())?;
+        write_stdout(&bytes)?;
     }
     if args.strict && (!report.failures.is_empty() || refused > 0) {
         return Ok(Exit::Fatal);
@@ -46,7 +50,7 @@ pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// What goes to stdout: at most one of `--json -`, `--delete-list -` and `--format`, so two
+/// What goes to stdout: at most one of `--json -`, `--html -`, `--delete-list -` and `--format`, so two
 /// outputs are never interleaved and none is silently dropped. `None`: a `-` file takes stdout.
 /// `--json - --format json` is one output said twice, and fine.
 fn stdout_format(args: &ScanArgs) -> anyhow::Result<Option<Format>> {
@@ -54,6 +58,9 @@ fn stdout_format(args: &ScanArgs) -> anyhow::Result<Option<Format>> {
     let mut claims = Vec::new();
     if dash(args.json.as_deref()) {
         claims.push("--json -".to_owned());
+    }
+    if dash(args.html.as_deref()) {
+        claims.push("--html -".to_owned());
     }
     if dash(args.delete_list.as_deref()) {
         claims.push("--delete-list -".to_owned());
@@ -69,9 +76,9 @@ fn stdout_format(args: &ScanArgs) -> anyhow::Result<Option<Format>> {
             claims.join(" and ")
         );
     }
-    Ok(match (claims.first(), args.format) {
-        (None, _) => Some(Format::Table),
-        (Some(_), Some(f)) if !dash(args.json.as_deref()) => Some(f),
+    Ok(match (claims.len(), args.format) {
+        (0, _) => Some(Format::Table),
+        (_, Some(f)) if !dash(args.json.as_deref()) => Some(f),
         _ => None,
     })
 }

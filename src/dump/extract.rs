@@ -18,12 +18,16 @@ use super::provenance::{self, code_evidence, no_exception_evidence};
 use super::walk;
 use super::{Access, Attribution, DumpError, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 use crate::discover::InputFile;
+use crate::symbols::Symbols;
 use crate::text::file_name;
 
 const COMMENT_A: u32 = 10;
 const COMMENT_W: u32 = 11;
 const BREAKPAD_INFO: u32 = 0x4767_0001;
 const CRASHPAD_INFO: u32 = 0x4350_0001;
+/// Bytes of each comment stream decoded. Writers put a command line and a line or two there;
+/// the cap keeps the copies (decoded, trimmed, joined, then kept in the facts) bounded.
+pub const MAX_COMMENT_BYTES: usize = 64 * 1024;
 
 /// Codes raised by software through `RaiseException`; frame 0 is in the OS, not the culprit.
 const RAISED_CODES: &[u32] = &[
@@ -53,7 +57,7 @@ fn is_hardware_fault(code: u32) -> bool {
     )
 }
 
-pub fn extract(input: &InputFile, data: &[u8]) -> Result<DumpFacts, DumpError> {
+pub fn extract(input: &InputFile, data: &[u8], symbols: Option<&Symbols>) -> Result<DumpFacts, DumpError> {
     let len = data.len() as u64;
     let dump = Minidump::read(data).map_err(|e| open_error(&e, data))?;
     let mut notes = Vec::new();
@@ -149,6 +153,23 @@ pub fn extract(input: &InputFile, data: &[u8]) -> Result<DumpFacts, DumpError> {
         }
     };
 
+    // Only with --symbols: the symbol-free path above never walks more than attribution needs.
+    let (crashing_thread, signature) = match (symbols, &exception, &sys, &modules) {
+        (Some(symbols), Some(exc), Some(sys), Some(modules)) => {
+            match super::frames::crashing_thread(&dump, exc, sys, misc.as_ref(), modules, symbols) {
+                Ok(thread) => {
+                    let signature = symbols.signature_rules().signature(&thread.frames);
+                    (Some(thread), signature)
+                }
+                Err(why) => {
+                    notes.push(format!("crashing thread not walked: {why}"));
+                    (None, None)
+                }
+            }
+        }
+        _ => (None, None),
+    };
+
     let written_at = header_time(dump.header.time_date_stamp, &mut notes);
     Ok(DumpFacts {
         path: input.path.clone(),
@@ -167,6 +188,8 @@ pub fn extract(input: &InputFile, data: &[u8]) -> Result<DumpFacts, DumpError> {
         writer,
         evidence,
         notes,
+        crashing_thread,
+        signature,
     })
 }
 
@@ -280,6 +303,10 @@ fn read_comments<T: std::ops::Deref<Target = [u8]>>(dump: &Minidump<'_, T>, note
     let mut parts = Vec::new();
     for (id, name) in [(COMMENT_A, "CommentStreamA"), (COMMENT_W, "CommentStreamW")] {
         let raw = match dump.get_raw_stream(id) {
+            Ok(raw) if raw.len() > MAX_COMMENT_BYTES => {
+                notes.push(format!("{name} is {} bytes; only the first {MAX_COMMENT_BYTES} were read", raw.len()));
+                raw.get(..MAX_COMMENT_BYTES).unwrap_or_default()
+            }
             Ok(raw) => raw,
             Err(minidump::Error::StreamNotFound) => continue,
             Err(e) => {

@@ -3,12 +3,15 @@
 //! Reads only the streams it needs (header, directory, SystemInfo, MiscInfo, Exception,
 //! ModuleList, UnloadedModuleList, comment streams, and for software-raised exceptions the
 //! exception thread's stack, capped), so the cost does not grow with the dump's size.
-//! A missing or broken stream degrades one field (and adds a note); only an unreadable header
-//! or a file that changed during the scan makes the whole dump a [`Failure`].
+//! A missing or broken stream degrades one field (and adds a note); only an unreadable header,
+//! a file that changed during the scan or one whose structure asks for more memory than a dump
+//! may use ([`budget`]) makes the whole dump a [`Failure`].
 //!
 //! Parser types (`minidump::*`) never leave this module.
 
+pub mod budget;
 mod extract;
+mod frames;
 pub mod provenance;
 mod source;
 pub mod userdump;
@@ -18,6 +21,7 @@ pub use provenance::provenance;
 
 use crate::discover::InputFile;
 use crate::error::Failure;
+use crate::symbols::Symbols;
 // The facts live in the shared model; re-exported so `crate::dump::DumpFacts` keeps working.
 pub use crate::model::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 
@@ -40,6 +44,8 @@ pub enum DumpError {
     Malformed(String),
     #[error("the minidump parser panicked: {0}")]
     Panic(String),
+    #[error("dump not parsed, over its memory budget: {0}")]
+    OverBudget(String),
 }
 
 impl crate::error::ErrorCode for DumpError {
@@ -53,24 +59,32 @@ impl crate::error::ErrorCode for DumpError {
             DumpError::Truncated(_) => "truncated",
             DumpError::Malformed(_) => "malformed",
             DumpError::Panic(_) => "parser_panic",
+            DumpError::OverBudget(_) => "over_budget",
         }
     }
 }
 
 /// Read one dump. Never panics on bad input; errors carry a stable code.
 pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
+    read_dump_with(input, None)
+}
+
+/// [`read_dump`], and with `symbols` also walk the crashing thread and compute its signature
+/// (minidumps only; legacy user dumps keep the symbol-free facts).
+pub fn read_dump_with(input: &InputFile, symbols: Option<&Symbols>) -> Result<DumpFacts, Failure> {
     if input.kind == crate::discover::InputKind::Userdump {
         return userdump::read_userdump(input);
     }
     // The parser has been fuzzed clean, but one bad file must never take the batch down.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input)))
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input, symbols)))
         .unwrap_or_else(|payload| Err(DumpError::Panic(panic_message(payload.as_ref()))));
     result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
 }
 
 /// The minidump facts extractor over bytes already in memory, for fuzzing and tools.
 /// `name` is used for the file-name provenance and failure paths only. Unlike [`read_dump`],
-/// a parser panic is not caught here, so a fuzzer sees it.
+/// a parser panic is not caught here, so a fuzzer sees it. The per-dump budget applies (not
+/// the shared pool).
 pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFacts, Failure> {
     let input = InputFile {
         path: name.to_path_buf(),
@@ -78,13 +92,21 @@ pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFact
         modified: None,
         kind: crate::discover::InputKind::Minidump,
     };
-    extract::extract(&input, bytes).map_err(|e| Failure::from_error(name, crate::error::Stage::Dump, &e))
+    let fail = |e: DumpError| Failure::from_error(name, crate::error::Stage::Dump, &e);
+    let declared = budget::estimate_all(&budget::Plain::new(bytes));
+    let total = declared.total().saturating_add(bytes.len() as u64).saturating_add(budget::BASE_COST);
+    if total > budget::DUMP_BUDGET {
+        return Err(fail(DumpError::OverBudget(budget::over_budget_message(total, &declared))));
+    }
+    extract::extract(&input, bytes, None).map_err(fail)
 }
 
-/// Load, extract, then check the file did not change underneath us.
-fn read_minidump(input: &InputFile) -> Result<DumpFacts, DumpError> {
-    let bytes = source::load(input)?;
-    let mut facts = extract::extract(input, bytes.data())?;
+/// Load, extract, then check the file did not change underneath us. Everything the reader
+/// holds is charged to one lease of the shared pool, given back when the dump is done.
+fn read_minidump(input: &InputFile, symbols: Option<&Symbols>) -> Result<DumpFacts, DumpError> {
+    let mut lease = budget::POOL.lease(budget::DUMP_BUDGET);
+    let bytes = source::load(input, &mut lease)?;
+    let mut facts = extract::extract(input, bytes.data(), symbols)?;
     facts.notes.extend_from_slice(bytes.notes());
     source::check_unchanged(input)?;
     Ok(facts)

@@ -16,7 +16,7 @@ pub mod correlation;
 pub mod events;
 pub mod exception;
 pub mod facts;
-pub mod grouping;
+pub mod symbols;
 pub mod verdict;
 
 pub use chance::{Chance, ChanceAssessment, Evidence, EvidenceSource, Strength};
@@ -26,7 +26,10 @@ pub use exception::exception_name;
 pub use facts::{
     Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, TimeSource, Writer,
 };
-pub use grouping::GroupBy;
+pub use symbols::{
+    CrashingThread, Frame, GroupBy, InlineFrame, MAX_REPORTED_FRAMES, ModuleSymbols, Source, SymbolConfig,
+    SymbolFormat, SymbolStatus, SymbolsSummary,
+};
 pub use verdict::{Action, Verdict};
 
 /// One dump after triage: its facts and everything the later stages concluded. Rules and

@@ -1,14 +1,17 @@
 //! The one output model, [`Report`], and its renderers.
 //!
-//! Every output (table, JSON, markdown, delete lists, baselines) is rendered from a `Report`;
+//! Every output (table, JSON, markdown, HTML, delete lists, baselines) is rendered from a `Report`;
 //! renderers are pure functions. The JSON form is a contract documented in
 //! `docs/report-schema.md`: `SCHEMA_VERSION` changes only when a field is removed, renamed or
 //! retyped. Everything is sorted and free of wall-clock noise so reports diff cleanly.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod ndjson;
 pub mod table;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -21,7 +24,7 @@ use crate::dump::{Access, Attribution, DumpFormat, Writer};
 use crate::error::Failure;
 use crate::events::LogFormat;
 use crate::fingerprint::FileFingerprint;
-use crate::model::{GroupBy, TimeSource};
+use crate::model::{CrashingThread, GroupBy, SymbolsSummary, TimeSource};
 use crate::rules::{Action, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -50,6 +53,19 @@ pub struct Report {
     pub failures: Vec<Failure>,
     #[serde(default)]
     pub skipped: Vec<Skipped>,
+    /// Which modules had symbols and which did not (`--symbols` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<SymbolsSummary>,
+    /// The machine the scan ran on (`--host NAME`, default the machine name). Absent in
+    /// baselines and merged reports; `check` ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// `triage merge`: one entry per joined report, sorted by host. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// `--history`: the run this scan was recorded as. Absent without a history store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<RunHistory>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -64,9 +80,12 @@ pub struct Inputs {
     /// User rules file, if any.
     #[serde(default, with = "crate::path_json::option")]
     pub rules: Option<PathBuf>,
-    /// What made a bucket (`--group-by`): `module` or `offset`.
-    #[serde(default)]
+    /// What made the buckets (`module`, `offset`, `signature`); absent means `module`.
+    #[serde(default, skip_serializing_if = "GroupBy::is_module")]
     pub group_by: GroupBy,
+    /// User signature lists file (`--signature-rules`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::path_json::option")]
+    pub signature_rules: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -108,6 +127,12 @@ pub struct DumpRow {
     pub process: ProcessRow,
     pub exception: Option<ExceptionRow>,
     pub faulting_module: Option<ModuleRow>,
+    /// Crash signature from the symbolised walk (`--symbols` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// The exception thread walked with symbols (`--symbols` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crashing_thread: Option<CrashingThread>,
     pub writer: Option<Writer>,
     pub comment: Option<String>,
     #[serde(default)]
@@ -126,6 +151,9 @@ pub struct DumpRow {
     /// file that no longer matches. `null` when it could not be taken, and in baselines.
     #[serde(default)]
     pub fingerprint: Option<FileFingerprint>,
+    /// Merged reports: the host the dump was scanned on. Absent in a one-host report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -185,7 +213,15 @@ pub struct BucketRow {
     pub id: String,
     pub title: String,
     pub process: String,
+    /// The faulting module; for signature buckets, the members' faulting modules, sorted and
+    /// joined with `, `.
     pub module: String,
+    /// What made this bucket; absent means `module`.
+    #[serde(default, skip_serializing_if = "GroupBy::is_module")]
+    pub group_by: GroupBy,
+    /// The signature shared by the members (signature buckets only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
     pub module_version: Option<String>,
     pub exception_code: Option<String>,
     pub exception_name: Option<String>,
@@ -214,6 +250,99 @@ pub struct BucketRow {
     /// Member dump paths, sorted.
     #[serde(default, with = "crate::path_json::vec")]
     pub dumps: Vec<PathBuf>,
+    /// Merged reports: member dumps per host. Absent in a one-host report.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hosts: BTreeMap<String, u64>,
+    /// `--history`: what the history store knows of this bucket. Absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<BucketHistory>,
+}
+
+/// Where a bucket stands in the history store (`scan --history`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryStatus {
+    /// Never recorded before this run.
+    #[default]
+    New,
+    /// Recorded before and open (not fixed or muted).
+    Seen,
+    /// Marked fixed, then a dump came that the fix does not explain (a newer module version,
+    /// or one whose version is unknown). Stays regressed until marked fixed again.
+    Regressed,
+    /// Marked fixed, and every dump of this run is one the fix explains (already recorded, or
+    /// an older module version).
+    Fixed,
+    /// Known noise (`triage history mute`): reported as such, never new.
+    Muted,
+}
+
+impl HistoryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryStatus::New => "new",
+            HistoryStatus::Seen => "seen",
+            HistoryStatus::Regressed => "regressed",
+            HistoryStatus::Fixed => "fixed",
+            HistoryStatus::Muted => "muted",
+        }
+    }
+}
+
+/// `buckets[].history`: the bucket across every run recorded in the store, this one included.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BucketHistory {
+    pub status: HistoryStatus,
+    /// When the first and the latest run that saw the bucket were recorded (wall clock).
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    /// Runs that saw the bucket.
+    pub runs: u64,
+    /// Distinct dumps recorded so far (by content, so a dump seen twice counts once).
+    pub dumps: u64,
+    /// Dumps this run added.
+    pub new_dumps: u64,
+    /// Ticket URL or id (`triage history link`).
+    pub ticket: Option<String>,
+    /// `triage history fixed --in VERSION`.
+    pub fixed_in: Option<String>,
+    /// Regressed: the module version the fix covers (`fixed_in`, else the newest version seen
+    /// when it was marked fixed) and the version that came back.
+    pub version_before: Option<String>,
+    pub version_after: Option<String>,
+}
+
+/// `history`: the run a `--history` scan was recorded as, and its bucket statuses counted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunHistory {
+    /// The store, as given (`--history FILE`) or resolved (`TRIAGE_HISTORY`, default location).
+    #[serde(with = "crate::path_json")]
+    pub store: PathBuf,
+    /// Run id in the store (1, 2, ...).
+    pub run: u64,
+    pub new: u64,
+    pub seen: u64,
+    pub regressed: u64,
+    pub fixed: u64,
+    pub muted: u64,
+    /// Dumps not recorded before.
+    pub new_dumps: u64,
+}
+
+/// `sources[]`: one report joined by `triage merge`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Source {
+    /// The report's `host` (its file name without extension when it has none).
+    pub host: String,
+    /// The report file, as given to `triage merge`.
+    #[serde(with = "crate::path_json")]
+    pub report: PathBuf,
+    pub generator: String,
+    pub inputs: Inputs,
+    pub summary: Summary,
 }
 
 /// Members of a bucket per verdict.
@@ -281,11 +410,14 @@ pub struct LogRow {
     pub events: u64,
     /// Records per "provider/event id".
     #[serde(default)]
-    pub counts: std::collections::BTreeMap<String, u64>,
+    pub counts: BTreeMap<String, u64>,
     /// Warnings about the file: dirty or damaged header, truncated copy, stale records
     /// recovered, a bound that cut work.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Merged reports: the host the log was read on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// Sort buckets by what needs attention first (any keep, then any review, then all delete),
@@ -386,6 +518,32 @@ fn safe_on_a_line(path: &Path) -> bool {
     bytes
         .utf8_chunks()
         .all(|chunk| !chunk.valid().chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')))
+}
+
+/// Frames shown per dump by the table's `--details` and by markdown (the JSON has them all).
+pub const TOP_FRAMES: usize = 5;
+
+/// One frame for people: `#0 test_app.exe!CrashFunction [test_app.cc:58]`, inlined calls
+/// first (`(inlined) …`), or `#3 kernel32.dll+0x16fd6` without symbols.
+pub fn frame_lines(f: &crate::model::Frame) -> Vec<String> {
+    let module = f.module.as_deref().unwrap_or("?");
+    let location = |file: Option<&str>, line: Option<u32>| match (file, line) {
+        (Some(file), Some(line)) => format!(" [{}:{line}]", crate::text::file_name(file)),
+        _ => String::new(),
+    };
+    let mut lines: Vec<String> = f
+        .inlines
+        .iter()
+        .map(|i| format!("#{} {module}!{} (inlined){}", f.frame, i.function, location(i.file.as_deref(), i.line)))
+        .collect();
+    lines.push(match &f.function {
+        Some(func) => format!("#{} {module}!{func}{}", f.frame, location(f.file.as_deref(), f.line)),
+        None => match &f.module_offset {
+            Some(off) => format!("#{} {module}+{off}", f.frame),
+            None => format!("#{} {}", f.frame, f.offset),
+        },
+    });
+    lines
 }
 
 /// Bytes for people: `0 B`, `512 B`, `1.5 KiB`, `12.0 MiB`, `3.2 GiB` (binary units).

@@ -30,7 +30,7 @@ use comfy_table::{
 };
 use jiff::Timestamp;
 
-use super::{BucketRow, DumpRow, Report, human_bytes};
+use super::{BucketHistory, BucketRow, DumpRow, HistoryStatus, Report, RunHistory, human_bytes};
 use crate::chance::{Chance, Strength};
 use crate::model::TimeSource;
 use crate::rules::Action;
@@ -172,7 +172,61 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
         out.push_str(&summary_line(report));
         out.push('\n');
     }
+    if let Some(h) = &report.history {
+        out.push_str(&history_line(h));
+        out.push('\n');
+    }
     out
+}
+
+/// `History run 3 (h.sqlite): 1 new, 20 seen, ...`, printed under the summary with `--history`.
+pub fn history_line(h: &RunHistory) -> String {
+    format!(
+        "History run {} ({}): {} new, {} seen, {} regressed, {} fixed, {} muted; {} new dump{}",
+        h.run,
+        terminal_path(&h.store),
+        h.new,
+        h.seen,
+        h.regressed,
+        h.fixed,
+        h.muted,
+        h.new_dumps,
+        plural(h.new_dumps as usize)
+    )
+}
+
+/// The short history text of a bucket (`new`, `seen: 3 runs, 12 dumps`, `REGRESSED ...`).
+pub fn history_text(h: &BucketHistory) -> String {
+    let mut text = match h.status {
+        HistoryStatus::New => "new".to_owned(),
+        HistoryStatus::Seen => {
+            format!("seen: {} run{}\n{} dump{}", h.runs, plural(h.runs as usize), h.dumps, plural(h.dumps as usize))
+        }
+        HistoryStatus::Muted => "muted".to_owned(),
+        HistoryStatus::Fixed => match &h.fixed_in {
+            Some(v) => format!("fixed in {}", terminal(v)),
+            None => "fixed".to_owned(),
+        },
+        HistoryStatus::Regressed => format!(
+            "REGRESSED: fixed at {}, back in {}",
+            terminal(h.version_before.as_deref().unwrap_or("?")),
+            terminal(h.version_after.as_deref().unwrap_or("unknown version"))
+        ),
+    };
+    if let Some(t) = &h.ticket {
+        text.push_str(&format!("\nticket {}", terminal(t)));
+    }
+    text
+}
+
+fn history_cell(opts: &TableOptions, h: Option<&BucketHistory>) -> Cell {
+    let Some(h) = h else { return Cell::new("-") };
+    let cell = Cell::new(history_text(h));
+    match h.status {
+        HistoryStatus::New => cell.fg_if(opts, Color::Cyan),
+        HistoryStatus::Regressed => cell.fg_if(opts, Color::Red),
+        _ => cell,
+    }
 }
 
 /// The one-line summary (also printed by `check` and `clean`).
@@ -198,35 +252,48 @@ pub fn summary_line(report: &Report) -> String {
 
 fn bucket_table(report: &Report, opts: &TableOptions) -> Table {
     let mut t = new_table(opts);
-    t.set_header(header(opts, &["bucket", "count", "chance", "action", "size", "first / last seen"]));
-    let rows: Vec<Vec<String>> = report
-        .buckets
-        .iter()
-        .map(|b| {
+    // The history column only appears with `--history`, so other output stays as it was.
+    let with_history = report.buckets.iter().any(|b| b.history.is_some());
+    let mut names = vec!["bucket", "count", "chance", "action", "size", "first / last seen"];
+    if with_history {
+        names.push("history");
+    }
+    t.set_header(header(opts, &names));
+    let rows: Vec<Vec<String>> = std::iter::once(names.iter().map(|n| (*n).to_owned()).collect())
+        .chain(report.buckets.iter().map(|b| {
             let mut title = terminal(&b.title).into_owned();
             if let Some(o) = offsets_text(b) {
                 title.push('\n');
                 title.push_str(&o);
             }
-            vec![
+            let mut row = vec![
                 title,
                 b.count.to_string(),
                 b.chance.as_str().to_owned(),
                 b.actions.text().replace(" · ", "\n"),
                 human_bytes(b.bytes),
                 seen_lines(b),
-            ]
-        })
+            ];
+            if with_history {
+                row.push(b.history.as_ref().map_or_else(|| "-".to_owned(), history_text));
+            }
+            row
+        }))
         .collect();
-    for (b, row) in report.buckets.iter().zip(&rows) {
-        t.add_row(vec![
+    // The first row is the header: its words count for the widths, but it is not a bucket.
+    for (b, row) in report.buckets.iter().zip(rows.iter().skip(1)) {
+        let mut cells = vec![
             Cell::new(&row[0]),
             Cell::new(&row[1]).set_alignment(CellAlignment::Right),
             chance_cell(opts, b.chance),
             Cell::new(&row[3]).fg_if(opts, action_color(b.action)),
             Cell::new(&row[4]).set_alignment(CellAlignment::Right),
             Cell::new(&row[5]),
-        ]);
+        ];
+        if with_history {
+            cells.push(history_cell(opts, b.history.as_ref()));
+        }
+        t.add_row(cells);
     }
     protect_tokens(&mut t, &rows);
     // The title is what people read: give it up to half the width before other columns wrap.
@@ -236,9 +303,11 @@ fn bucket_table(report: &Report, opts: &TableOptions) -> Table {
     if let Some(c) = t.column_mut(0) {
         c.set_constraint(ColumnConstraint::LowerBoundary(fixed(title)));
     }
-    // A time and a verdict count are read whole: wrap between lines, never inside one.
-    for i in [3, 5] {
-        let longest = rows.iter().flat_map(|r| r[i].lines()).map(|l| l.chars().count()).max().unwrap_or(1);
+    // A verdict count, a size, a time and a history status are read whole: wrap between lines,
+    // never inside one.
+    for i in [3, 4, 5, 6] {
+        let longest =
+            rows.iter().filter_map(|r| r.get(i)).flat_map(|c| c.lines()).map(|l| l.chars().count()).max().unwrap_or(1);
         if let Some(c) = t.column_mut(i) {
             c.set_constraint(ColumnConstraint::LowerBoundary(fixed(longest)));
         }
@@ -267,6 +336,9 @@ fn bucket_block(out: &mut String, b: &BucketRow, opts: &TableOptions) {
     push_wrapped(out, &facts, width, "  ");
     if let Some(o) = offsets_text(b) {
         push_wrapped(out, &o, width, "  ");
+    }
+    if let Some(h) = &b.history {
+        push_wrapped(out, &format!("history: {}", history_text(h).replace('\n', ", ")), width, "  ");
     }
 }
 
@@ -351,6 +423,16 @@ fn dump_cells(d: &DumpRow) -> [String; 6] {
             }
         },
     );
+    let mut module = module;
+    if let Some(sig) = &d.signature {
+        module.push_str(&format!("\n{}", terminal(&crate::symbols::signature::bugzilla_form(sig))));
+    }
+    if let Some(thread) = &d.crashing_thread {
+        for line in thread.frames.iter().flat_map(super::frame_lines).take(super::TOP_FRAMES) {
+            module.push('\n');
+            module.push_str(&terminal(&line));
+        }
+    }
     let mut chance = d.chance.value.as_str().to_owned();
     if d.chance.conflict {
         chance.push_str(" (conflict)");
@@ -379,8 +461,11 @@ fn dump_cells(d: &DumpRow) -> [String; 6] {
 fn details_table(report: &Report, opts: &TableOptions) -> Table {
     let mut t = new_table(opts);
     t.set_header(header(opts, &["dump", "exception", "module", "chance / evidence", "action / rule", "events"]));
-    let rows: Vec<Vec<String>> = report.dumps.iter().map(|d| dump_cells(d).to_vec()).collect();
-    for (d, row) in report.dumps.iter().zip(&rows) {
+    let names = ["dump", "exception", "module", "chance / evidence", "action / rule", "events"];
+    let rows: Vec<Vec<String>> = std::iter::once(names.iter().map(|n| (*n).to_owned()).collect())
+        .chain(report.dumps.iter().map(|d| dump_cells(d).to_vec()))
+        .collect();
+    for (d, row) in report.dumps.iter().zip(rows.iter().skip(1)) {
         t.add_row(vec![
             Cell::new(&row[0]),
             Cell::new(&row[1]),

@@ -23,6 +23,8 @@ pub(super) const RULE_KEYS: &[&str] = &[
     "summary",
     "process",
     "module",
+    "function",
+    "signature",
     "exception_codes",
     "chance",
     "events_present",
@@ -118,7 +120,7 @@ fn check_value(name: &str, value: &toml::Value) -> Result<(), String> {
     match name {
         "id" | "reason" | "reference" | "summary" => is::<String>(value),
         "action" => is::<Action>(value),
-        "process" | "module" | "exception_codes" => is::<Vec<String>>(value),
+        "process" | "module" | "function" | "signature" | "exception_codes" => is::<Vec<String>>(value),
         "chance" => is::<Vec<Chance>>(value),
         "events_present" | "events_absent" => is::<Vec<EventCondition>>(value),
         "writer" => is::<Vec<Writer>>(value),

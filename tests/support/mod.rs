@@ -8,7 +8,13 @@
 
 pub mod evt_writer;
 pub mod evtx_writer;
+pub mod fleet;
+pub mod hostile_dumps;
+pub mod html_reports;
+pub mod mutation;
 pub mod reports;
+pub mod rss;
+pub mod symbol_dumps;
 pub mod synth_dumps;
 pub mod userdump_writer;
 pub mod volume;

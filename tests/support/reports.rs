@@ -38,6 +38,8 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         process: ProcessRow::default(),
         exception: None,
         faulting_module: None,
+        signature: None,
+        crashing_thread: None,
         writer: None,
         comment: None,
         chance: ChanceRow { value: chance, conflict: false, evidence: vec![] },
@@ -47,6 +49,7 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         verdict: Verdict { action, rule: format!("test-{}", action.as_str()), reason: "set by the test".into() },
         notes: vec![],
         fingerprint: None,
+        host: None,
     }
 }
 
@@ -154,6 +157,8 @@ pub fn sample_report() -> Report {
             title: "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION".into(),
             process: "inetinfo.exe".into(),
             module: "infoctrs.dll".into(),
+            group_by: Default::default(),
+            signature: None,
             module_version: Some("5.0.2195.1".into()),
             exception_code: Some("0xc0000005".into()),
             exception_name: Some("ACCESS_VIOLATION".into()),
@@ -167,12 +172,16 @@ pub fn sample_report() -> Report {
             first_seen: Some(ts("2024-03-01T09:00:00Z")),
             last_seen: Some(ts("2024-03-01T09:05:30Z")),
             dumps: vec!["dumps/inetinfo_1.dmp".into(), "dumps/inetinfo_2.dmp".into()],
+            hosts: Default::default(),
+            history: None,
         },
         BucketRow {
             id: "b-hang".into(),
             title: "app.exe | <none> | no exception".into(),
             process: "app.exe".into(),
             module: "<none>".into(),
+            group_by: Default::default(),
+            signature: None,
             module_version: None,
             exception_code: None,
             exception_name: None,
@@ -186,12 +195,16 @@ pub fn sample_report() -> Report {
             first_seen: None,
             last_seen: None,
             dumps: vec!["dumps/hang/app_hang.dmp".into()],
+            hosts: Default::default(),
+            history: None,
         },
         BucketRow {
             id: "b-w3svc".into(),
             title: "w3wp.exe | w3svc.dll | 0xc0000409 STACK_BUFFER_OVERRUN".into(),
             process: "w3wp.exe".into(),
             module: "w3svc.dll".into(),
+            group_by: Default::default(),
+            signature: None,
             module_version: None,
             exception_code: Some("0xc0000409".into()),
             exception_name: Some("STACK_BUFFER_OVERRUN".into()),
@@ -205,6 +218,8 @@ pub fn sample_report() -> Report {
             first_seen: Some(ts("2024-03-02T10:15:00Z")),
             last_seen: Some(ts("2024-03-02T10:15:00Z")),
             dumps: vec!["dumps/w3wp_crash.dmp".into()],
+            hosts: Default::default(),
+            history: None,
         },
     ];
     triage::report::sort_buckets(&mut buckets);
@@ -240,6 +255,10 @@ pub fn sample_report() -> Report {
         logs: vec![],
         failures,
         skipped: vec![],
+        symbols: None,
+        host: None,
+        sources: vec![],
+        history: None,
     }
 }
 

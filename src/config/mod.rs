@@ -6,7 +6,12 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::cli::InputArgs;
-use crate::model::GroupBy;
+use crate::model::{GroupBy, SymbolConfig};
+
+pub mod symbol_path;
+
+/// Environment variable with more symbol path elements, searched after `--symbols`.
+pub const SYMBOLS_ENV: &str = "TRIAGE_SYMBOLS";
 
 /// The correlation window when `--window` is not given. The flag's default text comes from
 /// here too ([`default_window_text`]), so the two cannot disagree.
@@ -21,9 +26,10 @@ pub fn default_window_text() -> String {
 /// (`--list-limit`).
 pub const DEFAULT_LIST_LIMIT: usize = 20;
 
-/// Which machine each dump comes from (`--host`, `--host-map DIR=NAME`). Dumps do not record
-/// their machine's name, so this is what the user says; without it a dump's machine is
-/// unknown and only the logs' own evidence applies.
+/// Which machine each dump comes from (`--host-map DIR=NAME`; `.=NAME` for every dump). Dumps
+/// do not record their machine's name, so this is what the user says; without it a dump's
+/// machine is unknown and every log may apply. (`--host` is only the report's label: it
+/// defaults to this machine's name, which says nothing about where copied dumps came from.)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostMap {
     /// `--host`: the machine of every dump not under a mapped folder.
@@ -83,13 +89,20 @@ pub struct ScanConfig {
     /// `--allow-missing`: typed paths that are missing, unreadable or not what their flag
     /// expects become failures in the report instead of a fatal error.
     pub allow_missing: bool,
-    pub group_by: GroupBy,
+    /// `--host` / `--host-map`: which machine each dump comes from, for correlation.
     pub hosts: HostMap,
+    /// `--symbols` and `TRIAGE_SYMBOLS`; `None` keeps the symbol-free fast path.
+    pub symbols: Option<SymbolConfig>,
+    /// `--signature-rules`.
+    pub signature_rules: Option<PathBuf>,
+    pub group_by: GroupBy,
 }
 
 impl ScanConfig {
     pub fn from_args(args: &InputArgs) -> anyhow::Result<Self> {
         let window = parse_duration(&args.window).with_context(|| format!("invalid --window {:?}", args.window))?;
+        let env = std::env::var(SYMBOLS_ENV).ok();
+        let symbols = symbol_config(&args.symbols, env.as_deref(), &args.symbols_timeout)?;
         Ok(ScanConfig {
             paths: args.paths.clone(),
             logs: args.logs.clone(),
@@ -98,8 +111,11 @@ impl ScanConfig {
             quiet: args.quiet,
             follow_links: args.follow,
             allow_missing: args.allow_missing,
+            // `--host` only names the report's machine; correlation uses what `--host-map` says.
+            hosts: HostMap::parse(None, &args.host_map)?,
+            symbols,
+            signature_rules: args.signature_rules.clone(),
             group_by: args.group_by,
-            hosts: HostMap::parse(args.host.as_deref(), &args.host_map)?,
         })
     }
 
@@ -113,10 +129,30 @@ impl ScanConfig {
             quiet: true,
             follow_links: false,
             allow_missing: false,
-            group_by: GroupBy::Module,
             hosts: HostMap::default(),
+            symbols: None,
+            signature_rules: None,
+            group_by: GroupBy::Module,
         }
     }
+}
+
+/// `--symbols` values, then the `TRIAGE_SYMBOLS` environment variable, each in symbol-path
+/// syntax ([`symbol_path`]). `None` when neither names anything.
+pub fn symbol_config(flags: &[String], env: Option<&str>, timeout: &str) -> anyhow::Result<Option<SymbolConfig>> {
+    let timeout = parse_duration(timeout).with_context(|| format!("invalid --symbols-timeout {timeout:?}"))?;
+    if timeout.is_zero() {
+        bail!("invalid --symbols-timeout: must be at least 1s");
+    }
+    let cache = symbol_path::default_cache();
+    let mut sources = Vec::new();
+    for value in flags {
+        sources.extend(symbol_path::parse(value, &cache).map_err(|e| anyhow::anyhow!("invalid --symbols: {e}"))?);
+    }
+    if let Some(env) = env {
+        sources.extend(symbol_path::parse(env, &cache).map_err(|e| anyhow::anyhow!("invalid {SYMBOLS_ENV}: {e}"))?);
+    }
+    Ok((!sources.is_empty()).then_some(SymbolConfig { sources, timeout }))
 }
 
 /// Parse `90s`, `5m`, `2h` into a duration. The unit is required (a bare `5` could mean
@@ -191,5 +227,24 @@ mod tests {
         }
         assert_eq!(format_duration(Duration::from_secs(90)), "90s");
         assert_eq!(format_duration(Duration::from_secs(7200)), "2h");
+    }
+
+    #[test]
+    fn symbols_from_flags_then_environment() {
+        use crate::model::Source;
+        assert_eq!(symbol_config(&[], None, "30s").unwrap(), None);
+        let c = symbol_config(&["a;b".into()], Some("srv*/c*http://127.0.0.1:9"), "5s").unwrap().unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(5));
+        assert_eq!(
+            c.sources,
+            vec![
+                Source::Local("a".into()),
+                Source::Local("b".into()),
+                Source::Server { url: "http://127.0.0.1:9".into(), cache: "/c".into() }
+            ]
+        );
+        assert!(symbol_config(&["srv*".into()], None, "5s").unwrap_err().to_string().contains("--symbols"));
+        assert!(symbol_config(&[], Some("cache*"), "5s").unwrap_err().to_string().contains("TRIAGE_SYMBOLS"));
+        assert!(symbol_config(&["a".into()], None, "0s").is_err());
     }
 }
