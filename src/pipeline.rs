@@ -3,6 +3,8 @@
 //! Each stage is a function over plain data; this module only wires them together and turns
 //! stage outputs into the one [`Report`].
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -15,7 +17,7 @@ use crate::discover::{self, Skipped};
 use crate::dump::{self, DumpFacts};
 use crate::error::Failure;
 use crate::events::{self, LogRead};
-use crate::fingerprint;
+use crate::fingerprint::FileFingerprint;
 use crate::progress::Progress;
 use crate::report::{
     self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
@@ -47,11 +49,15 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     // Dumps and logs are read at the same time, each in parallel across files; every reader is
     // single-threaded inside (nesting the evtx crate's own pool in rayon deadlocks).
     let (dump_results, log_results) = rayon::join(
-        || inventory.dumps.par_iter().map(|f| counted(&progress, || dump::read_dump(f))).collect::<Vec<_>>(),
+        || inventory.dumps.par_iter().map(|f| counted(&progress, || dump::read_dump_fingerprinted(f))).collect::<Vec<_>>(),
         || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
     );
     progress.stage("correlating");
-    let facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
+    let read: Vec<(DumpFacts, FileFingerprint)> = collect_ok(dump_results, &mut failures);
+    let (facts, fingerprints): (Vec<DumpFacts>, Vec<FileFingerprint>) = read.into_iter().unzip();
+    // Taken by the reader from the bytes it read; joined back to the rows by path below.
+    let fingerprints: HashMap<PathBuf, FileFingerprint> =
+        facts.iter().map(|f| f.path.clone()).zip(fingerprints).collect();
     let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
 
     let Triage { triaged, buckets, index } = triage(facts, &logs, &rules, config.window);
@@ -61,9 +67,10 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         window_secs: config.window.as_secs(),
         rules: config.rules_path.clone(),
     };
-    progress.stage("fingerprinting");
     let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped);
-    attach_fingerprints(&mut report);
+    for row in &mut report.dumps {
+        row.fingerprint = fingerprints.get(&row.path).cloned();
+    }
     progress.finish();
     Ok(report)
 }
@@ -94,13 +101,6 @@ pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: 
     }
     let buckets = bucket::group(&triaged);
     Triage { triaged, buckets, index }
-}
-
-/// Record each dump's fingerprint (size, mtime, head hash) so `triage clean` can later prove it
-/// is touching the file that was scanned. A file that cannot be fingerprinted keeps `None`, and
-/// clean then refuses it.
-pub fn attach_fingerprints(report: &mut Report) {
-    report.dumps.par_iter_mut().for_each(|d| d.fingerprint = fingerprint::fingerprint(&d.path).ok());
 }
 
 fn counted<T>(progress: &Progress, read: impl FnOnce() -> T) -> T {
@@ -234,7 +234,7 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         bucket,
         verdict: t.verdict.clone(),
         notes: f.notes.clone(),
-        // Filled in by `scan` (it reads the file); `build_report` itself does no I/O.
+        // Filled in by `scan` from what the reader hashed; `build_report` itself does no I/O.
         fingerprint: None,
     }
 }

@@ -16,7 +16,8 @@ mod walk;
 
 pub use provenance::provenance;
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::chance::Evidence;
 use crate::discover::InputFile;
 use crate::error::Failure;
+use crate::fingerprint::FileFingerprint;
 
 /// The on-disk format of a dump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -182,11 +184,38 @@ impl crate::error::ErrorCode for DumpError {
 
 /// Read one dump. Never panics on bad input; errors carry a stable code.
 pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
+    read_dump_fingerprinted(input).map(|(facts, _)| facts)
+}
+
+/// [`read_dump`], plus the fingerprint of the bytes the facts were read from, taken from the
+/// same open file while it was read (what `triage clean` later compares).
+pub fn read_dump_fingerprinted(input: &InputFile) -> Result<(DumpFacts, FileFingerprint), Failure> {
+    read_input(input, None)
+}
+
+/// Read a dump from a file the caller has already opened: `triage clean` re-reads the very
+/// handle it is about to move, so what it checks is what it moves. `path` names the file in
+/// messages and file-name provenance; `format` is the format the caller expects (a file of
+/// another format is a failure, `not_a_minidump` or `userdump_bad_signature`).
+pub fn read_open_file(file: File, path: &Path, format: DumpFormat) -> Result<(DumpFacts, FileFingerprint), Failure> {
+    let (len, modified) = match file.metadata() {
+        Ok(m) => (m.len(), m.modified().ok()),
+        Err(e) => return Err(Failure::from_error(path, crate::error::Stage::Dump, &DumpError::Read(e))),
+    };
+    let kind = match format {
+        DumpFormat::Minidump => crate::discover::InputKind::Minidump,
+        DumpFormat::Userdump => crate::discover::InputKind::Userdump,
+    };
+    let input = InputFile { path: path.to_path_buf(), len, modified, kind };
+    read_input(&input, Some(file))
+}
+
+fn read_input(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, FileFingerprint), Failure> {
     if input.kind == crate::discover::InputKind::Userdump {
-        return userdump::read_userdump(input);
+        return userdump::read_userdump_fingerprinted(input, file);
     }
     // The parser has been fuzzed clean, but one bad file must never take the batch down.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input)))
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input, file)))
         .unwrap_or_else(|payload| Err(DumpError::Panic(panic_message(payload.as_ref()))));
     result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
 }
@@ -204,13 +233,28 @@ pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFact
     extract::extract(&input, bytes).map_err(|e| Failure::from_error(name, crate::error::Stage::Dump, &e))
 }
 
-/// Load, extract, then check the file did not change underneath us.
-fn read_minidump(input: &InputFile) -> Result<DumpFacts, DumpError> {
-    let bytes = source::load(input)?;
+/// Load, extract, then check the file did not change underneath us. The fingerprint is the
+/// `fstat` of the handle read plus the hash of the bytes read through it.
+fn read_minidump(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, FileFingerprint), DumpError> {
+    let by_path = file.is_none();
+    let file = match file {
+        Some(file) => file,
+        None => {
+            source::check_unchanged(input)?;
+            // Read-only: the scan never writes to an input.
+            File::open(&input.path).map_err(DumpError::Read)?
+        }
+    };
+    let bytes = source::load_file(&file, input)?;
     let mut facts = extract::extract(input, bytes.data())?;
     facts.notes.extend_from_slice(bytes.notes());
-    source::check_unchanged(input)?;
-    Ok(facts)
+    let meta = source::check_unchanged_file(&file, input)?;
+    if by_path {
+        // A file renamed over the one being read: the report must describe what the path names.
+        source::check_unchanged(input)?;
+    }
+    let fingerprint = FileFingerprint::new(&meta, bytes.content()).map_err(DumpError::Read)?;
+    Ok((facts, fingerprint))
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

@@ -28,6 +28,7 @@ use minidump::{Minidump, MinidumpException, MinidumpMiscInfo, MinidumpSystemInfo
 
 use super::{DumpError, walk};
 use crate::discover::InputFile;
+use crate::fingerprint::{ContentHash, ContentHasher};
 
 /// Files up to this size are copied into memory whole.
 pub const READ_LIMIT: u64 = 64 * 1024 * 1024;
@@ -88,7 +89,7 @@ pub enum Bytes {
     Owned(Vec<u8>),
     /// A large file: an anonymous buffer of the file's length holding only what the reader
     /// needs; `notes` list the bounds that cut work.
-    Sparse { buf: memmap2::MmapMut, notes: Vec<String> },
+    Sparse { buf: memmap2::MmapMut, notes: Vec<String>, content: ContentHash },
 }
 
 impl Bytes {
@@ -96,6 +97,15 @@ impl Bytes {
         match self {
             Bytes::Owned(v) => v,
             Bytes::Sparse { buf, .. } => buf,
+        }
+    }
+
+    /// The hash of exactly the bytes read from the file: all of them for a small file, each
+    /// range read (with its offset) for a large one. Taken before any length field is clamped.
+    pub fn content(&self) -> ContentHash {
+        match self {
+            Bytes::Owned(v) => ContentHasher::whole(v),
+            Bytes::Sparse { content, .. } => content.clone(),
         }
     }
 
@@ -107,25 +117,24 @@ impl Bytes {
     }
 }
 
-/// Read `input` (small) or the parts of it the reader needs (large), failing with
-/// `changed_during_scan` if it is not what discovery saw.
-pub fn load(input: &InputFile) -> Result<Bytes, DumpError> {
-    check_unchanged(input)?;
+/// Read `input` (small) or the parts of it the reader needs (large) from `file`, opened by the
+/// scan or by `triage clean` (which re-reads the very handle it is about to move), failing with
+/// `changed_during_scan` if it is not what discovery saw. The bytes read are hashed as they are
+/// read: see [`Bytes::content`].
+pub fn load_file(file: &File, input: &InputFile) -> Result<Bytes, DumpError> {
     if input.len < READ_LIMIT {
-        // `fs::read` opens read-only.
-        let bytes = fs::read(&input.path).map_err(DumpError::Read)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(input.len).unwrap_or(0));
+        io::Read::read_to_end(&mut &*file, &mut bytes).map_err(DumpError::Read)?;
         if bytes.len() as u64 != input.len {
             return Err(changed(input.len, bytes.len() as u64));
         }
         Ok(Bytes::Owned(bytes))
     } else {
-        load_sparse(input)
+        load_sparse(file, input)
     }
 }
 
-fn load_sparse(input: &InputFile) -> Result<Bytes, DumpError> {
-    // `File::open` is read-only: the scan never writes to an input.
-    let file = File::open(&input.path).map_err(DumpError::Read)?;
+fn load_sparse(file: &File, input: &InputFile) -> Result<Bytes, DumpError> {
     let now = file.metadata().map_err(DumpError::Read)?.len();
     if now != input.len {
         return Err(changed(input.len, now));
@@ -136,22 +145,31 @@ fn load_sparse(input: &InputFile) -> Result<Bytes, DumpError> {
     // Lazily committed and without swap reservation, so a 100 GB dump costs only the pages
     // we fill. (With vm.overcommit_memory=2 the kernel may refuse: that is `map_failed`.)
     let buf = memmap2::MmapOptions::new().len(n).no_reserve_swap().map_anon().map_err(DumpError::Map)?;
-    let mut sparse =
-        Sparse { file, buf, len: input.len, big_endian: false, budget: MAX_TOTAL_BYTES, notes: Vec::new() };
+    let mut sparse = Sparse {
+        file,
+        buf,
+        len: input.len,
+        big_endian: false,
+        budget: MAX_TOTAL_BYTES,
+        notes: Vec::new(),
+        content: ContentHasher::ranges(),
+    };
     sparse.fill_metadata()?;
     sparse.fill_stack()?;
-    Ok(Bytes::Sparse { buf: sparse.buf, notes: sparse.notes })
+    Ok(Bytes::Sparse { buf: sparse.buf, notes: sparse.notes, content: sparse.content.finish() })
 }
 
 /// The state of one sparse read.
-struct Sparse {
-    file: File,
+struct Sparse<'f> {
+    file: &'f File,
     buf: memmap2::MmapMut,
     len: u64,
     big_endian: bool,
     /// Bytes still allowed to be read.
     budget: u64,
     notes: Vec<String>,
+    /// Every range read, hashed as it is read (the fingerprint `clean` compares).
+    content: ContentHasher,
 }
 
 /// A stream directory entry.
@@ -162,7 +180,7 @@ struct Entry {
     rva: u32,
 }
 
-impl Sparse {
+impl Sparse<'_> {
     /// Header, directory, stream bodies and what they point to.
     fn fill_metadata(&mut self) -> Result<(), DumpError> {
         self.fill(vec![(0, 32)])?;
@@ -346,7 +364,11 @@ impl Sparse {
             self.budget -= n;
             let (Ok(s_us), Ok(e_us)) = (usize::try_from(s), usize::try_from(e)) else { continue };
             let Some(dst) = self.buf.get_mut(s_us..e_us) else { continue };
-            if let Err(err) = read_at(&self.file, dst, s) {
+            let read = read_at(self.file, dst, s);
+            if read.is_ok() {
+                self.content.range(s, dst);
+            }
+            if let Err(err) = read {
                 return Err(if err.kind() == io::ErrorKind::UnexpectedEof {
                     let now = self.file.metadata().map(|m| m.len()).unwrap_or(0);
                     DumpError::Changed(format!(
@@ -429,6 +451,24 @@ pub fn check_unchanged(input: &InputFile) -> Result<(), DumpError> {
         )));
     }
     Ok(())
+}
+
+/// [`check_unchanged`] on an open handle (`fstat`), for readers that were handed the file.
+pub fn check_unchanged_file(file: &File, input: &InputFile) -> Result<fs::Metadata, DumpError> {
+    let meta = file.metadata().map_err(DumpError::Read)?;
+    if meta.len() != input.len {
+        return Err(changed(input.len, meta.len()));
+    }
+    if let (Some(before), Ok(now)) = (input.modified, meta.modified())
+        && before != now
+    {
+        return Err(DumpError::Changed(format!(
+            "modification time moved from {} to {}",
+            describe(before),
+            describe(now)
+        )));
+    }
+    Ok(meta)
 }
 
 fn changed(before: u64, now: u64) -> DumpError {

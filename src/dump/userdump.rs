@@ -44,6 +44,7 @@ use super::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFa
 use crate::chance::{Chance, Evidence, EvidenceSource, Strength};
 use crate::discover::InputFile;
 use crate::error::{ErrorCode, Failure, Stage};
+use crate::fingerprint::{ContentHasher, FileFingerprint};
 use crate::text::file_name;
 
 /// More threads than any NT4/2000 process could hold (each needs a stack and a kernel object).
@@ -116,18 +117,32 @@ impl UserdumpError {
 
 /// Read a legacy user dump. Never panics on bad input; errors carry a stable code.
 pub fn read_userdump(input: &InputFile) -> Result<DumpFacts, Failure> {
-    read(input).map_err(|err| Failure::from_error(&input.path, Stage::Dump, &err))
+    read_userdump_fingerprinted(input, None).map(|(facts, _)| facts)
 }
 
-fn read(input: &InputFile) -> Result<DumpFacts, UserdumpError> {
-    let file = File::open(&input.path)?;
+/// [`read_userdump`] from `file` when given (else the path), plus the fingerprint of the
+/// ranges read (see [`crate::fingerprint`]).
+pub fn read_userdump_fingerprinted(
+    input: &InputFile,
+    file: Option<File>,
+) -> Result<(DumpFacts, FileFingerprint), Failure> {
+    read(input, file).map_err(|err| Failure::from_error(&input.path, Stage::Dump, &err))
+}
+
+fn read(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, FileFingerprint), UserdumpError> {
+    let file = match file {
+        Some(file) => file,
+        None => File::open(&input.path)?,
+    };
     let meta = file.metadata()?;
     check_unchanged(input, &meta)?;
     let mut src = Source::new(file, meta.len());
     let parsed = parse(&mut src)?;
     // A writer still appending would change the size while we read; check once more at the end.
-    check_unchanged(input, &src.metadata()?)?;
-    Ok(facts(input, &meta, parsed))
+    let after = src.metadata()?;
+    check_unchanged(input, &after)?;
+    let fingerprint = FileFingerprint::new(&after, src.content.finish())?;
+    Ok((facts(input, &meta, parsed), fingerprint))
 }
 
 fn check_unchanged(input: &InputFile, meta: &Metadata) -> Result<(), UserdumpError> {
@@ -203,11 +218,13 @@ struct Source {
     /// Where the reader stands; `u64::MAX` when unknown (after an error), forcing a seek.
     pos: u64,
     len: u64,
+    /// Every range read, hashed as it is read (the fingerprint `clean` compares).
+    content: ContentHasher,
 }
 
 impl Source {
     fn new(file: File, len: u64) -> Self {
-        Source { reader: BufReader::with_capacity(16 * 1024, file), pos: 0, len }
+        Source { reader: BufReader::with_capacity(16 * 1024, file), pos: 0, len, content: ContentHasher::ranges() }
     }
 
     fn metadata(&self) -> std::io::Result<Metadata> {
@@ -236,6 +253,7 @@ impl Source {
             _ => UserdumpError::Io(err),
         })?;
         self.pos = offset.saturating_add(needed as u64);
+        self.content.range(offset, &buf);
         Ok(buf)
     }
 }
