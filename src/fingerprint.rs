@@ -118,16 +118,19 @@ impl ContentHasher {
     }
 
     pub fn finish(&self) -> ContentHash {
-        ContentHash { covers: self.covers, hashed_bytes: self.bytes, blake3: self.hasher.finalize().to_hex().to_string() }
+        ContentHash {
+            covers: self.covers,
+            hashed_bytes: self.bytes,
+            blake3: self.hasher.finalize().to_hex().to_string(),
+        }
     }
 }
 
 impl FileFingerprint {
     /// Combine `fstat` of the handle a reader read from with the hash of what it read.
     pub fn new(meta: &std::fs::Metadata, content: ContentHash) -> std::io::Result<Self> {
-        let modified = Timestamp::try_from(meta.modified()?).map_err(|e| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("modification time: {e}"))
-        })?;
+        let modified = Timestamp::try_from(meta.modified()?)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("modification time: {e}")))?;
         let (dev, ino) = dev_ino(meta);
         Ok(FileFingerprint {
             version: FINGERPRINT_VERSION,

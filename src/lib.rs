@@ -145,11 +145,8 @@ fn clean_command(args: &CleanArgs) -> anyhow::Result<Exit> {
         (true, false) => clean::Mode::Quarantine,
         (true, true) => clean::Mode::Delete,
     };
-    let roots = if args.report_roots {
-        clean::RootChoice::FromReport
-    } else {
-        clean::RootChoice::Named(args.roots.clone())
-    };
+    let roots =
+        if args.report_roots { clean::RootChoice::FromReport } else { clean::RootChoice::Named(args.roots.clone()) };
     let options = clean::CleanOptions { mode, roots, quarantine: args.quarantine.clone() };
     let outcome = clean::clean(&report, &options)?;
     write_stdout(clean::render(&outcome, mode).as_bytes())?;

@@ -49,7 +49,13 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     // Dumps and logs are read at the same time, each in parallel across files; every reader is
     // single-threaded inside (nesting the evtx crate's own pool in rayon deadlocks).
     let (dump_results, log_results) = rayon::join(
-        || inventory.dumps.par_iter().map(|f| counted(&progress, || dump::read_dump_fingerprinted(f))).collect::<Vec<_>>(),
+        || {
+            inventory
+                .dumps
+                .par_iter()
+                .map(|f| counted(&progress, || dump::read_dump_fingerprinted(f)))
+                .collect::<Vec<_>>()
+        },
         || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
     );
     progress.stage("correlating");

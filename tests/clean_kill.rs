@@ -123,7 +123,9 @@ fn kill_at_every_point_forced_copy() {
 fn kill_at_every_point_cross_device() {
     let probe = tempfile::tempdir().unwrap();
     let Some(other) = clean_tree::other_device(probe.path()) else {
-        eprintln!("SKIP: no second file system (/dev/shm) on this machine; kill_at_every_point_forced_copy covers the copy path");
+        eprintln!(
+            "SKIP: no second file system (/dev/shm) on this machine; kill_at_every_point_forced_copy covers the copy path"
+        );
         return;
     };
     let points = kill_every_point(32, false, other.path());

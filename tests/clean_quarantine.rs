@@ -68,14 +68,20 @@ fn apply_moves_exactly_the_delete_set_and_undo_restores_every_byte() {
     assert_eq!(out.bytes, expected_bytes);
 
     // Left in the root: exactly the keep dumps, unchanged.
-    let left: Vec<String> =
-        clean_tree::files_below(&s.root).iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let left: Vec<String> = clean_tree::files_below(&s.root).iter().map(|p| p.to_string_lossy().into_owned()).collect();
     assert_eq!(left, ["a/n004.dmp", "n003.dmp"]);
     // Quarantine: one run folder keeping the layout under the root's name, its journal, the lock.
-    let q: Vec<String> = clean_tree::files_below(&s.quarantine).iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let q: Vec<String> =
+        clean_tree::files_below(&s.quarantine).iter().map(|p| p.to_string_lossy().into_owned()).collect();
     assert_eq!(
         q,
-        ["lock", "run-000001/dumps/a/b/n002.dmp", "run-000001/dumps/a/n001.dmp", "run-000001/dumps/n000.dmp", "run-000001.journal"]
+        [
+            "lock",
+            "run-000001/dumps/a/b/n002.dmp",
+            "run-000001/dumps/a/n001.dmp",
+            "run-000001/dumps/n000.dmp",
+            "run-000001.journal"
+        ]
     );
     #[cfg(unix)]
     {
@@ -125,11 +131,19 @@ fn changed_after_scan_is_refused_even_past_64_kib_with_the_mtime_restored() {
     assert!(out.done.is_empty());
     assert_eq!(
         rel_codes(&out, &s.root),
-        [("a/b/n002.dmp".to_owned(), "changed"), ("a/n001.dmp".to_owned(), "changed"), ("n000.dmp".to_owned(), "missing")]
+        [
+            ("a/b/n002.dmp".to_owned(), "changed"),
+            ("a/n001.dmp".to_owned(), "changed"),
+            ("n000.dmp".to_owned(), "missing")
+        ]
     );
     assert!(out.skipped[0].reason.starts_with("content differs"), "{}", out.skipped[0].reason);
     // The message gives the size on disk now, not the old one.
-    assert!(out.skipped[1].reason.ends_with(&format!("{} bytes now", s.report.dumps[1].size + 4)), "{}", out.skipped[1].reason);
+    assert!(
+        out.skipped[1].reason.ends_with(&format!("{} bytes now", s.report.dumps[1].size + 4)),
+        "{}",
+        out.skipped[1].reason
+    );
     // Nothing moved; only the quarantine's bookkeeping was created.
     let after = snapshot(s.dir.path());
     let new: Vec<&PathBuf> = after.keys().filter(|k| !before.contains_key(*k)).collect();
@@ -225,7 +239,9 @@ fn cross_device_keeps_mode_owner_and_times() {
     use std::os::unix::fs::MetadataExt;
     let s = setup();
     let Some(other) = clean_tree::other_device(s.dir.path()) else {
-        eprintln!("SKIP: /dev/shm is missing or on the temp folder's file system; the forced-copy tests cover the copy path");
+        eprintln!(
+            "SKIP: /dev/shm is missing or on the temp folder's file system; the forced-copy tests cover the copy path"
+        );
         return;
     };
     let before = snapshot(&s.root);

@@ -89,7 +89,8 @@ fn an_old_report_is_refused_not_misread() {
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     for d in v["dumps"].as_array_mut().unwrap() {
         let f = &d["fingerprint"];
-        d["fingerprint"] = serde_json::json!({"size": f["size"], "modified": f["modified"], "head_sha256": "ab".repeat(32)});
+        d["fingerprint"] =
+            serde_json::json!({"size": f["size"], "modified": f["modified"], "head_sha256": "ab".repeat(32)});
     }
     std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
     let before = snapshot(dir.path());
@@ -176,5 +177,8 @@ fn a_quarantine_others_can_write_is_refused() {
     std::fs::create_dir(&real).unwrap();
     let linked = dir.path().join("linked-q");
     std::os::unix::fs::symlink(&real, &linked).unwrap();
-    assert!(matches!(clean::clean(&report, &opts(&root, &linked, Mode::Quarantine)), Err(CleanError::Quarantine { .. })));
+    assert!(matches!(
+        clean::clean(&report, &opts(&root, &linked, Mode::Quarantine)),
+        Err(CleanError::Quarantine { .. })
+    ));
 }

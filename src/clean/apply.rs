@@ -8,11 +8,11 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use super::SkippedFile;
 use super::fsx::{self, Dir, Kind, Stat};
 use super::hook;
 use super::journal::{self, How};
 use super::roots::Root;
-use super::SkippedFile;
 use crate::dump::DumpFacts;
 use crate::fingerprint::{Covers, FileFingerprint};
 use crate::report::DumpRow;
@@ -34,7 +34,12 @@ fn skip(path: &Path, code: &'static str, reason: impl Into<String>) -> SkippedFi
 
 /// Walk from `root` to the folder holding the file, never through a link, refusing to enter
 /// the quarantine. Returns that folder and the file's name.
-pub fn walk(root: &Root, rel: &[OsString], quarantine: Option<&Stat>, path: &Path) -> Result<(Dir, OsString), SkippedFile> {
+pub fn walk(
+    root: &Root,
+    rel: &[OsString],
+    quarantine: Option<&Stat>,
+    path: &Path,
+) -> Result<(Dir, OsString), SkippedFile> {
     let Some((name, folders)) = rel.split_last() else {
         return Err(skip(path, "bad_path", "names no file"));
     };
@@ -119,8 +124,16 @@ fn facts_mismatch(row: &DumpRow, facts: &DumpFacts) -> Option<String> {
     let opt = |o: Option<String>| o.unwrap_or_else(|| "none".to_owned());
     differ("format", format!("{:?}", row.format), format!("{:?}", facts.format))
         .or_else(|| differ("size", row.size.to_string(), facts.size.to_string()))
-        .or_else(|| differ("header time", opt(row.written_at.map(|t| t.to_string())), opt(facts.written_at.map(|t| t.to_string()))))
-        .or_else(|| differ("pid", opt(row.process.pid.map(|p| p.to_string())), opt(facts.process.pid.map(|p| p.to_string()))))
+        .or_else(|| {
+            differ(
+                "header time",
+                opt(row.written_at.map(|t| t.to_string())),
+                opt(facts.written_at.map(|t| t.to_string())),
+            )
+        })
+        .or_else(|| {
+            differ("pid", opt(row.process.pid.map(|p| p.to_string())), opt(facts.process.pid.map(|p| p.to_string())))
+        })
         .or_else(|| differ("process", opt(row.process.name.clone()), opt(facts.process.name.clone())))
         .or_else(|| {
             let file = code(facts.exception.as_ref().map(|e| e.code));

@@ -74,7 +74,7 @@ fn os_from_bytes(bytes: Vec<u8>) -> io::Result<OsString> {
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
@@ -133,15 +133,35 @@ pub enum How {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Record {
     /// About to verify and move (or delete) this file. Written and fsynced before it is touched.
-    Intent { id: u64, root: usize, rel: Vec<Name>, format: DumpFormat, fingerprint: FileFingerprint },
-    Moved { id: u64, how: How },
-    Deleted { id: u64 },
+    Intent {
+        id: u64,
+        root: usize,
+        rel: Vec<Name>,
+        format: DumpFormat,
+        fingerprint: FileFingerprint,
+    },
+    Moved {
+        id: u64,
+        how: How,
+    },
+    Deleted {
+        id: u64,
+    },
     /// Not touched (or put back unchanged): verification failed or the move was refused.
-    Skipped { id: u64, code: String, reason: String },
+    Skipped {
+        id: u64,
+        code: String,
+        reason: String,
+    },
     /// Put back by undo (or by the recovery of an interrupted run).
-    Restored { id: u64 },
+    Restored {
+        id: u64,
+    },
     /// An interrupted entry found in a consistent state: nothing had moved, or it was deleted.
-    Settled { id: u64, state: String },
+    Settled {
+        id: u64,
+        state: String,
+    },
 }
 
 impl Record {
@@ -328,7 +348,10 @@ fn read_journal(file: File, path: &Path) -> Result<Journal, CleanError> {
     };
     let header: Header = serde_json::from_str(&first).map_err(|e| bad(format!("bad header: {e}")))?;
     if header.journal != JOURNAL_MAGIC || header.version != JOURNAL_VERSION {
-        return Err(bad(format!("journal version {} of {:?}; this triage reads {JOURNAL_VERSION}", header.version, header.journal)));
+        return Err(bad(format!(
+            "journal version {} of {:?}; this triage reads {JOURNAL_VERSION}",
+            header.version, header.journal
+        )));
     }
     let mut entries: Vec<Entry> = Vec::new();
     let mut bad_lines = 0;

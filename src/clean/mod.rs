@@ -126,7 +126,9 @@ pub enum CleanError {
     Quarantine { path: PathBuf, source: io::Error },
     #[error("refusing quarantine folder {path}: {why}")]
     UnsafeQuarantine { path: PathBuf, why: String },
-    #[error("another clean or undo is using this quarantine (lock {0} is held); wait for it to finish, or use another --quarantine")]
+    #[error(
+        "another clean or undo is using this quarantine (lock {0} is held); wait for it to finish, or use another --quarantine"
+    )]
     Busy(PathBuf),
     #[error("cannot read journal {path}: {source}")]
     ReadJournal { path: PathBuf, source: io::Error },
@@ -184,7 +186,8 @@ fn check_report(report: &Report) -> Result<(), CleanError> {
     if report.schema_version != crate::report::SCHEMA_VERSION {
         return Err(CleanError::ReportVersion(report.schema_version));
     }
-    if let Some(f) = report.delete_rows().filter_map(|d| d.fingerprint.as_ref()).find(|f| f.version != FINGERPRINT_VERSION)
+    if let Some(f) =
+        report.delete_rows().filter_map(|d| d.fingerprint.as_ref()).find(|f| f.version != FINGERPRINT_VERSION)
     {
         return Err(CleanError::OldReport { found: f.version.max(1) });
     }

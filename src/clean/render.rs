@@ -43,7 +43,11 @@ pub fn render(outcome: &CleanOutcome, mode: Mode) -> String {
     let mut out = String::new();
     if !outcome.roots.is_empty() {
         let list: Vec<String> = outcome.roots.iter().map(|r| esc(r)).collect();
-        let how = if outcome.roots_from_report { "accepted from the report with --report-roots" } else { "named with --root" };
+        let how = if outcome.roots_from_report {
+            "accepted from the report with --report-roots"
+        } else {
+            "named with --root"
+        };
         let _ = writeln!(out, "Roots ({how}): {}", list.join(", "));
     }
     if let Some(r) = &outcome.recovered {
@@ -140,7 +144,12 @@ pub fn render_undo(o: &UndoOutcome) -> String {
         let _ = writeln!(out, "Deleted by clean --delete (cannot be restored): {}", o.deleted.len());
     }
     if !o.leftovers.is_empty() {
-        let _ = writeln!(out, "Cleaned up {} leftover{} of an interrupted run:", o.leftovers.len(), plural(o.leftovers.len()));
+        let _ = writeln!(
+            out,
+            "Cleaned up {} leftover{} of an interrupted run:",
+            o.leftovers.len(),
+            plural(o.leftovers.len())
+        );
         for p in &o.leftovers {
             let _ = writeln!(out, "  {}", esc(p));
         }

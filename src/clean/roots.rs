@@ -122,7 +122,10 @@ fn unique_label(base: &str, roots: &[Root]) -> String {
 /// The root a report path lies in, and the components from that root's folder to the file.
 pub fn locate(roots: &[Root], path: &Path) -> Result<(usize, Vec<OsString>), Refusal> {
     let Some(abs) = normalize(path) else {
-        return Err(Refusal { code: "bad_path", reason: "has a `..` inside it; clean does not guess where it leads".into() });
+        return Err(Refusal {
+            code: "bad_path",
+            reason: "has a `..` inside it; clean does not guess where it leads".into(),
+        });
     };
     for (i, root) in roots.iter().enumerate() {
         for form in &root.forms {
@@ -139,10 +142,7 @@ pub fn locate(roots: &[Root], path: &Path) -> Result<(usize, Vec<OsString>), Ref
             }
         }
     }
-    Err(Refusal {
-        code: "outside_roots",
-        reason: format!("{} is not under a root you named (--root)", abs.display()),
-    })
+    Err(Refusal { code: "outside_roots", reason: format!("{} is not under a root you named (--root)", abs.display()) })
 }
 
 #[cfg(test)]

@@ -249,10 +249,15 @@ impl Ctx<'_> {
                     Ok(()) => {
                         return Err(self.problem(
                             "exists",
-                            format!("a file exists at the original path; the dump is kept as {}", parent.path.join(&aside).display()),
+                            format!(
+                                "a file exists at the original path; the dump is kept as {}",
+                                parent.path.join(&aside).display()
+                            ),
                         ));
                     }
-                    Err(why) => return Err(self.problem("changed", format!("{}: {why}", parent.path.join(&aside).display()))),
+                    Err(why) => {
+                        return Err(self.problem("changed", format!("{}: {why}", parent.path.join(&aside).display())));
+                    }
                 }
             }
         }
@@ -262,7 +267,11 @@ impl Ctx<'_> {
         }
 
         let Some(run_dir) = self.run_dir else {
-            return if in_place { Ok(Settled::InPlace) } else { Err(self.problem("missing", "its run folder is gone")) };
+            return if in_place {
+                Ok(Settled::InPlace)
+            } else {
+                Err(self.problem("missing", "its run folder is gone"))
+            };
         };
         let label = self.header.roots.get(e.root).map(|r| OsString::from(&r.label)).unwrap_or_default();
         let mut qparts = vec![label];
@@ -298,7 +307,10 @@ impl Ctx<'_> {
                 }
                 Err(_) => Err(self.problem(
                     "exists",
-                    format!("a different file exists at the original path; not overwritten; the dump stays in {}", qp.path.display()),
+                    format!(
+                        "a different file exists at the original path; not overwritten; the dump stays in {}",
+                        qp.path.display()
+                    ),
                 )),
             };
         }
@@ -369,7 +381,9 @@ impl Ctx<'_> {
         }
         let _ = parent.sync();
         hook::point("undo_copied");
-        qp.unlink(name).map_err(|err| self.problem("restore_failed", format!("restored, but the quarantined copy stays: {err}")))?;
+        qp.unlink(name).map_err(|err| {
+            self.problem("restore_failed", format!("restored, but the quarantined copy stays: {err}"))
+        })?;
         hook::point("undo_unlinked");
         Ok(Settled::Restored)
     }
@@ -399,7 +413,8 @@ fn verify(dir: &Dir, name: &OsStr, entry: &Entry) -> Result<(), String> {
     }
     let file = dir.open_file(name).map_err(|e| e.to_string())?;
     let path = dir.path.join(name);
-    let (_, now) = crate::dump::read_open_file(file, &path, entry.format).map_err(|f| format!("{}: {}", f.code, f.message))?;
+    let (_, now) =
+        crate::dump::read_open_file(file, &path, entry.format).map_err(|f| format!("{}: {}", f.code, f.message))?;
     let expected = &entry.fingerprint;
     let comparable = FileFingerprint { dev: None, ino: None, ..expected.clone() };
     comparable.mismatch(&FileFingerprint { dev: None, ino: None, ..now }).map_or(Ok(()), Err)
