@@ -15,6 +15,7 @@ use crate::Exit;
 use crate::chance::Chance;
 use crate::report::{BucketRow, DumpRow, Report};
 use crate::rules::Action;
+use crate::text::{terminal, terminal_path};
 
 /// One difference between the baseline and the new scan.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,37 +55,41 @@ impl CheckOutcome {
             return out;
         }
         for c in &self.changes {
+            // Every value here comes from a report (the baseline is a file anyone may edit):
+            // make it inert for the terminal before printing.
             let _ = match c {
                 Change::BucketAdded { id, title, count } => {
-                    writeln!(out, "+ bucket {id} \"{title}\": {count} dump{}", plural(*count))
+                    writeln!(out, "+ bucket {} \"{}\": {count} dump{}", terminal(id), terminal(title), plural(*count))
                 }
                 Change::BucketRemoved { id, title, count } => {
-                    writeln!(out, "- bucket {id} \"{title}\": {count} dump{}", plural(*count))
+                    writeln!(out, "- bucket {} \"{}\": {count} dump{}", terminal(id), terminal(title), plural(*count))
                 }
                 Change::BucketCount { id, title, before, after } => {
-                    writeln!(out, "~ bucket {id} \"{title}\": count {before} -> {after}")
+                    writeln!(out, "~ bucket {} \"{}\": count {before} -> {after}", terminal(id), terminal(title))
                 }
                 Change::DumpAdded { path, action } => {
-                    writeln!(out, "+ dump {} ({})", path.display(), action.as_str())
+                    writeln!(out, "+ dump {} ({})", terminal_path(path), action.as_str())
                 }
                 Change::DumpRemoved { path, action } => {
-                    writeln!(out, "- dump {} (was {})", path.display(), action.as_str())
+                    writeln!(out, "- dump {} (was {})", terminal_path(path), action.as_str())
                 }
                 Change::ChanceChanged { path, before, after } => {
-                    writeln!(out, "~ dump {}: chance {before} -> {after}", path.display())
+                    writeln!(out, "~ dump {}: chance {before} -> {after}", terminal_path(path))
                 }
                 Change::VerdictChanged { path, before, after } => writeln!(
                     out,
                     "~ dump {}: verdict {} ({}) -> {} ({})",
-                    path.display(),
+                    terminal_path(path),
                     before.0.as_str(),
-                    before.1,
+                    terminal(&before.1),
                     after.0.as_str(),
-                    after.1
+                    terminal(&after.1)
                 ),
-                Change::FailureAdded { path, code } => writeln!(out, "+ failure {}: {code}", path.display()),
+                Change::FailureAdded { path, code } => {
+                    writeln!(out, "+ failure {}: {}", terminal_path(path), terminal(code))
+                }
                 Change::FailureResolved { path, code } => {
-                    writeln!(out, "- failure {}: {code} (no longer fails)", path.display())
+                    writeln!(out, "- failure {}: {} (no longer fails)", terminal_path(path), terminal(code))
                 }
             };
         }

@@ -58,6 +58,10 @@ pub struct InputArgs {
     /// No progress output on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Follow symbolic links found under PATH and --evtx folders (default: list them as
+    /// skipped). Links typed on the command line are always followed; loops are failures.
+    #[arg(long)]
+    pub follow: bool,
 }
 
 #[derive(Debug, Clone, Args)]

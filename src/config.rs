@@ -15,6 +15,8 @@ pub struct ScanConfig {
     pub window: Duration,
     pub rules_path: Option<PathBuf>,
     pub quiet: bool,
+    /// Follow symbolic links below the given paths (`--follow`).
+    pub follow_links: bool,
 }
 
 impl ScanConfig {
@@ -26,12 +28,13 @@ impl ScanConfig {
             window,
             rules_path: args.rules.clone(),
             quiet: args.quiet,
+            follow_links: args.follow,
         })
     }
 
     /// A config with defaults, for tests and benches.
     pub fn new(paths: Vec<PathBuf>, logs: Vec<PathBuf>) -> Self {
-        ScanConfig { paths, logs, window: Duration::from_secs(300), rules_path: None, quiet: true }
+        ScanConfig { paths, logs, window: Duration::from_secs(300), rules_path: None, quiet: true, follow_links: false }
     }
 }
 

@@ -8,8 +8,17 @@
 //! dump must not vanish from the report).
 //!
 //! Discovery never opens anything but regular files (a FIFO would block the scan), reports
-//! symlink loops and unreadable folders as failures, and returns everything sorted by path so the
-//! report is deterministic.
+//! unreadable folders as failures, and returns everything sorted by path so the report is
+//! deterministic.
+//!
+//! Symbolic links are not followed unless asked ([`DiscoverOptions::follow_links`], the
+//! `--follow` flag): a link found under a scanned folder, to a file or a folder, inside the
+//! roots or out of them, is listed as skipped with its target, and nothing behind it is opened.
+//! A path typed on the command line is the user's own choice and is followed even when it is a
+//! link. With `--follow`, links are followed everywhere and a loop is a `symlink_loop` failure.
+//! The head of each file is read through an open handle that is checked to be the very file the
+//! walk saw (device and inode), so a file swapped for a link between the walk and the read is a
+//! `changed_during_scan` failure, not a read of the link's target.
 
 use std::fs::{File, Metadata};
 use std::io::Read;
@@ -49,6 +58,7 @@ pub struct InputFile {
 /// A file that is not an input, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Skipped {
+    #[serde(with = "crate::path_json")]
     pub path: PathBuf,
     pub reason: String,
 }
@@ -60,6 +70,13 @@ pub struct Inventory {
     pub logs: Vec<InputFile>,
     pub skipped: Vec<Skipped>,
     pub failures: Vec<Failure>,
+}
+
+/// How to walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DiscoverOptions {
+    /// Follow symbolic links below the given paths (`--follow`). Off by default.
+    pub follow_links: bool,
 }
 
 /// Extensions that promise a dump: a file with one of these that is not a dump is a failure.
@@ -81,15 +98,20 @@ pub fn classify(head: &[u8]) -> Option<InputKind> {
 }
 
 /// Walk `dump_paths` (files or folders, recursively) and `log_paths` (files or folders given to
-/// `--evtx`). Logs found among the dump paths are used too; dumps found under log paths are
-/// reported as skipped (the user said those are logs).
+/// `--evtx`) with the default options (no links followed). Logs found among the dump paths are
+/// used too; dumps found under log paths are reported as skipped (the user said those are logs).
 pub fn discover(dump_paths: &[PathBuf], log_paths: &[PathBuf]) -> Inventory {
+    discover_with(dump_paths, log_paths, DiscoverOptions::default())
+}
+
+/// [`discover`] with explicit options.
+pub fn discover_with(dump_paths: &[PathBuf], log_paths: &[PathBuf], options: DiscoverOptions) -> Inventory {
     let mut inv = Inventory::default();
     for root in dump_paths {
-        walk(root, false, &mut inv);
+        walk(root, false, options, &mut inv);
     }
     for root in log_paths {
-        walk(root, true, &mut inv);
+        walk(root, true, options, &mut inv);
     }
     inv.dumps.sort_by(|a, b| a.path.cmp(&b.path));
     inv.dumps.dedup_by(|a, b| a.path == b.path);
@@ -102,15 +124,32 @@ pub fn discover(dump_paths: &[PathBuf], log_paths: &[PathBuf]) -> Inventory {
     inv
 }
 
-fn walk(root: &Path, logs_only: bool, inv: &mut Inventory) {
-    // follow_links so that a symlinked dump folder is scanned; walkdir then detects loops.
-    for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Inventory) {
+    // A typed root that is a link is followed (walkdir's `follow_root_links`, on by default);
+    // links below it only with --follow, and then walkdir detects loops.
+    let walker = walkdir::WalkDir::new(root).follow_links(options.follow_links).sort_by_file_name();
+    for entry in walker {
         match entry {
             Ok(entry) => {
                 if entry.file_type().is_dir() {
                     continue;
                 }
                 let path = entry.path();
+                // Without --follow, a link's own file type is reported; with it, the target's.
+                if entry.file_type().is_symlink() {
+                    if entry.depth() == 0 {
+                        // A typed path that is a link: walkdir already descends into a folder
+                        // behind it; a file behind it is read like a typed file.
+                        match std::fs::metadata(path) {
+                            Ok(meta) if meta.is_dir() => {}
+                            Ok(meta) => visit(path, &meta, logs_only, inv),
+                            Err(err) => inv.failures.push(io_failure(path, &err)),
+                        }
+                    } else {
+                        inv.skipped.push(Skipped { path: path.to_path_buf(), reason: link_reason(path) });
+                    }
+                    continue;
+                }
                 match entry.metadata() {
                     Ok(meta) => visit(path, &meta, logs_only, inv),
                     Err(err) => inv.failures.push(walk_failure(path, &err)),
@@ -133,15 +172,35 @@ fn walk_failure(path: &Path, err: &walkdir::Error) -> Failure {
             format!("symbolic link loop back to {}; not followed", ancestor.display()),
         );
     }
-    let (code, what) = match err.io_error().map(|e| e.kind()) {
+    let (code, what) = io_code(err.io_error().map(|e| e.kind()));
+    let detail = err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string());
+    Failure::new(path, Stage::Discover, code, format!("{what} ({detail})"))
+}
+
+fn io_failure(path: &Path, err: &std::io::Error) -> Failure {
+    let (code, what) = io_code(Some(err.kind()));
+    Failure::new(path, Stage::Discover, code, format!("{what} ({err})"))
+}
+
+fn io_code(kind: Option<std::io::ErrorKind>) -> (&'static str, &'static str) {
+    match kind {
         Some(std::io::ErrorKind::PermissionDenied) => {
             ("permission_denied", "permission denied; check the account's access")
         }
         Some(std::io::ErrorKind::NotFound) => ("not_found", "no such file or folder"),
         _ => ("unreadable", "cannot be read"),
-    };
-    let detail = err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string());
-    Failure::new(path, Stage::Discover, code, format!("{what} ({detail})"))
+    }
+}
+
+/// Why a link was skipped, naming its target as stored in the link (never resolved: reading the
+/// link does not touch what it points to).
+fn link_reason(path: &Path) -> String {
+    match std::fs::read_link(path) {
+        Ok(target) => {
+            format!("symbolic link to {}; not followed (--follow follows links)", crate::text::terminal_path(&target))
+        }
+        Err(_) => "symbolic link; not followed (--follow follows links)".to_owned(),
+    }
 }
 
 fn has_dump_extension(path: &Path) -> bool {
@@ -167,13 +226,31 @@ fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory) {
         return;
     }
     let mut head = [0u8; 8];
-    let read = File::open(path).and_then(|mut f| read_head(&mut f, &mut head));
-    let n = match read {
-        Ok(n) => n,
+    let opened = match File::open(path) {
+        Ok(f) => f,
         Err(err) => {
             let code =
                 if err.kind() == std::io::ErrorKind::PermissionDenied { "permission_denied" } else { "unreadable" };
             inv.failures.push(Failure::new(path, Stage::Discover, code, format!("cannot open: {err}")));
+            return;
+        }
+    };
+    if !same_file(&opened, meta) {
+        inv.failures.push(Failure::new(
+            path,
+            Stage::Discover,
+            "changed_during_scan",
+            "replaced (by another file or a symbolic link) between listing the folder and opening it; not read",
+        ));
+        return;
+    }
+    let mut opened = opened;
+    let n = match read_head(&mut opened, &mut head) {
+        Ok(n) => n,
+        Err(err) => {
+            let code =
+                if err.kind() == std::io::ErrorKind::PermissionDenied { "permission_denied" } else { "unreadable" };
+            inv.failures.push(Failure::new(path, Stage::Discover, code, format!("cannot read: {err}")));
             return;
         }
     };
@@ -204,6 +281,20 @@ fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory) {
     }
 }
 
+/// Whether the open handle is the file the walk listed (same device and inode), so a name
+/// swapped for a link in between is not read through.
+#[cfg(unix)]
+fn same_file(file: &File, listed: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    file.metadata().is_ok_and(|m| m.dev() == listed.dev() && m.ino() == listed.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(file: &File, listed: &Metadata) -> bool {
+    // No inode numbers in std here: compare what there is.
+    file.metadata().is_ok_and(|m| m.is_file() && m.len() == listed.len() && m.modified().ok() == listed.modified().ok())
+}
+
 fn read_head(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
@@ -228,5 +319,19 @@ mod tests {
         assert_eq!(classify(b"\x30\0\0\0LfLe"), Some(InputKind::Evt));
         assert_eq!(classify(b"PK\x03\x04"), None);
         assert_eq!(classify(b""), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn same_file_tells_the_listed_file_from_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::write(&a, b"MDMP").unwrap();
+        std::fs::write(&b, b"MDMP").unwrap();
+        let listed = std::fs::symlink_metadata(&a).unwrap();
+        assert!(same_file(&File::open(&a).unwrap(), &listed));
+        // `a` replaced after it was listed (here: by another file of the same size).
+        std::fs::rename(&b, &a).unwrap();
+        assert!(!same_file(&File::open(&a).unwrap(), &listed));
     }
 }

@@ -28,6 +28,7 @@ pub trait ErrorCode: std::error::Error {
 /// One file that could not be processed (or only partly), as it appears in the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Failure {
+    #[serde(with = "crate::path_json")]
     pub path: PathBuf,
     pub stage: Stage,
     pub code: String,

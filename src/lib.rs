@@ -27,6 +27,7 @@ pub mod dump;
 pub mod error;
 pub mod events;
 pub mod fingerprint;
+pub mod path_json;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
@@ -85,8 +86,12 @@ fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         let bytes = report::json::render_json(&report, true);
         write_output(path, &bytes)?;
     }
+    let mut refused = 0;
     if let Some(path) = &args.delete_list {
         write_output(path, &report::render_delete_list(&report, args.null))?;
+        let refusals = report::delete_list_refusals(&report, args.null);
+        refused = refusals.len();
+        warn_refused(&refusals);
     }
     let stdout_taken =
         [args.json.as_deref(), args.delete_list.as_deref()].into_iter().flatten().any(|p| p.as_os_str() == "-");
@@ -98,10 +103,29 @@ fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         };
         write_stdout(text.as_bytes())?;
     }
-    if args.strict && !report.failures.is_empty() {
+    if args.strict && (!report.failures.is_empty() || refused > 0) {
         return Ok(Exit::Fatal);
     }
     Ok(Exit::Ok)
+}
+
+/// Tell the user (on stderr: stdout may be the list itself) which flagged paths the newline
+/// delete list left out, so a partial list is never mistaken for the whole one.
+fn warn_refused(refusals: &[&std::path::Path]) {
+    if refusals.is_empty() {
+        return;
+    }
+    let mut text = format!(
+        "triage: {} path{} flagged delete left out of the newline delete list: a control character or line \
+         break in the name could make a line reader act on a different file; use --null for exact names\n",
+        refusals.len(),
+        if refusals.len() == 1 { "" } else { "s" }
+    );
+    for p in refusals {
+        text.push_str(&format!("  {}\n", text::terminal_path(p)));
+    }
+    // Best effort: a closed stderr must not turn a written report into an error.
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 /// `triage check`: rescan, then compare with (or rewrite) the baseline.
@@ -120,7 +144,7 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<Exit> {
         let bytes = report::json::render_json(&report.without_fingerprints(), true);
         std::fs::write(&args.baseline, bytes)
             .with_context(|| format!("cannot write baseline {}", args.baseline.display()))?;
-        write_stdout(format!("Baseline written to {}\n{summary}\n", args.baseline.display()).as_bytes())?;
+        write_stdout(format!("Baseline written to {}\n{summary}\n", text::terminal_path(&args.baseline)).as_bytes())?;
         return Ok(Exit::Ok);
     };
     let outcome = check::compare(&baseline, &report);

@@ -10,7 +10,10 @@ fn main() -> ExitCode {
     match triage::run(cli) {
         Ok(code) => code.into(),
         Err(err) => {
-            eprintln!("triage: error: {err:#}");
+            // An error can quote a path or a line from a file; keep each line inert on a terminal.
+            let text = format!("{err:#}");
+            let lines: Vec<_> = text.lines().map(triage::text::terminal).collect();
+            eprintln!("triage: error: {}", lines.join("\n"));
             triage::Exit::Fatal.into()
         }
     }

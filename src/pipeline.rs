@@ -42,7 +42,8 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let rules = RuleSet::load(config.rules_path.as_deref())?;
     let progress = Progress::new(!config.quiet);
     progress.stage("discovering");
-    let inventory = discover::discover(&config.paths, &config.logs);
+    let options = discover::DiscoverOptions { follow_links: config.follow_links };
+    let inventory = discover::discover_with(&config.paths, &config.logs, options);
     let mut failures = inventory.failures;
     progress.stage(&format!("reading {} dumps and {} logs", inventory.dumps.len(), inventory.logs.len()));
     progress.files(inventory.dumps.len() + inventory.logs.len());

@@ -1,10 +1,38 @@
 //! Small text conversions that several stages need for the same conventions: hex numbers as
-//! event logs and rules write them and as the report writes them, and the file name at the end
-//! of a recorded path.
+//! event logs and rules write them and as the report writes them, the file name at the end of a
+//! recorded path, and the one sanitizer per output target that makes a value inert there.
 //!
 //! One copy, so a dump's module name, an event's application path and a rule's glob all
 //! reduce a path the same way, and a code reads the same in a bucket title, a link detail and
 //! the JSON report.
+//!
+//! # Making values inert
+//!
+//! File names, module names, comment streams, event fields and whole reports come from people
+//! and programs we do not trust. Every renderer passes each such value through the sanitizer of
+//! its target, never the raw value:
+//!
+//! * [`terminal`] / [`terminal_path`] for text a terminal shows (table, failure and skipped
+//!   lists, `check` diffs, `clean` output). A value with nothing to hide is returned unchanged.
+//!   Otherwise it is shown between double quotes with Rust-style escapes: `\n`, `\r`, `\t`,
+//!   `\x1b` for other ASCII control characters, `\u{85}` for C1 controls and for the invisible
+//!   Unicode format characters that reorder or hide text (bidi overrides, zero-width spaces),
+//!   `\xff` for each byte of a name that is not valid UTF-8, and `\\`, `\"` for backslash and
+//!   quote. A value that itself starts with `"` is quoted too, so the two forms cannot be
+//!   confused: a plain value never starts with a quote, a quoted one always does.
+//! * [`markdown_code`] / [`markdown_code_path`] for values shown as code (paths, module and
+//!   process names): the terminal form inside a code span whose backtick fence is longer than
+//!   any backtick run in the value, so nothing can close it; HTML inside a code span is text.
+//! * [`markdown_text`] for prose (titles, reasons, evidence): the terminal form with every
+//!   character that can start markup (`\`, `` ` ``, `*`, `_`, `[`, `]`, `<`, `>`, `#`, `|`, `~`,
+//!   `&`, `$`) backslash-escaped. Newlines never survive either sanitizer, so a value cannot
+//!   start a heading, a list item or a table row.
+//!
+//! JSON needs no sanitizer: serde_json escapes every control character.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::path::Path;
 
 /// Format a 32-bit code as the report contract wants it: `0x` + 8 lower-case hex digits.
 pub fn hex32(v: u32) -> String {
@@ -52,9 +80,180 @@ pub fn file_name(path: &str) -> &str {
     path.rsplit(['\\', '/']).next().unwrap_or(path)
 }
 
+/// Characters shown as escapes on a terminal: the C0 and C1 controls and DEL (`char::is_control`),
+/// and the invisible format characters that can make one name look like another or reorder a
+/// line (Trojan Source): Arabic letter mark, zero-width and directional marks, line and
+/// paragraph separators, bidi embeddings, overrides and isolates, word joiners, BOM, and the
+/// interlinear annotation marks.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
+/// The terminal-safe form of `value`: unchanged when it has nothing to hide, otherwise quoted
+/// with escapes (see the module docs).
+pub fn terminal(value: &str) -> Cow<'_, str> {
+    terminal_bytes(value.as_bytes())
+}
+
+/// [`terminal`] for a path: bytes that are not valid UTF-8 are shown as `\xNN`, so two names
+/// that differ only there still look different (a lossy `\u{fffd}` would hide that).
+pub fn terminal_path(path: &Path) -> Cow<'_, str> {
+    terminal_bytes(path.as_os_str().as_encoded_bytes())
+}
+
+/// [`terminal`] over raw bytes (a Unix file name need not be UTF-8).
+pub fn terminal_bytes(bytes: &[u8]) -> Cow<'_, str> {
+    if let Ok(s) = std::str::from_utf8(bytes)
+        && !s.starts_with('"')
+        && !s.chars().any(is_hidden)
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(bytes.len() + 8);
+    out.push('"');
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x80 && is_hidden(c) => {
+                    let _ = write!(out, "\\x{:02x}", c as u32);
+                }
+                c if is_hidden(c) => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out.push('"');
+    Cow::Owned(out)
+}
+
+/// `value` as a Markdown code span that nothing in it can close or break (see the module docs).
+pub fn markdown_code(value: &str) -> String {
+    code_span(&terminal(value))
+}
+
+/// [`markdown_code`] for a path (non-UTF-8 bytes as `\xNN`).
+pub fn markdown_code_path(path: &Path) -> String {
+    code_span(&terminal_path(path))
+}
+
+fn code_span(content: &str) -> String {
+    // The fence must be longer than the longest backtick run inside (CommonMark 6.1).
+    let mut longest = 0;
+    let mut run = 0;
+    for c in content.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    if content.is_empty() {
+        // One space between single backticks is a code span of one space: the nearest to empty.
+        return "` `".to_owned();
+    }
+    let fence = "`".repeat(longest + 1);
+    // A span that starts or ends with a backtick needs a space inside the fence, and CommonMark
+    // strips one space from each end when both are there: pad so the content survives exactly.
+    let pad = content.starts_with('`')
+        || content.ends_with('`')
+        || (content.starts_with(' ') && content.ends_with(' ') && content.trim() != "");
+    if pad { format!("{fence} {content} {fence}") } else { format!("{fence}{content}{fence}") }
+}
+
+/// `value` as Markdown prose that renders as exactly its [`terminal`] form, with no markup, HTML,
+/// entity or line break of its own.
+pub fn markdown_text(value: &str) -> String {
+    let safe = terminal(value);
+    let mut out = String::with_capacity(safe.len() + 8);
+    for c in safe.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' | '$') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The issue's hostile name: clear screen, red, window title, bell.
+    const HOSTILE: &str = "x\x1b[2J\x1b[31mFAKE\x1b]0;pwned\x07.dmp";
+
+    #[test]
+    fn terminal_leaves_plain_values_alone() {
+        assert!(matches!(terminal("dumps/inetinfo_1.dmp"), Cow::Borrowed("dumps/inetinfo_1.dmp")));
+        assert_eq!(terminal(r"C:\WINNT\system32\infoctrs.dll"), r"C:\WINNT\system32\infoctrs.dll");
+        assert_eq!(terminal("ünïcode ✓ 名前.dmp"), "ünïcode ✓ 名前.dmp");
+        assert_eq!(terminal(""), "");
+    }
+
+    #[test]
+    fn terminal_escapes_control_sequences() {
+        assert_eq!(terminal(HOSTILE), r#""x\x1b[2J\x1b[31mFAKE\x1b]0;pwned\x07.dmp""#);
+        assert_eq!(terminal("important.dmp\nfoo.dmp"), r#""important.dmp\nfoo.dmp""#);
+        assert_eq!(terminal("a\tb\rc\0d\x7f"), r#""a\tb\rc\x00d\x7f""#);
+        // C1 CSI, a right-to-left override and a zero-width space.
+        assert_eq!(terminal("a\u{9b}b\u{202e}c\u{200b}"), r#""a\u{9b}b\u{202e}c\u{200b}""#);
+        // Once quoted, backslashes and quotes are escaped, so the form reads back unambiguously.
+        assert_eq!(terminal("C:\\x\\\"y\"\n"), r#""C:\\x\\\"y\"\n""#);
+        // A plain value that starts with a quote is quoted too.
+        assert_eq!(terminal("\"x.dmp\""), r#""\"x.dmp\"""#);
+        for out in [terminal(HOSTILE), terminal("a\u{9b}\u{85}b")] {
+            assert!(!out.chars().any(is_hidden), "{out:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn terminal_path_shows_invalid_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = Path::new(std::ffi::OsStr::from_bytes(b"dumps/bad\xff\xfe.dmp"));
+        assert_eq!(terminal_path(p), r#""dumps/bad\xff\xfe.dmp""#);
+        // A real U+FFFD stays itself and is not confused with the invalid bytes.
+        assert_eq!(terminal_path(Path::new("dumps/bad\u{fffd}.dmp")), "dumps/bad\u{fffd}.dmp");
+        let p = Path::new(std::ffi::OsStr::from_bytes(b"a\x1b\xff"));
+        assert_eq!(terminal_path(p), r#""a\x1b\xff""#);
+    }
+
+    #[test]
+    fn markdown_code_cannot_be_closed() {
+        assert_eq!(markdown_code("infoctrs.dll"), "`infoctrs.dll`");
+        assert_eq!(markdown_code("a`b"), "``a`b``");
+        assert_eq!(markdown_code("x``` <img src=x onerror=alert(2)>"), "````x``` <img src=x onerror=alert(2)>````");
+        assert_eq!(markdown_code("`x`"), "`` `x` ``");
+        assert_eq!(markdown_code(" x "), "`  x  `");
+        assert_eq!(markdown_code(""), "` `");
+        assert_eq!(markdown_code("a\n# pwned"), r#"`"a\n# pwned"`"#);
+        assert_eq!(markdown_code(HOSTILE), r#"`"x\x1b[2J\x1b[31mFAKE\x1b]0;pwned\x07.dmp"`"#);
+    }
+
+    #[test]
+    fn markdown_text_has_no_markup() {
+        assert_eq!(markdown_text("inetinfo.exe | ACCESS_VIOLATION"), r"inetinfo.exe \| ACCESS\_VIOLATION");
+        assert_eq!(markdown_text("<img src=x onerror=alert(2)>"), r"\<img src=x onerror=alert(2)\>");
+        assert_eq!(markdown_text("[a](javascript:x) &lt; *b* ~c~ $d$"), r"\[a\](javascript:x) \&lt; \*b\* \~c\~ \$d\$");
+        assert_eq!(markdown_text("x\n# heading"), r#""x\\n\# heading""#);
+        assert_eq!(markdown_text(r"C:\dir"), r"C:\\dir");
+    }
 
     #[test]
     fn hex_formats() {

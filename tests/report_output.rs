@@ -66,7 +66,8 @@ fn markdown_ticket() {
     let out = render_markdown(&sample_report());
     assert!(out.contains("| Bucket id | `b-infoctrs` |"));
     assert!(out.contains("`infoctrs.dll` 5.0.2195.1"));
-    assert!(out.contains("`0xc0000005` EXCEPTION_ACCESS_VIOLATION_READ"));
+    // Prose is escaped: `_` renders the same, but no value can start emphasis or markup.
+    assert!(out.contains(r"`0xc0000005` EXCEPTION\_ACCESS\_VIOLATION\_READ"));
     assert!(out.contains("**delete** by rule `q275494-perflib-infoctrs`"));
     insta::assert_snapshot!(out);
 }
@@ -323,4 +324,36 @@ fn schema_names_every_field() {
         n += 1;
     }
     assert!(n > 50, "parsed only {n} fields from src/report/mod.rs");
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_paths_match_schema_and_round_trip() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = || std::path::PathBuf::from(std::ffi::OsStr::from_bytes(b"dumps/bad\xff.dmp"));
+    let mut r = sample_report();
+    r.inputs.paths.push(bad());
+    r.inputs.rules = Some(bad());
+    r.dumps[0].path = bad();
+    r.dumps.sort_by(|a, b| a.path.cmp(&b.path));
+    r.buckets[0].dumps.push(bad());
+    r.failures[0].path = bad();
+    r.skipped.push(triage::discover::Skipped { path: bad(), reason: "not a dump".into() });
+    assert_valid(&r);
+    let json = render_json(&r, true);
+    let v: Value = serde_json::from_slice(&json).unwrap();
+    let raw = serde_json::json!({"lossy": "dumps/bad\u{fffd}.dmp", "unix_bytes": "64756d70732f626164ff2e646d70"});
+    assert_eq!(v["inputs"]["paths"], serde_json::json!(["dumps", raw]));
+    assert_eq!(v["inputs"]["rules"], raw);
+    assert_eq!(v["failures"][0]["path"], raw);
+    assert_eq!(v["skipped"][0]["path"], raw);
+    let back: Report = serde_json::from_slice(&json).unwrap();
+    assert_eq!(back, r);
+    // A raw form the schema does not allow: both encodings at once.
+    let schema = schema();
+    let mut wrong = v.clone();
+    wrong["failures"][0]["path"]["windows_utf16"] = "0061".into();
+    let mut errors = Vec::new();
+    validate(&schema, &schema, &wrong, "", &mut errors);
+    assert_eq!(errors.len(), 1, "{errors:?}");
 }

@@ -308,7 +308,7 @@ fn a_file_that_changed_since_discovery_is_a_failure() {
     let mut input = w::write_input(dir.path(), "user.dmp", &bytes);
     input.len -= 4096; // discovery saw it smaller: it is still growing
     let err = read_userdump(&input).unwrap_err();
-    assert_eq!(err.code, "file_changed");
+    assert_eq!(err.code, "changed_during_scan");
     assert_eq!(err.stage, triage::error::Stage::Dump);
     assert_eq!(err.path, input.path);
 }

@@ -16,7 +16,7 @@ use triage::error::Failure;
 
 const CODES: &[&str] = &[
     "userdump_io",
-    "file_changed",
+    "changed_during_scan",
     "userdump_bad_header",
     "userdump_truncated",
     "userdump_bad_module",

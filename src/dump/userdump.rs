@@ -97,7 +97,7 @@ impl ErrorCode for UserdumpError {
     fn code(&self) -> &'static str {
         match self {
             UserdumpError::Io(_) => "userdump_io",
-            UserdumpError::Changed(_) => "file_changed",
+            UserdumpError::Changed(_) => "changed_during_scan",
             UserdumpError::BadSignature(_) | UserdumpError::CountTooLarge { .. } => "userdump_bad_header",
             UserdumpError::Truncated { .. } | UserdumpError::DataTruncated { .. } | UserdumpError::Short { .. } => {
                 "userdump_truncated"

@@ -9,7 +9,7 @@ pub mod json;
 pub mod markdown;
 pub mod table;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -53,14 +53,15 @@ pub struct Report {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Inputs {
-    #[serde(default)]
+    #[serde(default, with = "crate::path_json::vec")]
     pub paths: Vec<PathBuf>,
-    #[serde(default)]
+    #[serde(default, with = "crate::path_json::vec")]
     pub logs: Vec<PathBuf>,
     /// Correlation window in seconds.
     #[serde(default)]
     pub window_secs: u64,
     /// User rules file, if any.
+    #[serde(default, with = "crate::path_json::option")]
     pub rules: Option<PathBuf>,
 }
 
@@ -82,6 +83,7 @@ pub struct Summary {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DumpRow {
+    #[serde(with = "crate::path_json")]
     pub path: PathBuf,
     pub format: DumpFormat,
     /// Bytes on disk.
@@ -160,6 +162,7 @@ pub struct ChanceRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventLinkRow {
+    #[serde(with = "crate::path_json")]
     pub log: PathBuf,
     pub record_id: u64,
     pub provider: String,
@@ -190,12 +193,13 @@ pub struct BucketRow {
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
     /// Member dump paths, sorted.
-    #[serde(default)]
+    #[serde(default, with = "crate::path_json::vec")]
     pub dumps: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogRow {
+    #[serde(with = "crate::path_json")]
     pub path: PathBuf,
     pub format: LogFormat,
     #[serde(default)]
@@ -233,14 +237,42 @@ impl Report {
 }
 
 /// The `--delete-list` file: every path flagged `delete`, as given on the command line, one per
-/// line (or NUL-terminated with `null`, for `xargs -0`).
+/// line, or NUL-terminated with `null` (for `xargs -0`), exact bytes either way.
+///
+/// The newline form leaves out every path that a line-based reader could split or misread: one
+/// holding a control character (newline, carriage return, tab, ESC, DEL, a C1 control such as
+/// NEL) or a Unicode line or paragraph separator. `important.dmp\nfoo.dmp` would otherwise be
+/// read back by `xargs -d '\n' rm` as two names, the first a kept dump. Quoting cannot help a
+/// reader that takes each line literally, so such paths are refused; [`delete_list_refusals`]
+/// names them (the CLI warns on stderr), and the NUL form lists them exactly.
 pub fn render_delete_list(report: &Report, null: bool) -> Vec<u8> {
     let mut out = Vec::new();
     for d in report.delete_rows() {
+        if !null && !safe_on_a_line(&d.path) {
+            continue;
+        }
         out.extend_from_slice(d.path.as_os_str().as_encoded_bytes());
         out.push(if null { 0 } else { b'\n' });
     }
     out
+}
+
+/// The paths flagged `delete` that [`render_delete_list`] leaves out of the newline form.
+pub fn delete_list_refusals(report: &Report, null: bool) -> Vec<&Path> {
+    if null {
+        return Vec::new();
+    }
+    report.delete_rows().map(|d| d.path.as_path()).filter(|p| !safe_on_a_line(p)).collect()
+}
+
+/// Whether a path can be written as one line that every line reader reads back as that path.
+/// Bytes that are not UTF-8 are kept (exact bytes, nothing splits on them); only characters
+/// that some reader treats as a line break or that a terminal would act on are refused.
+fn safe_on_a_line(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    bytes
+        .utf8_chunks()
+        .all(|chunk| !chunk.valid().chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')))
 }
 
 /// Bytes for people: `0 B`, `512 B`, `1.5 KiB`, `12.0 MiB`, `3.2 GiB` (binary units).

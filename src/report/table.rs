@@ -5,6 +5,10 @@
 //! The renderer is pure: width and colour come in through [`TableOptions`] (the caller decides
 //! them from the terminal, see [`TableOptions::for_stdout`]), so tests get the same bytes on
 //! every machine.
+//!
+//! Every value that comes from a dump, a log, a file name or a saved report goes through
+//! [`terminal`] first: an escape sequence in a module name must not clear the screen or set the
+//! window title, and a newline in a file name must not draw a fake row.
 
 use std::io::IsTerminal;
 
@@ -17,6 +21,7 @@ use jiff::Timestamp;
 use super::{DumpRow, Report, human_bytes};
 use crate::chance::{Chance, Strength};
 use crate::rules::Action;
+use crate::text::{terminal, terminal_path};
 
 /// Width used when stdout is not a terminal: wide enough for paths, narrow enough for a log
 /// viewer or a CI page.
@@ -82,7 +87,7 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
         }
         for b in &report.buckets {
             t.add_row(vec![
-                Cell::new(&b.title),
+                Cell::new(terminal(&b.title)),
                 Cell::new(b.count).set_alignment(CellAlignment::Right),
                 chance_cell(opts, b.chance),
                 action_cell(opts, b.action),
@@ -112,9 +117,9 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
         t.set_header(header(opts, &["dump", "size", "rule"]));
         for d in delete {
             t.add_row(vec![
-                Cell::new(d.path.display()),
+                Cell::new(terminal_path(&d.path)),
                 Cell::new(human_bytes(d.size)).set_alignment(CellAlignment::Right),
-                Cell::new(&d.verdict.rule),
+                Cell::new(terminal(&d.verdict.rule)),
             ]);
         }
         push_table(&mut out, &t);
@@ -123,7 +128,19 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
     if !report.failures.is_empty() {
         out.push_str(&format!("\nFailures ({}):\n", report.failures.len()));
         for f in &report.failures {
-            out.push_str(&format!("  {}: {} ({})\n", f.path.display(), f.code, shorten(&f.message)));
+            out.push_str(&format!(
+                "  {}: {} ({})\n",
+                terminal_path(&f.path),
+                terminal(&f.code),
+                terminal(&shorten(&f.message))
+            ));
+        }
+    }
+
+    if opts.details && !report.skipped.is_empty() {
+        out.push_str(&format!("\nSkipped ({}):\n", report.skipped.len()));
+        for s in &report.skipped {
+            out.push_str(&format!("  {}: {}\n", terminal_path(&s.path), terminal(&shorten(&s.reason))));
         }
     }
 
@@ -158,12 +175,18 @@ fn details_table(report: &Report, opts: &TableOptions) -> Table {
     let mut t = new_table(opts);
     t.set_header(header(opts, &["dump", "exception", "module", "chance / evidence", "action / rule", "events"]));
     for d in &report.dumps {
-        let exception = d.exception.as_ref().map_or_else(|| "-".to_owned(), |e| format!("{} {}", e.code, e.name));
+        let exception = d
+            .exception
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |e| format!("{} {}", terminal(&e.code), terminal(&e.name)));
         let module = d.faulting_module.as_ref().map_or_else(
             || "-".to_owned(),
-            |m| match &m.version {
-                Some(v) => format!("{}+{} ({v})", m.name, m.offset),
-                None => format!("{}+{}", m.name, m.offset),
+            |m| {
+                let (name, offset) = (terminal(&m.name), terminal(&m.offset));
+                match &m.version {
+                    Some(v) => format!("{name}+{offset} ({})", terminal(v)),
+                    None => format!("{name}+{offset}"),
+                }
             },
         );
         let mut chance = d.chance.value.as_str().to_owned();
@@ -175,20 +198,21 @@ fn details_table(report: &Report, opts: &TableOptions) -> Table {
                 Strength::Strong => "strong",
                 Strength::Weak => "weak",
             };
-            chance.push_str(&format!("\n- {strength} {}: {}", e.indicates, e.detail));
+            chance.push_str(&format!("\n- {strength} {}: {}", e.indicates, terminal(&e.detail)));
         }
-        let verdict = format!("{}: {}\n{}", d.verdict.action.as_str(), d.verdict.rule, d.verdict.reason);
+        let verdict =
+            format!("{}: {}\n{}", d.verdict.action.as_str(), terminal(&d.verdict.rule), terminal(&d.verdict.reason));
         let events = if d.events.is_empty() {
             "-".to_owned()
         } else {
             d.events
                 .iter()
-                .map(|e| format!("{} {} #{}", e.provider, e.event_id, e.record_id))
+                .map(|e| format!("{} {} #{}", terminal(&e.provider), e.event_id, e.record_id))
                 .collect::<Vec<_>>()
                 .join("\n")
         };
         t.add_row(vec![
-            Cell::new(d.path.display()),
+            Cell::new(terminal_path(&d.path)),
             Cell::new(exception),
             Cell::new(module),
             Cell::new(chance),
