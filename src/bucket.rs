@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::chance::Chance;
-use crate::pipeline::Triaged;
+use crate::model::{Chance, Triaged};
 use crate::text::{hex_bytes, hex32};
 
 /// The grouping key of a bucket.
@@ -122,7 +121,7 @@ pub fn key_of(d: &Triaged) -> BucketKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::correlate::fixtures::*;
+    use crate::testing::*;
 
     fn key(chance: Chance) -> BucketKey {
         BucketKey {

@@ -11,10 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use crate::Exit;
-use crate::chance::Chance;
+use crate::model::{Action, Chance, Exit};
 use crate::report::{BucketRow, DumpRow, Report};
-use crate::rules::Action;
 use crate::text::{terminal, terminal_path};
 
 /// One difference between the baseline and the new scan.

@@ -50,7 +50,7 @@ pub struct InputArgs {
     #[arg(long = "evtx", value_name = "LOG")]
     pub logs: Vec<PathBuf>,
     /// Correlation time window, e.g. `120s`, `5m`.
-    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    #[arg(long, default_value_t = crate::config::default_window_text(), value_name = "DURATION")]
     pub window: String,
     /// A rules file (TOML) whose rules run before the built-in ones.
     #[arg(long, value_name = "FILE")]

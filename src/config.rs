@@ -7,6 +7,15 @@ use anyhow::{Context, bail};
 
 use crate::cli::InputArgs;
 
+/// The correlation window when `--window` is not given. The flag's default text comes from
+/// here too ([`default_window_text`]), so the two cannot disagree.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// [`DEFAULT_WINDOW`] as `--window` spells it (`5m`), for the flag's default and its help.
+pub fn default_window_text() -> String {
+    format_duration(DEFAULT_WINDOW)
+}
+
 /// Everything a scan needs, validated.
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
@@ -34,7 +43,7 @@ impl ScanConfig {
 
     /// A config with defaults, for tests and benches.
     pub fn new(paths: Vec<PathBuf>, logs: Vec<PathBuf>) -> Self {
-        ScanConfig { paths, logs, window: Duration::from_secs(300), rules_path: None, quiet: true, follow_links: false }
+        ScanConfig { paths, logs, window: DEFAULT_WINDOW, rules_path: None, quiet: true, follow_links: false }
     }
 }
 
@@ -56,6 +65,15 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs(secs))
 }
 
+/// Write a duration the way [`parse_duration`] reads it, in the largest whole unit (`5m`, `90s`).
+pub fn format_duration(d: Duration) -> String {
+    match d.as_secs() {
+        s if s != 0 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s != 0 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +86,17 @@ mod tests {
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("18446744073709551615h").is_err());
+    }
+
+    #[test]
+    fn default_window_round_trips() {
+        assert_eq!(default_window_text(), "5m");
+        assert_eq!(parse_duration(&default_window_text()).unwrap(), DEFAULT_WINDOW);
+        for secs in [0, 1, 90, 120, 3600, 5400, 7200] {
+            let d = Duration::from_secs(secs);
+            assert_eq!(parse_duration(&format_duration(d)).unwrap(), d, "{secs} s");
+        }
+        assert_eq!(format_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(format_duration(Duration::from_secs(7200)), "2h");
     }
 }

@@ -188,20 +188,6 @@ fn dev_ino(_meta: &std::fs::Metadata) -> (Option<u64>, Option<u64>) {
     (None, None)
 }
 
-/// Fingerprint the dump at `path` exactly as a scan would: open it without following a final
-/// symbolic link and run the dump reader. For tests and tools; the scan and clean take theirs
-/// from [`crate::dump`] directly.
-pub fn fingerprint(path: &Path, format: crate::dump::DumpFormat) -> std::io::Result<FileFingerprint> {
-    let meta = std::fs::symlink_metadata(path)?;
-    if !meta.file_type().is_file() {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
-    }
-    let file = std::fs::File::open(path)?;
-    crate::dump::read_open_file(file, path, format)
-        .map(|(_, f)| f)
-        .map_err(|f| std::io::Error::new(std::io::ErrorKind::InvalidData, f.message))
-}
-
 /// BLAKE3 of everything `reader` yields, lower-case hex (verifies copies, and tests compare
 /// whole trees with it).
 pub fn blake3_of(reader: &mut impl Read) -> std::io::Result<String> {

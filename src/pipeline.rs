@@ -10,31 +10,24 @@ use std::time::Duration;
 use rayon::prelude::*;
 
 use crate::bucket::{self, Bucket};
-use crate::chance::{self, ChanceAssessment};
+use crate::chance;
 use crate::config::ScanConfig;
-use crate::correlate::{self, Correlation, EventIndex};
+use crate::correlate::{self, EventIndex};
 use crate::discover::{self, Skipped};
-use crate::dump::{self, DumpFacts};
+use crate::dump;
 use crate::error::Failure;
-use crate::events::{self, LogRead};
+use crate::events;
 use crate::fingerprint::FileFingerprint;
+use crate::model::{Action, DumpFacts, LogRead, Verdict};
 use crate::progress::Progress;
 use crate::report::{
     self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
     Summary,
 };
-use crate::rules::{Action, RuleSet, Verdict};
+use crate::rules::RuleSet;
+// Re-exported: `Triaged` lived here before the shared model existed.
+pub use crate::model::Triaged;
 use crate::text::{hex32, hex64};
-
-/// One dump after triage: its facts and everything the later stages concluded. Rules and
-/// buckets read it; `correlation.links` index into the scan's [`EventIndex`].
-#[derive(Debug, Clone)]
-pub struct Triaged {
-    pub facts: DumpFacts,
-    pub correlation: Correlation,
-    pub chance: ChanceAssessment,
-    pub verdict: Verdict,
-}
 
 /// Run the whole pipeline. Per-file problems end up in `Report::failures`; only a broken rules
 /// file is an error (loaded first, so a typo costs nothing but a message).

@@ -4,75 +4,35 @@
 //! End-to-end runs on the real fixture files live with the readers' tests.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use jiff::Timestamp;
 use serde_json::Value;
 use triage::chance::{Chance, Evidence, EvidenceSource, Strength};
-use triage::dump::{Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts};
-use triage::events::{Event, EventKind, LogFormat, LogRead, LogStats};
+use triage::dump::DumpFacts;
+use triage::events::{Event, EventKind, LogFormat, LogRead};
 use triage::pipeline::build_report;
 use triage::report;
 use triage::report::Inputs;
 use triage::rules::RuleSet;
+use triage::testing;
 
-fn ts(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
+const LOG: &str = "logs/Application.evt";
 
+/// An access violation in `module`, from the shared builder, as a full-memory dump of `size`
+/// bytes.
 fn dump(name: &str, time: &str, module: &str, size: u64) -> DumpFacts {
-    DumpFacts {
-        path: PathBuf::from(format!("dumps/{name}")),
-        format: DumpFormat::Minidump,
-        size,
-        written_at: Some(ts(time)),
-        dump_flags: Some(2),
-        os: None,
-        cpu: None,
-        process: ProcessFacts {
-            name: Some("inetinfo.exe".into()),
-            path: None,
-            pid: Some(1234),
-            started_at: Some(ts("2001-03-12T08:00:00Z")),
-        },
-        exception: Some(ExceptionFacts {
-            code: 0xc000_0005,
-            name: "EXCEPTION_ACCESS_VIOLATION_READ".into(),
-            flags: 0,
-            address: 0x6d70_1234,
-            thread_id: 7,
-            access: None,
-            target: None,
-        }),
-        faulting_module: Some(ModuleFacts {
-            name: module.into(),
-            path: module.into(),
-            version: None,
-            base: 0x6d70_0000,
-            offset: 0x1234,
-            timestamp: None,
-            unloaded: false,
-            attribution: Attribution::ExceptionAddress,
-        }),
-        comment: None,
-        writer: None,
-        evidence: vec![],
-        notes: vec![],
+    let mut d = testing::dump(name, time, Some(module), Some(0xc000_0005));
+    d.size = size;
+    d.dump_flags = Some(2);
+    d.process.path = None;
+    if let Some(m) = &mut d.faulting_module {
+        m.path = module.into();
     }
+    d
 }
 
-fn event(record_id: u64, time: &str, provider: &str, event_id: u16, kind: EventKind) -> Event {
-    Event {
-        log: PathBuf::from("logs/Application.evt"),
-        format: LogFormat::Evt,
-        record_id,
-        time: ts(time),
-        provider: provider.into(),
-        event_id,
-        qualifiers: None,
-        computer: None,
-        kind,
-    }
+/// An event of the shared builders, in this scenario's legacy .evt log.
+fn in_log(e: Event) -> Event {
+    Event { log: PathBuf::from(LOG), format: LogFormat::Evt, ..e }
 }
 
 fn scenario() -> (Vec<DumpFacts>, LogRead) {
@@ -87,68 +47,31 @@ fn scenario() -> (Vec<DumpFacts>, LogRead) {
     late.process.pid = Some(77);
     dumps.push(late);
 
-    let mut events = vec![event(1, "2001-03-12T08:00:00Z", "Udmpsvc", 201, EventKind::DumpServiceStarted)];
+    let mut events =
+        vec![in_log(testing::event(1, "2001-03-12T08:00:00Z", "Udmpsvc", 201, EventKind::DumpServiceStarted))];
     for (n, t) in ["09:00", "09:10", "09:20", "09:30"].iter().enumerate() {
-        events.push(event(
-            2 + n as u64,
-            &format!("2001-03-12T{t}:01Z"),
-            "Perflib",
-            1010,
-            EventKind::PerflibHandled {
-                service: Some("InetInfo".into()),
-                library: Some("infoctrs.DLL".into()),
-                code: Some(0xc000_0005),
-            },
-        ));
+        events.push(in_log(testing::perflib(2 + n as u64, &format!("2001-03-12T{t}:01Z"))));
     }
-    events.push(event(
-        10,
-        "2001-03-12T10:00:03Z",
-        "Application Error",
-        1000,
-        EventKind::AppCrash {
-            app: Some("inetinfo.exe".into()),
-            app_version: None,
-            module: Some("w3svc.dll".into()),
-            module_version: None,
-            code: Some(0xc000_0005),
-            offset: Some(0x1234),
-            pid: Some(1234),
-            process_started: Some(ts("2001-03-12T08:00:00Z")),
-            app_path: None,
-            module_path: None,
-            report_id: Some("{EFC65F51-657F-11E6-8EB4-000C290D8D3A}".into()),
-        },
-    ));
-    events.push(event(
-        11,
-        "2001-03-12T10:00:09Z",
-        "Windows Error Reporting",
-        1001,
-        EventKind::WerReport {
-            event_name: Some("APPCRASH".into()),
-            params: vec!["inetinfo.exe".into()],
-            attached_files: vec![r"C:\Dumps\inetinfo.exe.1234.dmp".into()],
-            report_id: Some("efc65f51-657f-11e6-8eb4-000c290d8d3a".into()),
-            is_crash: true,
-        },
-    ));
-    let log = LogRead {
-        path: PathBuf::from("logs/Application.evt"),
-        format: LogFormat::Evt,
-        stats: LogStats {
-            records: events.len() as u64,
-            first_event: Some(ts("2001-03-12T08:00:00Z")),
-            last_event: Some(ts("2001-03-12T10:30:00Z")),
-            ..Default::default()
-        },
-        events,
-    };
+    // The report id as Application Error logs it: braced, upper case (WER writes it bare).
+    let mut crash = in_log(testing::app_crash(10, "2001-03-12T10:00:03Z"));
+    if let EventKind::AppCrash { report_id, .. } = &mut crash.kind {
+        *report_id = Some("{EFC65F51-657F-11E6-8EB4-000C290D8D3A}".into());
+    }
+    events.push(crash);
+    let mut wer =
+        in_log(testing::wer(11, "2001-03-12T10:00:09Z", "APPCRASH", true, &[r"C:\Dumps\inetinfo.exe.1234.dmp"]));
+    if let EventKind::WerReport { params, .. } = &mut wer.kind {
+        params.truncate(1);
+    }
+    events.push(wer);
+    let mut log = testing::log(events, "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
+    log.path = PathBuf::from(LOG);
+    log.format = LogFormat::Evt;
     (dumps, log)
 }
 
 fn run(dumps: Vec<DumpFacts>, logs: Vec<LogRead>, rules: &RuleSet) -> Value {
-    let t = triage::pipeline::triage(dumps, &logs, rules, Duration::from_secs(300));
+    let t = triage::pipeline::triage(dumps, &logs, rules, triage::config::DEFAULT_WINDOW);
     let report = build_report(Inputs::default(), &t.triaged, &t.buckets, &t.index, &logs, vec![], vec![]);
     serde_json::from_slice(&report::json::render_json(&report, false)).unwrap()
 }

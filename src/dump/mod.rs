@@ -17,134 +17,13 @@ mod walk;
 pub use provenance::provenance;
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-
-use crate::chance::Evidence;
 use crate::discover::InputFile;
 use crate::error::Failure;
 use crate::fingerprint::FileFingerprint;
-
-/// The on-disk format of a dump.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DumpFormat {
-    Minidump,
-    Userdump,
-}
-
-/// The tool that wrote a dump, as far as its comment or name reveals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Writer {
-    Procdump,
-    Adplus,
-    Debugdiag,
-    Wer,
-    Breakpad,
-    Crashpad,
-    Userdump,
-    /// cdb/WinDbg `.dump /c` with an operator comment, or another debugger.
-    Debugger,
-}
-
-/// Process identity as the dump records it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ProcessFacts {
-    /// File name of the main module, e.g. `inetinfo.exe`.
-    pub name: Option<String>,
-    /// Full path of the main module as recorded.
-    pub path: Option<String>,
-    pub pid: Option<u32>,
-    /// Process creation time (MiscInfo), UTC, one-second resolution.
-    pub started_at: Option<Timestamp>,
-}
-
-/// Kind of memory access for access violations (`ExceptionInformation[0]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Access {
-    Read,
-    Write,
-    Execute,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExceptionFacts {
-    pub code: u32,
-    /// Symbolic name, e.g. `EXCEPTION_ACCESS_VIOLATION_READ`.
-    pub name: String,
-    pub flags: u32,
-    /// Instruction address (`ExceptionRecord.ExceptionAddress`).
-    pub address: u64,
-    pub thread_id: u32,
-    /// For access violations: read/write/execute and the data address.
-    pub access: Option<Access>,
-    pub target: Option<u64>,
-}
-
-/// How the faulting module was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Attribution {
-    /// The module containing the exception address.
-    ExceptionAddress,
-    /// The exception address was 0/outside modules; the exception context's instruction pointer.
-    ContextIp,
-    /// Software-raised exception: first stack frame outside system modules (frame index kept).
-    StackWalk { frame: u32 },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModuleFacts {
-    /// File name without folder, as the dump records it (case preserved), e.g. `infoctrs.dll`.
-    pub name: String,
-    pub path: String,
-    pub version: Option<String>,
-    pub base: u64,
-    /// Address minus base.
-    pub offset: u64,
-    /// PE TimeDateStamp, if recorded.
-    pub timestamp: Option<u32>,
-    /// True when the address fell in an unloaded module.
-    pub unloaded: bool,
-    pub attribution: Attribution,
-}
-
-/// Everything triage knows about one dump from the dump file alone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DumpFacts {
-    pub path: PathBuf,
-    pub format: DumpFormat,
-    pub size: u64,
-    /// Header time (UTC). Legacy user dumps have none.
-    pub written_at: Option<Timestamp>,
-    /// `MINIDUMP_TYPE` flags from the header.
-    pub dump_flags: Option<u64>,
-    pub os: Option<String>,
-    pub cpu: Option<String>,
-    pub process: ProcessFacts,
-    /// None: no exception stream (manual or hang dump), or it could not be read (see `notes`).
-    pub exception: Option<ExceptionFacts>,
-    pub faulting_module: Option<ModuleFacts>,
-    /// Comment stream text (A and W, joined by a newline when both exist).
-    pub comment: Option<String>,
-    pub writer: Option<Writer>,
-    /// Chance evidence visible from this file alone.
-    pub evidence: Vec<Evidence>,
-    /// Soft problems: streams missing or damaged, bounds that cut work.
-    pub notes: Vec<String>,
-}
-
-impl DumpFacts {
-    /// The dump holds all of the process's memory: `MiniDumpWithFullMemory` (0x2) set in the
-    /// header flags, or a legacy user dump (which always holds every committed region).
-    pub fn full_memory(&self) -> bool {
-        self.format == DumpFormat::Userdump || self.dump_flags.is_some_and(|f| f & 0x2 != 0)
-    }
-}
+// The facts live in the shared model; re-exported so `crate::dump::DumpFacts` keeps working.
+pub use crate::model::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 
 /// Why a dump could not be read at all. Each variant has a stable [`ErrorCode`](crate::error::ErrorCode).
 #[derive(Debug, thiserror::Error)]
@@ -265,4 +144,17 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "unknown panic payload".to_owned()
     }
+}
+
+/// Fingerprint the dump at `path` exactly as a scan would: open it without following a final
+/// symbolic link and run the reader. For tests and tools; the scan and clean take theirs from
+/// the reads they do anyway.
+pub fn fingerprint_file(path: &Path, format: DumpFormat) -> std::io::Result<FileFingerprint> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.file_type().is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    read_open_file(File::open(path)?, path, format)
+        .map(|(_, f)| f)
+        .map_err(|f| std::io::Error::new(std::io::ErrorKind::InvalidData, f.message))
 }

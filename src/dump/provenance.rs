@@ -12,7 +12,7 @@
 use std::path::{Component, Path};
 
 use super::Writer;
-use crate::chance::{Chance, Evidence, EvidenceSource, Strength};
+use crate::model::{Chance, Evidence, EvidenceSource, Strength};
 
 /// `STATUS_STACK_BUFFER_OVERRUN`, what `__fastfail` raises: never dispatched to the process's
 /// own handlers, so the process was dying whatever chance the writer saw.

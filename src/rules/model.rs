@@ -5,10 +5,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::chance::Chance;
-use crate::correlate::Coverage;
-use crate::dump::Writer;
-use crate::rules::Action;
+use crate::model::{Action, Chance, Coverage, Writer};
 
 /// A whole rules file: `[[rule]]` tables, tried in file order.
 #[derive(Debug, Deserialize)]

@@ -2,9 +2,11 @@
 
 use super::*;
 use crate::chance::{self, Evidence, Strength};
-use crate::correlate::fixtures::*;
 use crate::dump::DumpFacts;
 use crate::events::LogRead;
+use crate::model::{EventKind, EvidenceSource, Relation};
+use crate::testing::*;
+use parse::position;
 
 fn classify(dumps: Vec<DumpFacts>, logs: &[LogRead]) -> Vec<Verdict> {
     let (t, index) = triage(dumps, logs);

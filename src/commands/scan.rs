@@ -1,0 +1,63 @@
+//! `triage scan`: run the pipeline, write the JSON report and delete list where asked, render
+//! the chosen format on stdout.
+
+use std::io::Write;
+
+use super::{write_output, write_stdout};
+use crate::cli::{Format, ScanArgs};
+use crate::config::ScanConfig;
+use crate::model::Exit;
+use crate::pipeline;
+use crate::report::{self, table::TableOptions};
+use crate::text;
+
+/// `triage scan`: exits 2 with `--strict` when any file failed or a flagged path was left out
+/// of the newline delete list.
+pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
+    let config = ScanConfig::from_args(&args.input)?;
+    let report = pipeline::scan(&config)?;
+    if let Some(path) = &args.json {
+        let bytes = report::json::render_json(&report, true);
+        write_output(path, &bytes)?;
+    }
+    let mut refused = 0;
+    if let Some(path) = &args.delete_list {
+        write_output(path, &report::render_delete_list(&report, args.null))?;
+        let refusals = report::delete_list_refusals(&report, args.null);
+        refused = refusals.len();
+        warn_refused(&refusals);
+    }
+    let stdout_taken =
+        [args.json.as_deref(), args.delete_list.as_deref()].into_iter().flatten().any(|p| p.as_os_str() == "-");
+    if !stdout_taken {
+        let text = match args.format {
+            Format::Table => report::table::render_table(&report, &TableOptions::for_stdout(args.details)),
+            Format::Markdown => report::markdown::render_markdown(&report),
+            Format::Json => String::from_utf8_lossy(&report::json::render_json(&report, true)).into_owned(),
+        };
+        write_stdout(text.as_bytes())?;
+    }
+    if args.strict && (!report.failures.is_empty() || refused > 0) {
+        return Ok(Exit::Fatal);
+    }
+    Ok(Exit::Ok)
+}
+
+/// Tell the user (on stderr: stdout may be the list itself) which flagged paths the newline
+/// delete list left out, so a partial list is never mistaken for the whole one.
+fn warn_refused(refusals: &[&std::path::Path]) {
+    if refusals.is_empty() {
+        return;
+    }
+    let mut text = format!(
+        "triage: {} path{} flagged delete left out of the newline delete list: a control character or line \
+         break in the name could make a line reader act on a different file; use --null for exact names\n",
+        refusals.len(),
+        if refusals.len() == 1 { "" } else { "s" }
+    );
+    for p in refusals {
+        text.push_str(&format!("  {}\n", text::terminal_path(p)));
+    }
+    // Best effort: a closed stderr must not turn a written report into an error.
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}

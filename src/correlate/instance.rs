@@ -1,0 +1,90 @@
+//! Links by process instance ([`Relation::ProcessInstance`]: pid + process start time, to the
+//! second, equal to an Application Error 1000 / Application Hang 1002 `ProcessId` +
+//! `ProcessCreationTime`), and the survival evidence the same key gives: a later event or a
+//! later dump of the same instance proves the process outlived this dump's exception.
+
+use std::collections::BTreeMap;
+
+use super::key::{DumpKey, crash_details};
+use super::{Collector, event_label, fmt_secs};
+use crate::model::{Chance, Correlation, DumpFacts, Evidence, EvidenceSource, Relation, Strength};
+
+/// Join key 3: the exact process instance. Only an event near the dump's time, about this
+/// exception, describes the dump; a later one proves the process survived
+/// ([`survived_later_event`]).
+pub(super) fn link(c: &mut Collector<'_>, key: &DumpKey<'_>, window: i64) {
+    let index = c.index;
+    if let (Some(pid), Some(start)) = (key.pid, key.started) {
+        for &i in index.instances.get(&(pid, start)).map(Vec::as_slice).unwrap_or_default() {
+            let Some(e) = index.events.get(i) else { continue };
+            let near = key.time.is_none_or(|t| (e.time.as_second() - t).abs() <= window);
+            let (code, module) = crash_details(&e.kind);
+            if near && key.describes(code, module) {
+                c.link(i, Relation::ProcessInstance, format!("pid {pid} started at {}", fmt_secs(start)));
+            }
+        }
+    }
+}
+
+/// A later event from the same process instance that is not about this dump: the process
+/// was still alive after this exception, so it was handled. (Survival says nothing about a
+/// dump without an exception: a hang or manual dump of a live process is normal.)
+/// Runs after every link is made, so "not about this dump" means "not linked".
+pub(super) fn survived_later_event(c: &mut Collector<'_>, key: &DumpKey<'_>) {
+    let index = c.index;
+    if let (Some(pid), Some(start), Some(t), Some(_)) = (key.pid, key.started, key.time, key.code)
+        && let Some(e) = index
+            .instances
+            .get(&(pid, start))
+            .into_iter()
+            .flatten()
+            .filter(|&&i| !c.links.contains_key(&i))
+            .filter_map(|&i| index.events.get(i))
+            .find(|e| e.time.as_second() > t)
+    {
+        c.evidence.push(Evidence::new(
+            EvidenceSource::ProcessSurvived,
+            Chance::First,
+            Strength::Strong,
+            format!("same process instance (pid {pid}) still running at {}", event_label(e)),
+        ));
+    }
+}
+
+/// Dumps of the same process instance: every dump with a later dump of that instance was
+/// written for an exception the process survived. Dumps without an exception get no survival
+/// evidence (a hang or manual dump of a live process is normal), but still count as "later".
+pub(super) fn process_survived(dumps: &[DumpFacts], out: &mut [Correlation]) {
+    let mut groups: BTreeMap<(u32, i64), Vec<(i64, usize)>> = BTreeMap::new();
+    for (i, d) in dumps.iter().enumerate() {
+        if let (Some(pid), Some(start), Some(t)) = (d.process.pid, d.process.started_at, d.written_at) {
+            groups.entry((pid, start.as_second())).or_default().push((t.as_second(), i));
+        }
+    }
+    for ((pid, _), mut members) in groups {
+        members.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| dumps_path(dumps, a.1).cmp(dumps_path(dumps, b.1))));
+        for &(t, i) in &members {
+            if dumps.get(i).is_none_or(|d| d.exception.is_none()) {
+                continue;
+            }
+            let Some(&(later_t, j)) = members.iter().find(|(u, _)| *u > t) else { continue };
+            let name = dumps
+                .get(j)
+                .and_then(|d| d.path.file_name())
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if let Some(c) = out.get_mut(i) {
+                c.evidence.push(Evidence::new(
+                    EvidenceSource::ProcessSurvived,
+                    Chance::First,
+                    Strength::Strong,
+                    format!("same process instance (pid {pid}) dumped again at {} ({name})", fmt_secs(later_t)),
+                ));
+            }
+        }
+    }
+}
+
+fn dumps_path(dumps: &[DumpFacts], i: usize) -> &std::path::Path {
+    dumps.get(i).map(|d| d.path.as_path()).unwrap_or(std::path::Path::new(""))
+}

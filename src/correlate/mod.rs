@@ -1,0 +1,163 @@
+//! Correlation: link each dump with the events that explain it, and with the other dumps of the
+//! same process instance.
+//!
+//! Join keys, strongest first:
+//!
+//! 1. [`Relation::AttachedFile`]: the dump's file name (case-insensitive, folder ignored) is in a
+//!    crash WER 1001's `AttachedFiles`;
+//! 2. [`Relation::ReportId`]: an event with the same WER `ReportId` as an event already linked by
+//!    an exact key (WER 1001 ↔ Application Error 1000);
+//! 3. [`Relation::ProcessInstance`]: pid + process start time (to the second) equal to an
+//!    Application Error 1000 / Application Hang 1002 `ProcessId` + `ProcessCreationTime`;
+//! 4. [`Relation::ProcessTime`]: pid or process name within the time window (the weakest key:
+//!    it never makes a delete on its own);
+//! 5. [`Relation::PerflibModule`]: the faulting module's file name equal to the DLL a Perflib
+//!    1008/1010 names, within the window;
+//! 6. [`Relation::DumpService`]: a Udmpsvc 201 before the dump (writer evidence, no chance).
+//!
+//! Every link names the key that made it. Times are compared in UTC at one-second resolution.
+//! Crash events that clearly describe a *different* exception (another code, or another module
+//! when the dump attributed the fault by exception address) are not linked: a later crash of
+//! the same process instance instead proves the process survived this dump's exception.
+//!
+//! Coverage is kept apart from linking: "no event" only means something when a log spans the
+//! dump's time, so a dump outside every log's span is [`Coverage::NotCovered`].
+//!
+//! Layout: `index` holds every event with lookup tables for the exact keys, `key` the keys
+//! a dump offers; one file per linking strategy (`report_file` for 1 and 2, `instance` for
+//! 3 and survival, `window` for 4, `perflib` for 5, `dump_service` for 6), `hosting`
+//! for the service → process table and `coverage` for log spans. This file runs them in
+//! order for each dump.
+
+mod coverage;
+mod dump_service;
+mod hosting;
+mod index;
+mod instance;
+mod key;
+mod perflib;
+mod report_file;
+mod window;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::model::{Chance, DumpFacts, Event, EventKind, Evidence, EvidenceSource, Strength};
+use crate::text::file_name;
+use key::DumpKey;
+
+pub use coverage::LogSpan;
+pub use hosting::{Hosting, SERVICE_HOSTS, service_hosting};
+pub use index::EventIndex;
+// The result types live in the shared model; re-exported as part of this module's API.
+pub use crate::model::{Correlation, Coverage, EventLink, Relation};
+
+/// The file name of a Windows or POSIX path, trimmed (`\\?\C:\...\WER6800.tmp.mdmp` →
+/// `WER6800.tmp.mdmp`).
+pub fn basename(path: &str) -> &str {
+    file_name(path.trim_matches(|c: char| c.is_whitespace() || c == '\0' || c == '"')).trim()
+}
+
+/// Is this event a crash (the process died)? These give second-chance evidence.
+pub fn is_crash_event(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::AppCrash { .. }
+            | EventKind::WerReport { is_crash: true, .. }
+            | EventKind::ServiceCrashed { .. }
+            | EventKind::WorkerProcessDied { .. }
+            | EventKind::DotNetUnhandled { .. }
+            | EventKind::DrWatson { .. }
+    )
+}
+
+/// A short label for an event, for details and reasons: `Application Error 1000 #17 at …`.
+pub fn event_label(e: &Event) -> String {
+    format!("{} {} #{} at {}", e.provider, e.event_id, e.record_id, e.time)
+}
+
+/// Collects links (strongest relation per event) and evidence for one dump.
+struct Collector<'a> {
+    index: &'a EventIndex,
+    links: BTreeMap<usize, (Relation, String)>,
+    evidence: Vec<Evidence>,
+}
+
+impl Collector<'_> {
+    fn link(&mut self, event: usize, relation: Relation, detail: String) {
+        match self.links.get(&event) {
+            Some((r, _)) if *r <= relation => {}
+            _ => {
+                self.links.insert(event, (relation, detail));
+            }
+        }
+    }
+
+    /// Turn the crash links into second-chance evidence, once per event, at the strength of the
+    /// strongest key that linked it.
+    fn crash_evidence(&mut self) {
+        for (&i, (relation, _)) in &self.links {
+            let Some(e) = self.index.events.get(i) else { continue };
+            if !is_crash_event(&e.kind) {
+                continue;
+            }
+            let strength = if relation.is_exact() { Strength::Strong } else { Strength::Weak };
+            let what = match &e.kind {
+                EventKind::AppCrash { .. } => "the process crashed",
+                EventKind::WerReport { .. } => "Windows Error Reporting filed a crash report",
+                EventKind::ServiceCrashed { .. } => "the service terminated unexpectedly",
+                EventKind::WorkerProcessDied { .. } => "the worker process died",
+                EventKind::DotNetUnhandled { .. } => "unhandled .NET exception terminated the process",
+                EventKind::DrWatson { .. } => "Dr. Watson caught an application error",
+                _ => "crash event",
+            };
+            self.evidence.push(Evidence::new(
+                EvidenceSource::Event,
+                Chance::Second,
+                strength,
+                format!("{}: {what} (linked by {relation})", event_label(e)),
+            ));
+        }
+    }
+}
+
+/// Correlate every dump; the result is parallel to `dumps`.
+pub fn correlate(dumps: &[DumpFacts], index: &EventIndex, window: Duration) -> Vec<Correlation> {
+    let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX / 4);
+    let mut out: Vec<Correlation> = dumps.iter().map(|d| correlate_one(d, index, window)).collect();
+    instance::process_survived(dumps, &mut out);
+    out
+}
+
+fn correlate_one(d: &DumpFacts, index: &EventIndex, window: i64) -> Correlation {
+    let key = DumpKey::new(d);
+    let mut c = Collector { index, links: BTreeMap::new(), evidence: Vec::new() };
+
+    // The numbers are the join keys of the module docs; 2 chains from what 1 and 3 linked.
+    report_file::link_attached(&mut c, &key, window);
+    instance::link(&mut c, &key, window);
+    if let Some(t) = key.time {
+        window::link(&mut c, &key, t, window);
+        dump_service::link(&mut c, t, window);
+    }
+    report_file::chain_report_ids(&mut c, &key);
+
+    c.crash_evidence();
+    perflib::evidence(&mut c, &key, d);
+    instance::survived_later_event(&mut c, &key);
+
+    Correlation {
+        links: c.links.into_iter().map(|(event, (relation, detail))| EventLink { event, relation, detail }).collect(),
+        coverage: index.coverage(key.time, window),
+        evidence: c.evidence,
+    }
+}
+
+fn fmt_secs(s: i64) -> String {
+    Timestamp::from_second(s).map(|t| t.to_string()).unwrap_or_else(|_| s.to_string())
+}
+
+#[cfg(test)]
+mod tests;

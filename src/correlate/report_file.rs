@@ -1,0 +1,73 @@
+//! Links by report: the dump's file name in a crash WER 1001's `AttachedFiles`
+//! ([`Relation::AttachedFile`]), and events sharing a WER `ReportId` with an exactly linked one
+//! ([`Relation::ReportId`], WER 1001 ↔ Application Error 1000).
+
+use super::Collector;
+use super::index::{EventIndex, norm_report_id};
+use super::key::{DumpKey, instance_conflicts};
+use crate::model::{Event, EventKind, Relation};
+
+/// Join key 1: the dump's file name in a crash report's AttachedFiles. A report cannot precede
+/// the dump it attaches; one whose chained Application Error names another process instance
+/// is about another file of the same name.
+pub(super) fn link_attached(c: &mut Collector<'_>, key: &DumpKey<'_>, window: i64) {
+    let index = c.index;
+    if let Some(hits) = index.attached.get(&key.file) {
+        for &i in hits {
+            let Some(e) = index.events.get(i) else { continue };
+            if key.time.is_some_and(|t| e.time.as_second() < t.saturating_sub(window)) {
+                continue;
+            }
+            if let EventKind::WerReport { report_id, .. } = &e.kind
+                && chained_instance_conflicts(index, report_id.as_deref(), key)
+            {
+                continue;
+            }
+            c.link(i, Relation::AttachedFile, format!("WER report attaches {}", key.file));
+        }
+    }
+}
+
+/// Join key 2: chain report ids from exactly linked events.
+pub(super) fn chain_report_ids(c: &mut Collector<'_>, key: &DumpKey<'_>) {
+    let index = c.index;
+    let exact_ids: Vec<String> = c
+        .links
+        .iter()
+        .filter(|(_, (r, _))| matches!(r, Relation::AttachedFile | Relation::ProcessInstance))
+        .filter_map(|(&i, _)| index.events.get(i).and_then(report_id_of))
+        .collect();
+    for id in exact_ids {
+        for &i in index.report_ids.get(&id).map(Vec::as_slice).unwrap_or_default() {
+            // An event already linked by an exact key keeps that key (chaining adds nothing).
+            if c.links.get(&i).is_some_and(|(r, _)| r.is_exact()) {
+                continue;
+            }
+            let Some(e) = index.events.get(i) else { continue };
+            if let EventKind::AppCrash { pid, process_started, .. } = &e.kind
+                && instance_conflicts(key, *pid, *process_started)
+            {
+                continue;
+            }
+            c.link(i, Relation::ReportId, format!("report id {id}"));
+        }
+    }
+}
+
+fn report_id_of(e: &Event) -> Option<String> {
+    match &e.kind {
+        EventKind::AppCrash { report_id, .. } | EventKind::WerReport { report_id, .. } => {
+            report_id.as_deref().and_then(norm_report_id)
+        }
+        _ => None,
+    }
+}
+
+/// Does the Application Error chained to this report id name another process instance?
+pub(super) fn chained_instance_conflicts(index: &EventIndex, report_id: Option<&str>, key: &DumpKey<'_>) -> bool {
+    let Some(id) = report_id.and_then(norm_report_id) else { return false };
+    index.report_ids.get(&id).into_iter().flatten().filter_map(|&i| index.events.get(i)).any(|e| match &e.kind {
+        EventKind::AppCrash { pid, process_started, .. } => instance_conflicts(key, *pid, *process_started),
+        _ => false,
+    })
+}

@@ -1,0 +1,277 @@
+//! Unit tests of correlation on the hand-built Q275494 scenario of [`crate::testing`].
+
+use super::*;
+use crate::model::Triaged;
+use crate::testing::*;
+
+fn relations(t: &Triaged, index: &EventIndex) -> Vec<(String, Relation)> {
+    t.correlation
+        .links
+        .iter()
+        .map(|l| (format!("{}/{}", index.events[l.event].provider, index.events[l.event].event_id), l.relation))
+        .collect()
+}
+
+#[test]
+fn attached_file_and_report_id_and_instance_link_the_real_crash() {
+    let (t, index) = triage(vec![crash_dump()], &[scenario_log()]);
+    let rel = relations(&t[0], &index);
+    assert!(rel.contains(&("Windows Error Reporting/1001".into(), Relation::AttachedFile)), "{rel:?}");
+    // The Application Error is reached by pid + start; chaining its report id adds nothing.
+    assert!(rel.contains(&("Application Error/1000".into(), Relation::ProcessInstance)), "{rel:?}");
+    assert!(rel.contains(&("Udmpsvc/201".into(), Relation::DumpService)), "{rel:?}");
+    assert_eq!(t[0].chance.value, Chance::Second);
+    assert_eq!(t[0].correlation.coverage, Coverage::Covered);
+    let strong_second =
+        t[0].chance.evidence.iter().filter(|e| e.indicates == Chance::Second && e.strength == Strength::Strong).count();
+    assert_eq!(strong_second, 2);
+}
+
+#[test]
+fn process_instance_links_without_the_file_name() {
+    let mut d = crash_dump();
+    d.path = "dumps/renamed.dmp".into();
+    let (t, index) = triage(vec![d], &[scenario_log()]);
+    let rel = relations(&t[0], &index);
+    assert!(rel.contains(&("Application Error/1000".into(), Relation::ProcessInstance)), "{rel:?}");
+    // ... and the WER report is chained from it by report id.
+    assert!(rel.contains(&("Windows Error Reporting/1001".into(), Relation::ReportId)), "{rel:?}");
+    assert_eq!(t[0].chance.value, Chance::Second);
+}
+
+#[test]
+fn report_id_chains_when_the_instance_is_unknown() {
+    let mut d = crash_dump();
+    d.process.started_at = None;
+    let (t, index) = triage(vec![d], &[scenario_log()]);
+    let rel = relations(&t[0], &index);
+    assert!(rel.contains(&("Windows Error Reporting/1001".into(), Relation::AttachedFile)), "{rel:?}");
+    assert!(rel.contains(&("Application Error/1000".into(), Relation::ReportId)), "{rel:?}");
+}
+
+#[test]
+fn attached_file_matches_case_insensitively_without_folder() {
+    let mut d = crash_dump();
+    d.path = "elsewhere/INETINFO.EXE.1234.DMP".into();
+    d.process.pid = None;
+    d.process.started_at = None;
+    d.process.name = None;
+    let (t, index) = triage(vec![d], &[scenario_log()]);
+    let rel = relations(&t[0], &index);
+    assert!(rel.contains(&("Windows Error Reporting/1001".into(), Relation::AttachedFile)), "{rel:?}");
+    assert!(rel.contains(&("Application Error/1000".into(), Relation::ReportId)), "{rel:?}");
+}
+
+#[test]
+fn process_instance_requires_the_same_start_time() {
+    let mut d = crash_dump();
+    d.path = "dumps/other.dmp".into();
+    d.process.started_at = Some(ts("2001-03-12T08:00:01Z"));
+    let (t, _) = triage(vec![d], &[scenario_log()]);
+    assert!(t[0].correlation.links.iter().all(|l| l.relation != Relation::ProcessInstance));
+    // Same pid, other start: another process; no crash link at all.
+    assert!(t[0].chance.evidence.iter().all(|e| e.indicates != Chance::Second));
+}
+
+#[test]
+fn process_time_link_is_weak() {
+    let mut d = crash_dump();
+    d.path = "dumps/other.dmp".into();
+    d.process.started_at = None;
+    d.process.pid = None;
+    let (t, index) = triage(vec![d], &[scenario_log()]);
+    let rel = relations(&t[0], &index);
+    assert!(rel.contains(&("Application Error/1000".into(), Relation::ProcessTime)), "{rel:?}");
+    let second: Vec<_> = t[0].chance.evidence.iter().filter(|e| e.indicates == Chance::Second).collect();
+    assert!(!second.is_empty() && second.iter().all(|e| e.strength == Strength::Weak), "{second:?}");
+}
+
+#[test]
+fn perflib_module_gives_strong_first_chance() {
+    let (t, index) = triage(vec![av_dump("09:10")], &[scenario_log()]);
+    let rel = relations(&t[0], &index);
+    assert_eq!(
+        rel,
+        vec![("Udmpsvc/201".into(), Relation::DumpService), ("Perflib/1010".into(), Relation::PerflibModule)]
+    );
+    assert_eq!(t[0].chance.value, Chance::First);
+    let perflib = t[0].chance.evidence.iter().find(|e| e.source == EvidenceSource::Event).unwrap();
+    assert_eq!((perflib.indicates, perflib.strength), (Chance::First, Strength::Strong));
+    assert!(perflib.detail.contains("same exception code"), "{}", perflib.detail);
+}
+
+#[test]
+fn perflib_with_other_code_or_foreign_service_is_weak() {
+    let mut l = scenario_log();
+    for e in &mut l.events {
+        if let EventKind::PerflibHandled { code, .. } = &mut e.kind {
+            *code = Some(0xc000_0094);
+        }
+    }
+    let (t, _) = triage(vec![av_dump("09:10")], &[l]);
+    let ev: Vec<_> = t[0].chance.evidence.iter().filter(|e| e.source == EvidenceSource::Event).collect();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].strength, Strength::Weak);
+
+    let mut d = av_dump("09:10");
+    d.process.name = Some("spoolsv.exe".into());
+    d.process.pid = Some(99);
+    let (t, _) = triage(vec![d], &[scenario_log()]);
+    let ev: Vec<_> = t[0].chance.evidence.iter().filter(|e| e.source == EvidenceSource::Event).collect();
+    assert_eq!(ev[0].strength, Strength::Weak);
+    assert!(ev[0].detail.contains("not hosted"), "{}", ev[0].detail);
+}
+
+#[test]
+fn perflib_library_may_be_a_full_path() {
+    let mut l = scenario_log();
+    for e in &mut l.events {
+        if let EventKind::PerflibHandled { library, .. } = &mut e.kind {
+            *library = Some(r"C:\WINNT\System32\inetsrv\INFOCTRS.dll".into());
+        }
+    }
+    let (t, _) = triage(vec![av_dump("09:20")], &[l]);
+    assert!(t[0].correlation.links.iter().any(|l| l.relation == Relation::PerflibModule));
+}
+
+#[test]
+fn window_bounds_are_inclusive_at_second_resolution() {
+    let l = log(vec![perflib(1, "2001-03-12T09:05:00.9Z")], "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
+    let (t, _) = triage(vec![av_dump("09:00")], std::slice::from_ref(&l));
+    assert_eq!(t[0].correlation.links.len(), 1, "300 s after (fraction ignored) is inside");
+    let l = log(vec![perflib(1, "2001-03-12T09:05:01Z")], "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
+    let (t, _) = triage(vec![av_dump("09:00")], &[l]);
+    assert!(t[0].correlation.links.is_empty(), "301 s after is outside");
+}
+
+#[test]
+fn coverage_distinguishes_not_covered_from_no_logs() {
+    let (t, _) = triage(scenario_dumps(), &[scenario_log()]);
+    let cov: Vec<Coverage> = t.iter().map(|t| t.correlation.coverage).collect();
+    assert_eq!(cov[..5], [Coverage::Covered; 5]);
+    assert_eq!(cov[5], Coverage::NotCovered, "12:00 is outside 08:00–10:30");
+    let (t, _) = triage(scenario_dumps(), &[]);
+    assert!(t.iter().all(|t| t.correlation.coverage == Coverage::NoLogs));
+    // Edge of the span ± window.
+    let (t, _) = triage(vec![av_dump("10:35")], &[scenario_log()]);
+    assert_eq!(t[0].correlation.coverage, Coverage::Covered);
+    let (t, _) = triage(vec![av_dump("10:36")], &[scenario_log()]);
+    assert_eq!(t[0].correlation.coverage, Coverage::NotCovered);
+}
+
+#[test]
+fn zero_timestamp_does_not_fake_coverage() {
+    let mut l = scenario_log();
+    l.stats.first_event = Some(ts("1601-01-01T00:00:00Z"));
+    let (t, _) = triage(vec![av_dump("07:00")], &[l]);
+    assert_eq!(t[0].correlation.coverage, Coverage::NotCovered);
+}
+
+#[test]
+fn non_crash_wer_is_not_a_crash() {
+    // A WindowsUpdateFailure report at the dump's time, even attaching a file of the dump's
+    // name, gives no link and no second-chance evidence.
+    let l = log(
+        vec![wer(5, "2001-03-12T09:10:30Z", "WindowsUpdateFailure", false, &["inetinfo_0910.dmp"])],
+        "2001-03-12T08:00:00Z",
+        "2001-03-12T10:30:00Z",
+    );
+    let (t, _) = triage(vec![av_dump("09:10")], &[l]);
+    assert!(t[0].correlation.links.is_empty());
+    assert!(t[0].chance.evidence.is_empty());
+    assert_eq!(t[0].chance.value, Chance::Unknown);
+}
+
+#[test]
+fn process_survived_marks_every_dump_but_the_last() {
+    let (t, _) = triage(scenario_dumps(), &[]);
+    let survived: Vec<bool> =
+        t.iter().map(|t| t.chance.evidence.iter().any(|e| e.source == EvidenceSource::ProcessSurvived)).collect();
+    // 09:00..09:30 have a later dump of pid 1234 started 08:00 (the 10:00 crash); the crash
+    // itself and the 12:00 dump (another instance) do not.
+    assert_eq!(survived, [true, true, true, true, false, false]);
+    let e = t[3].chance.evidence.iter().find(|e| e.source == EvidenceSource::ProcessSurvived).unwrap();
+    assert_eq!((e.indicates, e.strength), (Chance::First, Strength::Strong));
+    assert!(e.detail.contains("inetinfo.exe.1234.dmp"), "{}", e.detail);
+}
+
+#[test]
+fn survival_is_not_evidence_for_a_dump_without_exception() {
+    // Three hang dumps of one live process (ProcDump -n 3), then an AV dump.
+    let hang = |t: &str| dump(&format!("hang_{t}.dmp"), &format!("2001-03-12T{t}:00Z"), None, None);
+    let (t, _) = triage(vec![hang("09:00"), hang("09:01"), av_dump("08:59"), hang("09:02")], &[]);
+    let values: Vec<Chance> = t.iter().map(|t| t.chance.value).collect();
+    assert_eq!(values, [Chance::None, Chance::None, Chance::First, Chance::None]);
+    assert!(t.iter().all(|t| !t.chance.conflict));
+}
+
+#[test]
+fn a_later_crash_of_the_same_instance_proves_survival() {
+    // Only the 09:30 dump and the log: the 10:00 Application Error (another module) is not
+    // about this dump, but shows the process was alive after it.
+    let (t, _) = triage(vec![av_dump("09:30")], &[scenario_log()]);
+    assert!(t[0].chance.evidence.iter().all(|e| e.indicates != Chance::Second));
+    assert!(t[0].chance.evidence.iter().any(|e| e.source == EvidenceSource::ProcessSurvived));
+    assert_eq!(t[0].chance.value, Chance::First);
+}
+
+#[test]
+fn crash_event_for_another_module_near_the_dump_is_not_linked() {
+    let l = log(vec![app_crash(1, "2001-03-12T09:10:30Z")], "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
+    let (t, _) = triage(vec![av_dump("09:10")], &[l]);
+    assert!(t[0].correlation.links.is_empty());
+}
+
+#[test]
+fn conflicting_strong_evidence_is_reported() {
+    // An infoctrs AV that Perflib handled, yet a crash event for exactly this exception of
+    // this instance: strong first vs strong second.
+    let mut crash = app_crash(30, "2001-03-12T09:10:10Z");
+    if let EventKind::AppCrash { module, .. } = &mut crash.kind {
+        *module = Some("infoctrs.dll".into());
+    }
+    let mut l = scenario_log();
+    l.events.push(crash);
+    let (t, _) = triage(vec![av_dump("09:10")], &[l]);
+    assert_eq!(t[0].chance.value, Chance::Unknown);
+    assert!(t[0].chance.conflict);
+}
+
+#[test]
+fn service_crash_maps_service_to_process() {
+    let l = log(
+        vec![event(
+            3,
+            "2001-03-12T09:10:30Z",
+            "Service Control Manager",
+            7031,
+            EventKind::ServiceCrashed { service: Some("World Wide Web Publishing Service".into()), service_key: None },
+        )],
+        "2001-03-12T08:00:00Z",
+        "2001-03-12T10:30:00Z",
+    );
+    let (t, _) = triage(vec![av_dump("09:10")], &[l]);
+    assert_eq!(t[0].correlation.links.len(), 1);
+    assert_eq!(t[0].correlation.links[0].relation, Relation::ProcessTime);
+    assert_eq!(t[0].chance.value, Chance::Second);
+    assert_eq!(service_hosting(Some("W3SVC"), Some("w3wp.exe")), Hosting::Hosts);
+    assert_eq!(service_hosting(Some("W3SVC"), Some("svchost.exe")), Hosting::DoesNotHost);
+    assert_eq!(service_hosting(Some("Foo"), Some("foo.exe")), Hosting::Unknown);
+}
+
+#[test]
+fn window_lookup_uses_sorted_events() {
+    let index = EventIndex::build(&[scenario_log()]);
+    let t = ts("2001-03-12T09:10:00Z").as_second();
+    let r = index.within(t, 60);
+    assert_eq!(r.len(), 1);
+    assert_eq!(index.events[r.start].record_id, 11);
+    assert!(index.within(ts("2001-03-13T00:00:00Z").as_second(), 60).is_empty());
+}
+
+#[test]
+fn basenames() {
+    assert_eq!(basename(r"\\?\C:\ProgramData\WER\Temp\WER6800.tmp.mdmp"), "WER6800.tmp.mdmp");
+    assert_eq!(basename("  a/b/c.dmp\r\n"), "c.dmp");
+    assert_eq!(basename("x.dmp"), "x.dmp");
+}

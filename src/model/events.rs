@@ -1,0 +1,122 @@
+//! What the event logs say: the crash-related events both log readers normalise into, and the
+//! per-log statistics. Correlation, rules and the report read these; the readers that produce
+//! them (and their record layouts) stay inside [`crate::events`], which also holds the
+//! bookkeeping methods of [`LogStats`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Evtx,
+    Evt,
+}
+
+/// One crash-related event, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub log: PathBuf,
+    pub format: LogFormat,
+    /// `System/EventRecordID` (.evtx) or the record number (.evt).
+    pub record_id: u64,
+    /// `System/TimeCreated` (.evtx) or TimeGenerated (.evt), UTC.
+    pub time: Timestamp,
+    /// Provider name as written (`Application Error`, `Microsoft-Windows-Perflib`, `Perflib`…).
+    pub provider: String,
+    /// The 16-bit event id (code), as Event Viewer shows it.
+    pub event_id: u16,
+    pub qualifiers: Option<u16>,
+    pub computer: Option<String>,
+    pub kind: EventKind,
+}
+
+/// The typed meaning of an event. Field values are as logged; hex fields already parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// Udmpsvc 201: the NT4 User Mode Process Dump service started.
+    DumpServiceStarted,
+    /// Perflib 1008/1010: a counter DLL's Open/Collect failed or raised; Perflib handled it.
+    PerflibHandled {
+        service: Option<String>,
+        /// The DLL, as logged (`infoctrs.DLL`, or a full path).
+        library: Option<String>,
+        /// Exception or status code (1010), or Win32 error (1008).
+        code: Option<u32>,
+    },
+    /// Application Error 1000: a process crashed (unhandled exception).
+    AppCrash {
+        app: Option<String>,
+        app_version: Option<String>,
+        module: Option<String>,
+        module_version: Option<String>,
+        code: Option<u32>,
+        offset: Option<u64>,
+        pid: Option<u32>,
+        process_started: Option<Timestamp>,
+        app_path: Option<String>,
+        module_path: Option<String>,
+        report_id: Option<String>,
+    },
+    /// Windows Error Reporting 1001. Only `APPCRASH`-like event names are crashes.
+    WerReport {
+        event_name: Option<String>,
+        /// P1..P10 as logged.
+        params: Vec<String>,
+        attached_files: Vec<String>,
+        report_id: Option<String>,
+        /// True for crash report types (APPCRASH, BEX, BEX64, MoAppCrash…).
+        is_crash: bool,
+    },
+    /// Application Hang 1002.
+    AppHang { app: Option<String>, pid: Option<u32>, process_started: Option<Timestamp> },
+    /// .NET Runtime 1026: unhandled managed exception, the process was terminated.
+    DotNetUnhandled { app: Option<String>, exception: Option<String> },
+    /// Service Control Manager 7031 / 7034: a service terminated unexpectedly.
+    ServiceCrashed {
+        service: Option<String>,
+        /// The service key name (`<Binary>`, UTF-16), e.g. `OneSyncSvc_Session2`.
+        service_key: Option<String>,
+    },
+    /// WAS 5011: an IIS worker process serving an application pool died.
+    WorkerProcessDied { app_pool: Option<String>, pid: Option<u32> },
+    /// Dr. Watson 4097 (legacy): an application error was caught by Dr. Watson.
+    DrWatson { app: Option<String>, code: Option<u32>, address: Option<u64> },
+    /// BugCheck 1001: the machine crashed (kernel).
+    BugCheck { code: Option<String>, dump_path: Option<String>, report_id: Option<String> },
+    /// Application Popup 26 (often "X.exe - Application Error").
+    AppPopup { caption: Option<String>, message: Option<String> },
+}
+
+/// Statistics for one log file, as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogStats {
+    pub records: u64,
+    pub errors: u64,
+    pub first_event: Option<Timestamp>,
+    pub last_event: Option<Timestamp>,
+    /// Count per "provider/event id".
+    pub counts: BTreeMap<String, u64>,
+    /// Up to a bounded number of record/chunk error messages, for the report.
+    pub error_samples: Vec<String>,
+    /// Warnings about the file as a whole, for the report: a dirty or bad header, a truncated
+    /// copy, stale records recovered, a bound that cut work ([`Limits`](crate::events::Limits)).
+    /// Each kind at most once.
+    pub notes: Vec<String>,
+    /// Stale records found outside the live range of a legacy .evt (overwritten or discarded
+    /// by the circular buffer, or left behind by a clear): counted here, not read as events.
+    pub recovered: u64,
+}
+
+/// The result of reading one log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRead {
+    pub path: PathBuf,
+    pub format: LogFormat,
+    pub stats: LogStats,
+    /// Crash-related events only, in record order.
+    pub events: Vec<Event>,
+}

@@ -1,0 +1,129 @@
+//! What a dump file alone says: the facts the dump stage extracts and every later stage reads
+//! (correlation keys, rules, buckets, report rows). The parser types that produce them stay
+//! inside [`crate::dump`].
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::model::Evidence;
+
+/// The on-disk format of a dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DumpFormat {
+    Minidump,
+    Userdump,
+}
+
+/// The tool that wrote a dump, as far as its comment or name reveals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Writer {
+    Procdump,
+    Adplus,
+    Debugdiag,
+    Wer,
+    Breakpad,
+    Crashpad,
+    Userdump,
+    /// cdb/WinDbg `.dump /c` with an operator comment, or another debugger.
+    Debugger,
+}
+
+/// Process identity as the dump records it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProcessFacts {
+    /// File name of the main module, e.g. `inetinfo.exe`.
+    pub name: Option<String>,
+    /// Full path of the main module as recorded.
+    pub path: Option<String>,
+    pub pid: Option<u32>,
+    /// Process creation time (MiscInfo), UTC, one-second resolution.
+    pub started_at: Option<Timestamp>,
+}
+
+/// Kind of memory access for access violations (`ExceptionInformation[0]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    Read,
+    Write,
+    Execute,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionFacts {
+    pub code: u32,
+    /// Symbolic name, e.g. `EXCEPTION_ACCESS_VIOLATION_READ`.
+    pub name: String,
+    pub flags: u32,
+    /// Instruction address (`ExceptionRecord.ExceptionAddress`).
+    pub address: u64,
+    pub thread_id: u32,
+    /// For access violations: read/write/execute and the data address.
+    pub access: Option<Access>,
+    pub target: Option<u64>,
+}
+
+/// How the faulting module was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribution {
+    /// The module containing the exception address.
+    ExceptionAddress,
+    /// The exception address was 0/outside modules; the exception context's instruction pointer.
+    ContextIp,
+    /// Software-raised exception: first stack frame outside system modules (frame index kept).
+    StackWalk { frame: u32 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleFacts {
+    /// File name without folder, as the dump records it (case preserved), e.g. `infoctrs.dll`.
+    pub name: String,
+    pub path: String,
+    pub version: Option<String>,
+    pub base: u64,
+    /// Address minus base.
+    pub offset: u64,
+    /// PE TimeDateStamp, if recorded.
+    pub timestamp: Option<u32>,
+    /// True when the address fell in an unloaded module.
+    pub unloaded: bool,
+    pub attribution: Attribution,
+}
+
+/// Everything triage knows about one dump from the dump file alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpFacts {
+    pub path: PathBuf,
+    pub format: DumpFormat,
+    pub size: u64,
+    /// Header time (UTC). Legacy user dumps have none.
+    pub written_at: Option<Timestamp>,
+    /// `MINIDUMP_TYPE` flags from the header.
+    pub dump_flags: Option<u64>,
+    pub os: Option<String>,
+    pub cpu: Option<String>,
+    pub process: ProcessFacts,
+    /// None: no exception stream (manual or hang dump), or it could not be read (see `notes`).
+    pub exception: Option<ExceptionFacts>,
+    pub faulting_module: Option<ModuleFacts>,
+    /// Comment stream text (A and W, joined by a newline when both exist).
+    pub comment: Option<String>,
+    pub writer: Option<Writer>,
+    /// Chance evidence visible from this file alone.
+    pub evidence: Vec<Evidence>,
+    /// Soft problems: streams missing or damaged, bounds that cut work.
+    pub notes: Vec<String>,
+}
+
+impl DumpFacts {
+    /// The dump holds all of the process's memory: `MiniDumpWithFullMemory` (0x2) set in the
+    /// header flags, or a legacy user dump (which always holds every committed region).
+    pub fn full_memory(&self) -> bool {
+        self.format == DumpFormat::Userdump || self.dump_flags.is_some_and(|f| f & 0x2 != 0)
+    }
+}
