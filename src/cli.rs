@@ -24,6 +24,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Move (or delete) the dumps a report flagged for deletion; dry run unless --apply.
     Clean(CleanArgs),
+    /// Render a saved JSON report (from `scan --json`) as a self-contained HTML page.
+    Report(ReportArgs),
     /// Inspect classification rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -77,6 +79,9 @@ pub struct ScanArgs {
     /// Add one row per dump with its evidence.
     #[arg(long)]
     pub details: bool,
+    /// Write the report as one self-contained HTML page to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Write the paths flagged `delete` to FILE, one per line.
     #[arg(long, value_name = "FILE")]
     pub delete_list: Option<PathBuf>,
@@ -123,6 +128,16 @@ pub struct CleanArgs {
     /// Put files back: a quarantine folder (every run) or one of its run-NNNNNN.journal files.
     #[arg(long, value_name = "QUARANTINE", conflicts_with_all = ["report", "delete", "roots", "report_roots"])]
     pub undo: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// A JSON report written by `triage scan --json`.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    /// Write the HTML page to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub html: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

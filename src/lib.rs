@@ -26,7 +26,7 @@
 //! * [`correlate`] links dumps with events and with other dumps of the same process.
 //! * [`chance`] infers first/second chance from the evidence, and says which.
 //! * [`rules`] classifies each dump as delete / keep / review; [`bucket`] groups them.
-//! * [`report`] is the one output model; tables, JSON and markdown render from it.
+//! * [`report`] is the one output model; tables, JSON, markdown and HTML render from it.
 //!   [`check`] compares a scan with a baseline; [`clean`] quarantines or deletes, reversibly.
 //! * [`pipeline`] runs the stages and assembles the report; [`commands`] holds one function
 //!   per subcommand (flags in, output and exit status out), behind [`run`].

@@ -28,6 +28,9 @@
 //!   `&`, `$`) backslash-escaped. Newlines never survive either sanitizer, so a value cannot
 //!   start a heading, a list item or a table row.
 //!
+//! HTML has one escaper, [`crate::report::html::escape::Esc`] (entities for markup, control
+//! pictures and `⟨U+…⟩` for what [`is_hidden`] finds).
+//!
 //! JSON needs no sanitizer: serde_json escapes every control character.
 
 use std::borrow::Cow;

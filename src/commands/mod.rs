@@ -4,6 +4,7 @@
 
 mod check;
 mod clean;
+mod report;
 mod rules;
 mod scan;
 
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Scan(args) => scan::scan_command(&args),
         Command::Check(args) => check::check_command(&args),
         Command::Clean(args) => clean::clean_command(&args),
+        Command::Report(args) => report::report_command(&args),
         Command::Rules(cmd) => rules::rules_command(&cmd),
     }
 }

@@ -1,5 +1,5 @@
-//! `triage scan`: run the pipeline, write the JSON report and delete list where asked, render
-//! the chosen format on stdout.
+//! `triage scan`: run the pipeline, write the JSON report, HTML page and delete list where
+//! asked, render the chosen format on stdout.
 
 use std::io::Write;
 
@@ -20,6 +20,9 @@ pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         let bytes = report::json::render_json(&report, true);
         write_output(path, &bytes)?;
     }
+    if let Some(path) = &args.html {
+        write_output(path, report::html::render_html(&report).as_bytes())?;
+    }
     let mut refused = 0;
     if let Some(path) = &args.delete_list {
         write_output(path, &report::render_delete_list(&report, args.null))?;
@@ -27,8 +30,10 @@ pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         refused = refusals.len();
         warn_refused(&refusals);
     }
-    let stdout_taken =
-        [args.json.as_deref(), args.delete_list.as_deref()].into_iter().flatten().any(|p| p.as_os_str() == "-");
+    let stdout_taken = [args.json.as_deref(), args.html.as_deref(), args.delete_list.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|p| p.as_os_str() == "-");
     if !stdout_taken {
         let text = match args.format {
             Format::Table => report::table::render_table(&report, &TableOptions::for_stdout(args.details)),

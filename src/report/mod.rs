@@ -1,10 +1,11 @@
 //! The one output model, [`Report`], and its renderers.
 //!
-//! Every output (table, JSON, markdown, delete lists, baselines) is rendered from a `Report`;
+//! Every output (table, JSON, markdown, HTML, delete lists, baselines) is rendered from a `Report`;
 //! renderers are pure functions. The JSON form is a contract documented in
 //! `docs/report-schema.md`: `SCHEMA_VERSION` changes only when a field is removed, renamed or
 //! retyped. Everything is sorted and free of wall-clock noise so reports diff cleanly.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod table;

@@ -9,6 +9,7 @@
 pub mod clean_tree;
 pub mod evt_writer;
 pub mod evtx_writer;
+pub mod html_reports;
 pub mod reports;
 pub mod synth_dumps;
 pub mod userdump_writer;
