@@ -4,8 +4,22 @@
 //! failure: no panic (not even one caught by the readers' last line of defence), no hang.
 //!
 //! Fast enough for every CI run: the number of cases per file is fixed and files are small.
+//!
+//! The structure-aware campaign (`tests/support/mutation`) runs a fast sample here on every
+//! run, and its long mode (ignored by default; see fuzz/README.md) runs 100,000 inputs:
+//!
+//!     cargo test --release --test hostile_mutations long_run -- --ignored --nocapture
+//!
+//! `TRIAGE_MUTATIONS=N` sets the number of inputs and `TRIAGE_MUTATIONS_FROM=K` the first case,
+//! so `TRIAGE_MUTATIONS_FROM=K TRIAGE_MUTATIONS=1` replays case K alone.
+
+#[path = "support/mod.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use support::mutation::{self, READERS};
 
 use triage::config::ScanConfig;
 
@@ -132,4 +146,54 @@ fn damaged_inputs_give_results_or_named_failures() {
     }
     eprintln!("{cases} damaged inputs from {} files went through the pipeline", files.len());
     assert!(cases >= 1000, "expected thousands of cases, ran {cases}");
+}
+
+/// Inputs in the fast sample (every run): a few hundred per reader.
+const SAMPLE: u64 = 2000;
+/// "Hang": more than this for one small input.
+const HANG: Duration = Duration::from_secs(10);
+
+#[test]
+fn structure_aware_mutants_of_every_reader_give_results_or_named_failures() {
+    let seeds = mutation::seeds();
+    let campaign = mutation::run(&seeds, 0..SAMPLE, HANG, false);
+    eprintln!("{}", campaign.render(support::rss::self_peak_rss()));
+    assert!(campaign.panics.is_empty(), "{}", campaign.render(0));
+    assert_eq!(campaign.inputs, SAMPLE);
+    for r in READERS {
+        let t = campaign.per_reader.get(r.name).unwrap_or_else(|| panic!("{}: no seeds, no inputs", r.name));
+        // Aimed at the structure, mutants neither all parse nor all fail.
+        assert!(t.ok > 0 && !t.failures.is_empty(), "{}: {t:?}", r.name);
+    }
+}
+
+#[test]
+fn a_case_is_the_same_mutant_every_time() {
+    let seeds = mutation::seeds();
+    let seed = &seeds[0];
+    for case in [0, 7, 99_999] {
+        let (a, b) = (mutation::mutate(seed, case), mutation::mutate(seed, case));
+        assert_eq!((a.ops, a.bytes, a.len), (b.ops, b.bytes, b.len));
+    }
+    assert_ne!(mutation::mutate(seed, 1).bytes, mutation::mutate(seed, 2).bytes);
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[test]
+#[ignore = "long run (minutes): cargo test --release --test hostile_mutations long_run -- --ignored --nocapture"]
+fn long_run_mutation_campaign() {
+    let n = env_u64("TRIAGE_MUTATIONS", 100_000);
+    let from = env_u64("TRIAGE_MUTATIONS_FROM", 0);
+    let seeds = mutation::seeds();
+    eprintln!("{} seeds; cases {from}..{}", seeds.len(), from + n);
+    let campaign = mutation::run(&seeds, from..from + n, HANG, true);
+    let peak = support::rss::self_peak_rss();
+    eprintln!("{}", campaign.render(peak));
+    assert_eq!(campaign.inputs, n);
+    assert!(campaign.panics.is_empty(), "panics");
+    assert!(campaign.hangs.is_empty(), "hangs");
+    assert!(peak < 500 * 1024 * 1024, "peak RSS {peak}");
 }

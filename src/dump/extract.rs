@@ -24,6 +24,9 @@ const COMMENT_A: u32 = 10;
 const COMMENT_W: u32 = 11;
 const BREAKPAD_INFO: u32 = 0x4767_0001;
 const CRASHPAD_INFO: u32 = 0x4350_0001;
+/// Bytes of each comment stream decoded. Writers put a command line and a line or two there;
+/// the cap keeps the copies (decoded, trimmed, joined, then kept in the facts) bounded.
+pub const MAX_COMMENT_BYTES: usize = 64 * 1024;
 
 /// Codes raised by software through `RaiseException`; frame 0 is in the OS, not the culprit.
 const RAISED_CODES: &[u32] = &[
@@ -247,6 +250,10 @@ fn read_comments<T: std::ops::Deref<Target = [u8]>>(dump: &Minidump<'_, T>, note
     let mut parts = Vec::new();
     for (id, name) in [(COMMENT_A, "CommentStreamA"), (COMMENT_W, "CommentStreamW")] {
         let raw = match dump.get_raw_stream(id) {
+            Ok(raw) if raw.len() > MAX_COMMENT_BYTES => {
+                notes.push(format!("{name} is {} bytes; only the first {MAX_COMMENT_BYTES} were read", raw.len()));
+                raw.get(..MAX_COMMENT_BYTES).unwrap_or_default()
+            }
             Ok(raw) => raw,
             Err(minidump::Error::StreamNotFound) => continue,
             Err(e) => {

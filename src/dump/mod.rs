@@ -3,11 +3,13 @@
 //! Reads only the streams it needs (header, directory, SystemInfo, MiscInfo, Exception,
 //! ModuleList, UnloadedModuleList, comment streams, and for software-raised exceptions the
 //! exception thread's stack, capped), so the cost does not grow with the dump's size.
-//! A missing or broken stream degrades one field (and adds a note); only an unreadable header
-//! or a file that changed during the scan makes the whole dump a [`Failure`].
+//! A missing or broken stream degrades one field (and adds a note); only an unreadable header,
+//! a file that changed during the scan or one whose structure asks for more memory than a dump
+//! may use ([`budget`]) makes the whole dump a [`Failure`].
 //!
 //! Parser types (`minidump::*`) never leave this module.
 
+pub mod budget;
 mod extract;
 pub mod provenance;
 mod source;
@@ -44,6 +46,8 @@ pub enum DumpError {
     Malformed(String),
     #[error("the minidump parser panicked: {0}")]
     Panic(String),
+    #[error("dump not parsed, over its memory budget: {0}")]
+    OverBudget(String),
 }
 
 impl crate::error::ErrorCode for DumpError {
@@ -57,6 +61,7 @@ impl crate::error::ErrorCode for DumpError {
             DumpError::Truncated(_) => "truncated",
             DumpError::Malformed(_) => "malformed",
             DumpError::Panic(_) => "parser_panic",
+            DumpError::OverBudget(_) => "over_budget",
         }
     }
 }
@@ -101,7 +106,8 @@ fn read_input(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, FileF
 
 /// The minidump facts extractor over bytes already in memory, for fuzzing and tools.
 /// `name` is used for the file-name provenance and failure paths only. Unlike [`read_dump`],
-/// a parser panic is not caught here, so a fuzzer sees it.
+/// a parser panic is not caught here, so a fuzzer sees it. The per-dump budget applies (not
+/// the shared pool).
 pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFacts, Failure> {
     let input = InputFile {
         path: name.to_path_buf(),
@@ -109,11 +115,18 @@ pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFact
         modified: None,
         kind: crate::discover::InputKind::Minidump,
     };
-    extract::extract(&input, bytes).map_err(|e| Failure::from_error(name, crate::error::Stage::Dump, &e))
+    let fail = |e: DumpError| Failure::from_error(name, crate::error::Stage::Dump, &e);
+    let declared = budget::estimate_all(&budget::Plain::new(bytes));
+    let total = declared.total().saturating_add(bytes.len() as u64).saturating_add(budget::BASE_COST);
+    if total > budget::DUMP_BUDGET {
+        return Err(fail(DumpError::OverBudget(budget::over_budget_message(total, &declared))));
+    }
+    extract::extract(&input, bytes).map_err(fail)
 }
 
-/// Load, extract, then check the file did not change underneath us. The fingerprint is the
-/// `fstat` of the handle read plus the hash of the bytes read through it.
+/// Load, extract, then check the file did not change underneath us. Everything the reader
+/// holds is charged to one lease of the shared pool, given back when the dump is done. The
+/// fingerprint is the `fstat` of the handle read plus the hash of the bytes read through it.
 fn read_minidump(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, FileFingerprint), DumpError> {
     let by_path = file.is_none();
     let file = match file {
@@ -124,7 +137,8 @@ fn read_minidump(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, Fi
             File::open(&input.path).map_err(DumpError::Read)?
         }
     };
-    let bytes = source::load_file(&file, input)?;
+    let mut lease = budget::POOL.lease(budget::DUMP_BUDGET);
+    let bytes = source::load_file(&file, input, &mut lease)?;
     let mut facts = extract::extract(input, bytes.data())?;
     facts.notes.extend_from_slice(bytes.notes());
     let meta = source::check_unchanged_file(&file, input)?;

@@ -16,6 +16,13 @@
 //! Everything is bounded (directory entries, stream sizes, string and record lengths, total
 //! bytes read); a bound that cuts work is reported as a note and, where the parser would
 //! otherwise walk the unread zeros, the length field is clamped in our copy (never the file).
+//! Clamps are kept as a list of patches and put back after every read, so a later read that
+//! covers a clamped field (ranges closer than [`MERGE_GAP`] are merged) cannot undo one.
+//!
+//! Both paths charge what they hold to the dump's [`Lease`] as they read (the whole small file;
+//! each merged range of a large one, in pages), then the parser's allocations as the dump's
+//! structure declares them ([`budget::estimate`], on the file's own values, before any clamp):
+//! a dump past its budget is `over_budget` before the parser sees it.
 //!
 //! Both paths compare the size and modification time discovery saw with what is on disk,
 //! before and after reading, so a dump that is still being written becomes a failure.
@@ -26,6 +33,7 @@ use std::time::SystemTime;
 
 use minidump::{Minidump, MinidumpException, MinidumpMiscInfo, MinidumpSystemInfo};
 
+use super::budget::{self, Cost, Image, Lease, Plain};
 use super::{DumpError, walk};
 use crate::discover::InputFile;
 use crate::fingerprint::{ContentHash, ContentHasher};
@@ -44,6 +52,8 @@ pub const MAX_RECORD_BYTES: u32 = 64 * 1024;
 pub const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
 /// Ranges closer than this are read with one `pread` (strings are usually packed together).
 const MERGE_GAP: u64 = 64 * 1024;
+/// Memory is committed in pages: a filled range is charged whole pages.
+const PAGE: u64 = 4096;
 
 const THREAD_LIST: u32 = 3;
 const MODULE_LIST: u32 = 4;
@@ -83,6 +93,13 @@ const UNLOADED_SIZE: u64 = 24;
 /// `sizeof(MINIDUMP_THREAD_NAME)` (packed: ThreadId u32, RvaOfThreadName u64).
 const THREAD_NAME_SIZE: u64 = 12;
 
+/// Charge what the parser will allocate for `img` to `lease`: `over_budget` when it is too much.
+fn charge_parse(lease: &mut Lease<'_>, declared: &Cost) -> Result<(), DumpError> {
+    lease
+        .grow(declared.total().saturating_add(budget::BASE_COST))
+        .map_err(|e| DumpError::OverBudget(budget::over_budget_message(e.wanted, declared)))
+}
+
 /// The bytes of one dump.
 pub enum Bytes {
     /// A small file, read whole.
@@ -119,22 +136,26 @@ impl Bytes {
 
 /// Read `input` (small) or the parts of it the reader needs (large) from `file`, opened by the
 /// scan or by `triage clean` (which re-reads the very handle it is about to move), failing with
-/// `changed_during_scan` if it is not what discovery saw. The bytes read are hashed as they are
+/// `changed_during_scan` if it is not what discovery saw, and with `over_budget` if holding it
+/// and parsing it would take more than `lease` allows. The bytes read are hashed as they are
 /// read: see [`Bytes::content`].
-pub fn load_file(file: &File, input: &InputFile) -> Result<Bytes, DumpError> {
+pub fn load_file(file: &File, input: &InputFile, lease: &mut Lease<'_>) -> Result<Bytes, DumpError> {
     if input.len < READ_LIMIT {
+        // Below READ_LIMIT, so always within one dump's budget; this may wait for other readers.
+        lease.grow(input.len).map_err(|e| DumpError::OverBudget(format!("{} bytes to read", e.wanted)))?;
         let mut bytes = Vec::with_capacity(usize::try_from(input.len).unwrap_or(0));
         io::Read::read_to_end(&mut &*file, &mut bytes).map_err(DumpError::Read)?;
         if bytes.len() as u64 != input.len {
             return Err(changed(input.len, bytes.len() as u64));
         }
+        charge_parse(lease, &budget::estimate_all(&Plain::new(&bytes)))?;
         Ok(Bytes::Owned(bytes))
     } else {
-        load_sparse(file, input)
+        load_sparse(file, input, lease)
     }
 }
 
-fn load_sparse(file: &File, input: &InputFile) -> Result<Bytes, DumpError> {
+fn load_sparse(file: &File, input: &InputFile, lease: &mut Lease<'_>) -> Result<Bytes, DumpError> {
     let now = file.metadata().map_err(DumpError::Read)?.len();
     if now != input.len {
         return Err(changed(input.len, now));
@@ -152,15 +173,20 @@ fn load_sparse(file: &File, input: &InputFile) -> Result<Bytes, DumpError> {
         big_endian: false,
         budget: MAX_TOTAL_BYTES,
         notes: Vec::new(),
+        patches: Vec::new(),
+        lease,
         content: ContentHasher::ranges(),
     };
     sparse.fill_metadata()?;
+    // Before anything parses the buffer (the stack window is found by parsing it).
+    let declared = sparse.declared_cost();
+    charge_parse(sparse.lease, &declared)?;
     sparse.fill_stack()?;
     Ok(Bytes::Sparse { buf: sparse.buf, notes: sparse.notes, content: sparse.content.finish() })
 }
 
 /// The state of one sparse read.
-struct Sparse<'f> {
+struct Sparse<'f, 'l, 'p> {
     file: &'f File,
     buf: memmap2::MmapMut,
     len: u64,
@@ -168,8 +194,24 @@ struct Sparse<'f> {
     /// Bytes still allowed to be read.
     budget: u64,
     notes: Vec<String>,
+    /// Clamped fields in our copy, in the order they were clamped: position, the bytes the
+    /// file has there, the bytes the parser must see.
+    patches: Vec<(usize, [u8; 4], [u8; 4])>,
+    lease: &'l mut Lease<'p>,
     /// Every range read, hashed as it is read (the fingerprint `clean` compares).
     content: ContentHasher,
+}
+
+impl Image for Sparse<'_, '_, '_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn u32_at(&self, pos: u64) -> Option<u32> {
+        Sparse::u32_at(self, pos)
+    }
+    fn big_endian(&self) -> bool {
+        self.big_endian
+    }
 }
 
 /// A stream directory entry.
@@ -180,7 +222,7 @@ struct Entry {
     rva: u32,
 }
 
-impl Sparse<'_> {
+impl Sparse<'_, '_, '_> {
     /// Header, directory, stream bodies and what they point to.
     fn fill_metadata(&mut self) -> Result<(), DumpError> {
         self.fill(vec![(0, 32)])?;
@@ -234,7 +276,7 @@ impl Sparse<'_> {
                     }
                 }
                 MODULE_LIST => {
-                    for m in self.list_entries(body, end, MODULE_SIZE) {
+                    for m in budget::list_entries(self, body, end, MODULE_SIZE) {
                         strings.extend(self.u32_at(m + 20));
                         if let Some(r) = self.record(m + 76, "CodeView record") {
                             records.push(r);
@@ -242,12 +284,12 @@ impl Sparse<'_> {
                     }
                 }
                 UNLOADED_MODULE_LIST => {
-                    for m in self.ex_list_entries(body, end, UNLOADED_SIZE) {
+                    for m in budget::ex_list_entries(self, body, end, UNLOADED_SIZE) {
                         strings.extend(self.u32_at(m + 20));
                     }
                 }
                 THREAD_NAMES => {
-                    for t in self.list_entries(body, end, THREAD_NAME_SIZE) {
+                    for t in budget::list_entries(self, body, end, THREAD_NAME_SIZE) {
                         strings.extend(self.u64_at(t + 4).and_then(|r| u32::try_from(r).ok()));
                     }
                 }
@@ -311,36 +353,34 @@ impl Sparse<'_> {
         Some((u64::from(rva), u64::from(rva) + u64::from(size)))
     }
 
-    /// Entry positions of a `u32 count` list stream (the parser also accepts 4 bytes of
-    /// padding after the count).
-    fn list_entries(&self, body: u64, end: u64, size: u64) -> Vec<u64> {
-        let Some(count) = self.u32_at(body) else { return Vec::new() };
-        let counted = 4 + u64::from(count) * size;
-        let first = match (end - body).checked_sub(counted) {
-            Some(0) => body + 4,
-            Some(4) => body + 8,
-            _ => return Vec::new(),
-        };
-        (0..u64::from(count)).map(|i| first + i * size).collect()
+    /// What the parser would allocate for the file as stored: the estimate runs on the buffer
+    /// with every clamp undone (latest first), then the clamps go back.
+    fn declared_cost(&mut self) -> Cost {
+        for &(p, original, _) in self.patches.iter().rev() {
+            self.buf[p..p + 4].copy_from_slice(&original);
+        }
+        // The parser is shown the first MAX_STREAMS directory entries (the count is clamped).
+        let cost = budget::estimate(&Plain::new(&self.buf), MAX_STREAMS);
+        self.apply_patches();
+        cost
     }
 
-    /// Entry positions of a list stream with the extended header {SizeOfHeader, SizeOfEntry, Count}.
-    fn ex_list_entries(&self, body: u64, end: u64, size: u64) -> Vec<u64> {
-        let (Some(header), Some(entry), Some(count)) =
-            (self.u32_at(body), self.u32_at(body + 4), self.u32_at(body + 8))
-        else {
-            return Vec::new();
-        };
-        let first = body + u64::from(header);
-        if u64::from(entry) != size || header < 12 || first + u64::from(count) * size > end {
-            return Vec::new();
+    fn apply_patches(&mut self) {
+        for &(p, _, clamped) in &self.patches {
+            self.buf[p..p + 4].copy_from_slice(&clamped);
         }
-        (0..u64::from(count)).map(|i| first + i * size).collect()
     }
 
     /// Read `ranges` (clamped to the file, sorted, merged) into the buffer. Parts past the end
-    /// of the file stay zero: the parser reports them as truncation.
-    fn fill(&mut self, mut ranges: Vec<(u64, u64)>) -> Result<(), DumpError> {
+    /// of the file stay zero: the parser reports them as truncation. Each merged range is
+    /// charged to the lease before it is read, and the clamps are put back after.
+    fn fill(&mut self, ranges: Vec<(u64, u64)>) -> Result<(), DumpError> {
+        let result = self.fill_ranges(ranges);
+        self.apply_patches();
+        result
+    }
+
+    fn fill_ranges(&mut self, mut ranges: Vec<(u64, u64)>) -> Result<(), DumpError> {
         ranges.retain_mut(|r| {
             r.1 = r.1.min(self.len);
             r.0 < r.1
@@ -362,10 +402,19 @@ impl Sparse<'_> {
                 continue;
             }
             self.budget -= n;
+            let pages = (e.div_ceil(PAGE) - s / PAGE) * PAGE;
+            self.lease.grow(pages).map_err(|o| {
+                DumpError::OverBudget(format!(
+                    "{} read, more than the {} one dump may use",
+                    budget::mib(o.wanted),
+                    budget::mib(o.limit)
+                ))
+            })?;
             let (Ok(s_us), Ok(e_us)) = (usize::try_from(s), usize::try_from(e)) else { continue };
             let Some(dst) = self.buf.get_mut(s_us..e_us) else { continue };
             let read = read_at(self.file, dst, s);
             if read.is_ok() {
+                // The bytes as the file has them, before any clamp is put back.
                 self.content.range(s, dst);
             }
             if let Err(err) = read {
@@ -407,8 +456,10 @@ impl Sparse<'_> {
         let b = if self.big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
         if let Ok(p) = usize::try_from(pos)
             && let Some(dst) = p.checked_add(4).and_then(|e| self.buf.get_mut(p..e))
+            && let Ok(original) = <[u8; 4]>::try_from(&*dst)
         {
             dst.copy_from_slice(&b);
+            self.patches.push((p, original, b));
         }
     }
 }
@@ -477,4 +528,43 @@ fn changed(before: u64, now: u64) -> DumpError {
 
 fn describe(t: SystemTime) -> String {
     jiff::Timestamp::try_from(t).map(|t| t.to_string()).unwrap_or_else(|_| format!("{t:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::dump::budget::Pool;
+
+    #[test]
+    fn a_merged_read_over_a_clamped_field_does_not_undo_the_clamp() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&[0xff; 8192]).unwrap();
+        let pool = Pool::new(1 << 20);
+        let mut lease = pool.lease(1 << 20);
+        let buf = memmap2::MmapOptions::new().len(8192).map_anon().unwrap();
+        let mut sparse = Sparse {
+            file: &file,
+            buf,
+            len: 8192,
+            big_endian: false,
+            budget: MAX_TOTAL_BYTES,
+            notes: Vec::new(),
+            patches: Vec::new(),
+            lease: &mut lease,
+            content: ContentHasher::ranges(),
+        };
+        sparse.fill(vec![(96, 108)]).unwrap();
+        sparse.put_u32(100, 0);
+        // Two ranges either side of the field, closer than MERGE_GAP: one pread covers it.
+        sparse.fill(vec![(40, 44), (4000, 4004)]).unwrap();
+        assert_eq!(sparse.u32_at(100), Some(0));
+        assert_eq!(sparse.u32_at(96), Some(u32::MAX));
+        // Each merged read was charged in whole pages: 96..108, then 40..4004.
+        assert_eq!(sparse.lease.held(), 2 * PAGE);
+        // The estimate sees the file's own value, and the clamp is back afterwards.
+        let _ = sparse.declared_cost();
+        assert_eq!(sparse.u32_at(100), Some(0));
+    }
 }

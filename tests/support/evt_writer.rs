@@ -80,23 +80,48 @@ pub fn content_size(records: &[EvtRecordSpec]) -> usize {
 
 /// Write the whole file.
 pub fn write_evt(records: &[EvtRecordSpec], layout: EvtLayout) -> Vec<u8> {
+    let mut file = vec![0u8; layout.file_size];
+    for (at, bytes) in pieces(records, layout) {
+        file[at..at + bytes.len()].copy_from_slice(&bytes);
+    }
+    file
+}
+
+/// Write the file to `path` without the zeros: a sparse file of `layout.file_size` bytes (a
+/// 1 GiB log costs a few KB of disk and no memory to write).
+pub fn write_evt_sparse(path: &std::path::Path, records: &[EvtRecordSpec], layout: EvtLayout) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut file = std::fs::File::create(path)?;
+    for (at, bytes) in pieces(records, layout) {
+        file.seek(SeekFrom::Start(at as u64))?;
+        file.write_all(&bytes)?;
+    }
+    file.set_len(layout.file_size as u64)
+}
+
+/// The non-zero parts of the file: (offset, bytes), each inside the file (a record that wraps
+/// is two pieces).
+fn pieces(records: &[EvtRecordSpec], layout: EvtLayout) -> Vec<(usize, Vec<u8>)> {
     let size = layout.file_size;
     assert!(size >= HEADER_SIZE + content_size(records), "file too small for the records");
     assert!((HEADER_SIZE..size).contains(&layout.start_offset) && layout.start_offset.is_multiple_of(4));
-    let mut file = vec![0u8; size];
+    let mut out = Vec::new();
     let mut pos = layout.start_offset;
     // Write into the circular area, wrapping from the end of the file to just after the header.
-    let write = |file: &mut Vec<u8>, pos: &mut usize, bytes: &[u8]| {
-        for &byte in bytes {
-            file[*pos] = byte;
-            *pos += 1;
-            if *pos == size {
-                *pos = HEADER_SIZE;
+    let mut write = |pos: &mut usize, bytes: &[u8]| {
+        let first = bytes.len().min(size - *pos);
+        out.push((*pos, bytes[..first].to_vec()));
+        *pos += first;
+        if *pos == size {
+            *pos = HEADER_SIZE;
+            if first < bytes.len() {
+                out.push((HEADER_SIZE, bytes[first..].to_vec()));
+                *pos += bytes.len() - first;
             }
         }
     };
     for r in records {
-        write(&mut file, &mut pos, &encode_record(r));
+        write(&mut pos, &encode_record(r));
     }
     let eof_offset = pos;
     let first = records.first().map_or(1, |r| r.record_number);
@@ -108,7 +133,7 @@ pub fn write_evt(records: &[EvtRecordSpec], layout: EvtLayout) -> Vec<u8> {
     for v in [layout.start_offset as u32, eof_offset as u32, next, first, 0x28] {
         eof.extend_from_slice(&v.to_le_bytes());
     }
-    write(&mut file, &mut pos, &eof);
+    write(&mut pos, &eof);
     let header: [u32; 12] = [
         0x30,
         0x654c_664c, // "LfLe"
@@ -123,10 +148,8 @@ pub fn write_evt(records: &[EvtRecordSpec], layout: EvtLayout) -> Vec<u8> {
         0,
         0x30,
     ];
-    for (i, v) in header.iter().enumerate() {
-        file[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
-    }
-    file
+    out.push((0, header.iter().flat_map(|v| v.to_le_bytes()).collect()));
+    out
 }
 
 /// 2001-03-12T08:00:00Z: inetinfo.exe (pid 1234) starts; the logs begin here.
@@ -192,10 +215,15 @@ pub fn nt4_application_records() -> Vec<EvtRecordSpec> {
 /// The committed `fixtures/logs/nt4-Application.evt`.
 pub fn nt4_application() -> Vec<u8> {
     let records = nt4_application_records();
-    let lens: Vec<usize> = records.iter().map(|r| encode_record(r).len()).collect();
-    // Slack after the live records (stale space, zeros here), then place the oldest record so
-    // that the third one straddles the end of the file.
+    // Slack after the live records (stale space, zeros here).
     let file_size = HEADER_SIZE + content_size(&records) + 0x100;
+    write_evt(&records, nt4_wrapped_layout(&records, file_size))
+}
+
+/// The NT4 log's layout in a file of `file_size` bytes: the oldest record placed so that the
+/// third one straddles the end of the file.
+pub fn nt4_wrapped_layout(records: &[EvtRecordSpec], file_size: usize) -> EvtLayout {
+    let lens: Vec<usize> = records.iter().map(|r| encode_record(r).len()).collect();
     let start_offset = file_size - (lens[0] + lens[1] + lens[2] / 2 / 4 * 4);
-    write_evt(&records, EvtLayout { file_size, start_offset, flags: FLAG_WRAPPED })
+    EvtLayout { file_size, start_offset, flags: FLAG_WRAPPED }
 }

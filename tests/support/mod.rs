@@ -9,7 +9,10 @@
 pub mod clean_tree;
 pub mod evt_writer;
 pub mod evtx_writer;
+pub mod hostile_dumps;
 pub mod html_reports;
+pub mod mutation;
 pub mod reports;
+pub mod rss;
 pub mod synth_dumps;
 pub mod userdump_writer;
