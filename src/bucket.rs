@@ -1,24 +1,34 @@
-//! Buckets: group dumps by process, faulting module, exception code and chance.
+//! Buckets: group dumps by process, faulting module (or signature), exception code and chance.
 //!
 //! A bucket id is the first 12 hex digits of the SHA-256 of the key's canonical text
 //! (`process|module|code|chance`, e.g. `inetinfo.exe|infoctrs.dll|0xc0000005|first`), so the same
 //! dumps give the same id on every run, machine and version, and a ticket can refer to it.
 //! (Never `std`'s `DefaultHasher`: it is randomly seeded and allowed to change between releases.)
+//!
+//! `--group-by signature` puts the crash signature where the module was
+//! (`signature|process|signature|code|chance`) and prefixes the id with `sig-`, so an id
+//! always says which key made it and ids of the two groupings can never be mistaken for one
+//! another. A new grouping is a new [`GroupBy`] variant with its own prefix.
 
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
 use crate::model::{Chance, Triaged};
+// The grouping lives in the model (flags and reports name it too); re-exported here.
+pub use crate::model::GroupBy;
 use crate::text::{hex_bytes, hex32};
 
 /// The grouping key of a bucket.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BucketKey {
+    pub group_by: GroupBy,
     /// Lower-case process file name, or `?`.
     pub process: String,
-    /// Lower-case faulting module file name; `?` when unknown, `<none>` when there is no exception.
-    pub module: String,
+    /// What [`GroupBy`] groups on. Module: the lower-case faulting module file name (`?` when
+    /// unknown, `<none>` when there is no exception). Signature: the signature (`<none>` when
+    /// there is no exception).
+    pub site: String,
     pub exception_code: Option<u32>,
     pub chance: Chance,
 }
@@ -27,16 +37,22 @@ impl BucketKey {
     /// The canonical text the id is hashed from. Changing it changes every bucket id.
     pub fn canonical(&self) -> String {
         let code = self.exception_code.map(hex32).unwrap_or_else(|| "none".into());
-        format!("{}|{}|{}|{}", self.process, self.module, code, self.chance.as_str())
+        let text = format!("{}|{}|{}|{}", self.process, self.site, code, self.chance.as_str());
+        match self.group_by {
+            GroupBy::Module => text,
+            other => format!("{}|{text}", other.as_str()),
+        }
     }
 
-    /// The stable id: 12 lower-case hex digits (48 bits) of SHA-256 of [`Self::canonical`].
+    /// The stable id: 12 lower-case hex digits (48 bits) of SHA-256 of [`Self::canonical`],
+    /// after the grouping's prefix (none for module buckets, `sig-` for signature buckets).
     pub fn id(&self) -> String {
         let digest = Sha256::digest(self.canonical().as_bytes());
-        hex_bytes(&digest[..6])
+        format!("{}{}", self.group_by.id_prefix(), hex_bytes(&digest[..6]))
     }
 
-    /// `inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance`.
+    /// `inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance`, or with the
+    /// signature in `[@ … ]` form in place of the module.
     pub fn title(&self) -> String {
         let code = match self.exception_code {
             Some(c) => match exception_short_name(c) {
@@ -51,7 +67,11 @@ impl BucketKey {
             Chance::None => "no exception",
             Chance::Unknown => "unknown chance",
         };
-        format!("{} | {} | {code} | {chance}", self.process, self.module)
+        let site = match self.group_by {
+            GroupBy::Signature if self.exception_code.is_some() => crate::symbols::signature::bugzilla_form(&self.site),
+            _ => self.site.clone(),
+        };
+        format!("{} | {site} | {code} | {chance}", self.process)
     }
 }
 
@@ -97,25 +117,44 @@ pub struct Bucket {
     pub members: Vec<usize>,
 }
 
-/// Group dumps into buckets, sorted by key; bucket ids are stable hashes of the key.
+/// Group dumps into buckets by module, sorted by key; bucket ids are stable hashes of the key.
 pub fn group(dumps: &[Triaged]) -> Vec<Bucket> {
+    group_by(dumps, GroupBy::Module)
+}
+
+/// Group dumps into buckets by the given key, sorted by key.
+pub fn group_by(dumps: &[Triaged], by: GroupBy) -> Vec<Bucket> {
     let mut map: BTreeMap<BucketKey, Vec<usize>> = BTreeMap::new();
     for (i, d) in dumps.iter().enumerate() {
-        map.entry(key_of(d)).or_default().push(i);
+        map.entry(key_by(d, by)).or_default().push(i);
     }
     map.into_iter().map(|(key, members)| Bucket { id: key.id(), title: key.title(), key, members }).collect()
 }
 
-/// The bucket key of one dump.
+/// The module bucket key of one dump.
 pub fn key_of(d: &Triaged) -> BucketKey {
+    key_by(d, GroupBy::Module)
+}
+
+/// The bucket key of one dump under a grouping.
+pub fn key_by(d: &Triaged, by: GroupBy) -> BucketKey {
     let f = &d.facts;
     let process = f.process.name.as_deref().map(str::to_ascii_lowercase).unwrap_or_else(|| "?".into());
-    let module = match (&f.exception, &f.faulting_module) {
-        (_, Some(m)) => m.name.to_ascii_lowercase(),
-        (None, None) => "<none>".into(),
-        (Some(_), None) => "?".into(),
+    let site = match by {
+        GroupBy::Module => match (&f.exception, &f.faulting_module) {
+            (_, Some(m)) => m.name.to_ascii_lowercase(),
+            (None, None) => "<none>".into(),
+            (Some(_), None) => "?".into(),
+        },
+        GroupBy::Signature => f.signature_or_fallback().unwrap_or_else(|| "<none>".into()),
     };
-    BucketKey { process, module, exception_code: f.exception.as_ref().map(|e| e.code), chance: d.chance.value }
+    BucketKey {
+        group_by: by,
+        process,
+        site,
+        exception_code: f.exception.as_ref().map(|e| e.code),
+        chance: d.chance.value,
+    }
 }
 
 #[cfg(test)]
@@ -125,8 +164,9 @@ mod tests {
 
     fn key(chance: Chance) -> BucketKey {
         BucketKey {
+            group_by: GroupBy::Module,
             process: "inetinfo.exe".into(),
-            module: "infoctrs.dll".into(),
+            site: "infoctrs.dll".into(),
             exception_code: Some(0xc000_0005),
             chance,
         }
@@ -148,8 +188,9 @@ mod tests {
             "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance"
         );
         let none = BucketKey {
+            group_by: GroupBy::Module,
             process: "w3wp.exe".into(),
-            module: "<none>".into(),
+            site: "<none>".into(),
             exception_code: None,
             chance: Chance::None,
         };
@@ -185,8 +226,31 @@ mod tests {
             &[],
         );
         let keys: Vec<BucketKey> = t.iter().map(key_of).collect();
-        assert_eq!(keys[0].module, "<none>");
+        assert_eq!(keys[0].site, "<none>");
         assert_eq!(keys[0].chance, Chance::None);
-        assert_eq!(keys[1].module, "?");
+        assert_eq!(keys[1].site, "?");
+    }
+
+    #[test]
+    fn signature_buckets_say_so_in_id_and_title() {
+        let module = key(Chance::First);
+        let sig = BucketKey { group_by: GroupBy::Signature, site: "CollectW3Data | main".into(), ..module.clone() };
+        assert_eq!(sig.canonical(), "signature|inetinfo.exe|CollectW3Data | main|0xc0000005|first");
+        assert!(sig.id().starts_with("sig-"), "{}", sig.id());
+        assert_eq!(sig.id().len(), 16);
+        assert_eq!(
+            sig.title(),
+            "inetinfo.exe | [@ CollectW3Data | main ] | 0xc0000005 ACCESS_VIOLATION | first chance"
+        );
+        // Module ids are untouched by the grouping machinery.
+        assert_eq!(module.id(), "5d02f1f0a615");
+    }
+
+    #[test]
+    fn without_symbols_the_signature_is_module_plus_offset() {
+        let (t, _) = triage(vec![av_dump("09:00"), dump("hang.dmp", "2001-03-12T09:00:00Z", None, None)], &[]);
+        let keys: Vec<BucketKey> = t.iter().map(|d| key_by(d, GroupBy::Signature)).collect();
+        assert_eq!(keys[0].site, "infoctrs.dll+0x1234");
+        assert_eq!(keys[1].site, "<none>");
     }
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use crate::model::{Action, Chance, Exit};
+use crate::model::{Action, Chance, Exit, GroupBy};
 use crate::report::{BucketRow, DumpRow, Report};
 use crate::text::{terminal, terminal_path};
 
@@ -95,6 +95,21 @@ impl CheckOutcome {
         let _ = writeln!(out, "{n} change{} from the baseline.", plural(n as u64));
         out
     }
+}
+
+/// A baseline can only be compared with a scan that made its buckets the same way: bucket ids
+/// of different groupings never match, so the diff would be every bucket gone and new.
+pub fn comparable(baseline: &Report, group_by: GroupBy) -> Result<(), String> {
+    let was = baseline.inputs.group_by;
+    if was == group_by {
+        return Ok(());
+    }
+    Err(format!(
+        "the baseline groups buckets by {}, this scan by {}: run check with --group-by {}, or rewrite the baseline with --update-baseline",
+        was.as_str(),
+        group_by.as_str(),
+        was.as_str()
+    ))
 }
 
 /// Compare a baseline with a new report.

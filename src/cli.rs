@@ -64,6 +64,20 @@ pub struct InputArgs {
     /// skipped). Links typed on the command line are always followed; loops are failures.
     #[arg(long)]
     pub follow: bool,
+    /// Symbols: a folder (Breakpad store, symstore tree or flat folder of PDBs), a symbol
+    /// server URL, or `srv*CACHE*URL`; `;` separates several. Repeatable. TRIAGE_SYMBOLS adds
+    /// more. Walks the crashing thread and computes a signature.
+    #[arg(long = "symbols", value_name = "PATH|URL")]
+    pub symbols: Vec<String>,
+    /// Longest wait for one symbol server request, e.g. `10s`.
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub symbols_timeout: String,
+    /// Signature skip and prefix lists (TOML) added to the built-in ones.
+    #[arg(long, value_name = "FILE")]
+    pub signature_rules: Option<PathBuf>,
+    /// What makes a bucket: the faulting module, or the crash signature.
+    #[arg(long, value_enum, default_value_t, value_name = "KEY")]
+    pub group_by: crate::model::GroupBy,
 }
 
 #[derive(Debug, Clone, Args)]

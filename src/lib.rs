@@ -52,6 +52,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod symbols;
 #[doc(hidden)]
 pub mod testing;
 pub mod text;

@@ -18,13 +18,14 @@ use crate::dump;
 use crate::error::Failure;
 use crate::events;
 use crate::fingerprint::FileFingerprint;
-use crate::model::{Action, DumpFacts, LogRead, Verdict};
+use crate::model::{Action, DumpFacts, GroupBy, LogRead, Verdict};
 use crate::progress::Progress;
 use crate::report::{
     self, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow, ProcessRow, Report,
     Summary,
 };
 use crate::rules::RuleSet;
+use crate::symbols::{SignatureRules, Symbols};
 // Re-exported: `Triaged` lived here before the shared model existed.
 pub use crate::model::Triaged;
 use crate::text::{hex32, hex64};
@@ -33,6 +34,9 @@ use crate::text::{hex32, hex64};
 /// file is an error (loaded first, so a typo costs nothing but a message).
 pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let rules = RuleSet::load(config.rules_path.as_deref())?;
+    let signature_rules = SignatureRules::load(config.signature_rules.as_deref())?;
+    // One provider for the whole run, shared by the workers: each module's symbols load once.
+    let symbols = config.symbols.as_ref().map(|s| Symbols::new(s, signature_rules));
     let progress = Progress::new(!config.quiet);
     progress.stage("discovering");
     let options = discover::DiscoverOptions { follow_links: config.follow_links };
@@ -47,7 +51,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
             inventory
                 .dumps
                 .par_iter()
-                .map(|f| counted(&progress, || dump::read_dump_fingerprinted(f)))
+                .map(|f| counted(&progress, || dump::read_dump_fingerprinted(f, symbols.as_ref())))
                 .collect::<Vec<_>>()
         },
         || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
@@ -60,17 +64,20 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         facts.iter().map(|f| f.path.clone()).zip(fingerprints).collect();
     let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
 
-    let Triage { triaged, buckets, index } = triage(facts, &logs, &rules, config.window);
+    let Triage { triaged, buckets, index } = triage_by(facts, &logs, &rules, config.window, config.group_by);
     let inputs = Inputs {
         paths: config.paths.clone(),
         logs: config.logs.clone(),
         window_secs: config.window.as_secs(),
         rules: config.rules_path.clone(),
+        group_by: config.group_by,
+        signature_rules: config.signature_rules.clone(),
     };
     let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped);
     for row in &mut report.dumps {
         row.fingerprint = fingerprints.get(&row.path).cloned();
     }
+    report.symbols = symbols.as_ref().map(Symbols::stats);
     progress.finish();
     Ok(report)
 }
@@ -86,6 +93,17 @@ pub struct Triage {
 /// Correlate, infer the chance, classify and group: everything between reading and reporting.
 /// Pure over its inputs, so tests can drive it with hand-built facts and events.
 pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: Duration) -> Triage {
+    triage_by(facts, logs, rules, window, GroupBy::Module)
+}
+
+/// [`triage`] with buckets made by `group_by`.
+pub fn triage_by(
+    facts: Vec<DumpFacts>,
+    logs: &[LogRead],
+    rules: &RuleSet,
+    window: Duration,
+    group_by: GroupBy,
+) -> Triage {
     let index = EventIndex::build(logs);
     let correlations = correlate::correlate(&facts, &index, window);
     let mut triaged: Vec<Triaged> = facts
@@ -99,7 +117,7 @@ pub fn triage(facts: Vec<DumpFacts>, logs: &[LogRead], rules: &RuleSet, window: 
     for t in &mut triaged {
         t.verdict = rules.classify(t, &index);
     }
-    let buckets = bucket::group(&triaged);
+    let buckets = bucket::group_by(&triaged, group_by);
     Triage { triaged, buckets, index }
 }
 
@@ -168,6 +186,7 @@ pub fn build_report(
         logs: log_rows,
         failures,
         skipped,
+        symbols: None,
     }
 }
 
@@ -226,6 +245,8 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
             unloaded: m.unloaded,
             attribution: m.attribution,
         }),
+        signature: f.signature.clone(),
+        crashing_thread: f.crashing_thread.clone(),
         writer: f.writer,
         comment: f.comment.clone(),
         chance: ChanceRow { value: t.chance.value, conflict: t.chance.conflict, evidence: t.chance.evidence.clone() },
@@ -248,11 +269,26 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
     };
     let mut dumps: Vec<_> = members.iter().map(|t| t.facts.path.clone()).collect();
     dumps.sort();
+    let (module, signature) = match b.key.group_by {
+        GroupBy::Module => (b.key.site.clone(), None),
+        GroupBy::Signature => {
+            let modules: std::collections::BTreeSet<String> = members
+                .iter()
+                .filter_map(|t| t.facts.faulting_module.as_ref())
+                .map(|m| m.name.to_ascii_lowercase())
+                .collect();
+            let module =
+                if modules.is_empty() { "?".to_owned() } else { modules.into_iter().collect::<Vec<_>>().join(", ") };
+            (module, Some(b.key.site.clone()))
+        }
+    };
     BucketRow {
         id: b.id.clone(),
         title: b.title.clone(),
         process: b.key.process.clone(),
-        module: b.key.module.clone(),
+        module,
+        group_by: b.key.group_by,
+        signature,
         module_version: first.and_then(|f| f.faulting_module.as_ref()).and_then(|m| m.version.clone()),
         exception_code: b.key.exception_code.map(hex32),
         exception_name: first.and_then(|f| f.exception.as_ref()).map(|e| e.name.clone()),

@@ -64,6 +64,8 @@ pub fn dump(name: &str, time: &str, module: Option<&str>, code: Option<u32>) -> 
             vec![]
         },
         notes: vec![],
+        crashing_thread: None,
+        signature: None,
     }
 }
 

@@ -311,6 +311,24 @@ fn real_scan_report_matches_schema() {
 }
 
 #[test]
+fn symbols_scan_report_matches_schema() {
+    // Signature grouping and a symbolised walk fill every optional symbols field.
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
+    let dump = std::path::Path::new(corpus).join("dumps/breakpad__minidump2.dmp");
+    if !dump.exists() {
+        eprintln!("SKIP: {} absent", dump.display());
+        return;
+    }
+    let mut config = triage::config::ScanConfig::new(vec![dump], vec![]);
+    config.group_by = triage::bucket::GroupBy::Signature;
+    config.symbols = triage::config::symbol_config(&[format!("{corpus}/symbols")], None, "5s").unwrap();
+    let report = triage::pipeline::scan(&config).unwrap();
+    assert!(report.dumps[0].crashing_thread.is_some());
+    assert!(report.symbols.is_some());
+    assert_valid(&report);
+}
+
+#[test]
 fn schema_names_every_field() {
     // Belt and braces for fields the sample leaves empty: every struct field name in the model
     // appears as a property somewhere in the schema.

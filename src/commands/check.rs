@@ -17,6 +17,9 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Exit> {
     } else {
         Some(clean::read_report(&args.baseline).context("cannot use the baseline (create it with --update-baseline)")?)
     };
+    if let Some(b) = &baseline {
+        check::comparable(b, config.group_by).map_err(anyhow::Error::msg)?;
+    }
     let report = pipeline::scan(&config)?;
     let Some(baseline) = baseline else {
         // Fingerprints carry modification times, which differ on every checkout.

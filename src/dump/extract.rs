@@ -18,6 +18,7 @@ use super::provenance::{self, code_evidence, no_exception_evidence};
 use super::walk;
 use super::{Access, Attribution, DumpError, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 use crate::discover::InputFile;
+use crate::symbols::Symbols;
 use crate::text::file_name;
 
 const COMMENT_A: u32 = 10;
@@ -56,7 +57,7 @@ fn is_hardware_fault(code: u32) -> bool {
     )
 }
 
-pub fn extract(input: &InputFile, data: &[u8]) -> Result<DumpFacts, DumpError> {
+pub fn extract(input: &InputFile, data: &[u8], symbols: Option<&Symbols>) -> Result<DumpFacts, DumpError> {
     let len = data.len() as u64;
     let dump = Minidump::read(data).map_err(|e| open_error(&e, data))?;
     let mut notes = Vec::new();
@@ -152,6 +153,23 @@ pub fn extract(input: &InputFile, data: &[u8]) -> Result<DumpFacts, DumpError> {
         }
     };
 
+    // Only with --symbols: the symbol-free path above never walks more than attribution needs.
+    let (crashing_thread, signature) = match (symbols, &exception, &sys, &modules) {
+        (Some(symbols), Some(exc), Some(sys), Some(modules)) => {
+            match super::frames::crashing_thread(&dump, exc, sys, misc.as_ref(), modules, symbols) {
+                Ok(thread) => {
+                    let signature = symbols.signature_rules().signature(&thread.frames);
+                    (Some(thread), signature)
+                }
+                Err(why) => {
+                    notes.push(format!("crashing thread not walked: {why}"));
+                    (None, None)
+                }
+            }
+        }
+        _ => (None, None),
+    };
+
     Ok(DumpFacts {
         path: input.path.clone(),
         format: DumpFormat::Minidump,
@@ -167,6 +185,8 @@ pub fn extract(input: &InputFile, data: &[u8]) -> Result<DumpFacts, DumpError> {
         writer,
         evidence,
         notes,
+        crashing_thread,
+        signature,
     })
 }
 

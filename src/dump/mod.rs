@@ -11,6 +11,7 @@
 
 pub mod budget;
 mod extract;
+mod frames;
 pub mod provenance;
 mod source;
 pub mod userdump;
@@ -24,6 +25,7 @@ use std::path::Path;
 use crate::discover::InputFile;
 use crate::error::Failure;
 use crate::fingerprint::FileFingerprint;
+use crate::symbols::Symbols;
 // The facts live in the shared model; re-exported so `crate::dump::DumpFacts` keeps working.
 pub use crate::model::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 
@@ -68,13 +70,22 @@ impl crate::error::ErrorCode for DumpError {
 
 /// Read one dump. Never panics on bad input; errors carry a stable code.
 pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
-    read_dump_fingerprinted(input).map(|(facts, _)| facts)
+    read_dump_with(input, None)
 }
 
-/// [`read_dump`], plus the fingerprint of the bytes the facts were read from, taken from the
-/// same open file while it was read (what `triage clean` later compares).
-pub fn read_dump_fingerprinted(input: &InputFile) -> Result<(DumpFacts, FileFingerprint), Failure> {
-    read_input(input, None)
+/// [`read_dump`], and with `symbols` also walk the crashing thread and compute its signature
+/// (minidumps only; legacy user dumps keep the symbol-free facts).
+pub fn read_dump_with(input: &InputFile, symbols: Option<&Symbols>) -> Result<DumpFacts, Failure> {
+    read_dump_fingerprinted(input, symbols).map(|(facts, _)| facts)
+}
+
+/// [`read_dump_with`], plus the fingerprint of the bytes the facts were read from, taken from
+/// the same open file while it was read (what `triage clean` later compares).
+pub fn read_dump_fingerprinted(
+    input: &InputFile,
+    symbols: Option<&Symbols>,
+) -> Result<(DumpFacts, FileFingerprint), Failure> {
+    read_input(input, None, symbols)
 }
 
 /// Read a dump from a file the caller has already opened: `triage clean` re-reads the very
@@ -91,15 +102,19 @@ pub fn read_open_file(file: File, path: &Path, format: DumpFormat) -> Result<(Du
         DumpFormat::Userdump => crate::discover::InputKind::Userdump,
     };
     let input = InputFile { path: path.to_path_buf(), len, modified, kind };
-    read_input(&input, Some(file))
+    read_input(&input, Some(file), None)
 }
 
-fn read_input(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, FileFingerprint), Failure> {
+fn read_input(
+    input: &InputFile,
+    file: Option<File>,
+    symbols: Option<&Symbols>,
+) -> Result<(DumpFacts, FileFingerprint), Failure> {
     if input.kind == crate::discover::InputKind::Userdump {
         return userdump::read_userdump_fingerprinted(input, file);
     }
     // The parser has been fuzzed clean, but one bad file must never take the batch down.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input, file)))
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input, file, symbols)))
         .unwrap_or_else(|payload| Err(DumpError::Panic(panic_message(payload.as_ref()))));
     result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
 }
@@ -121,13 +136,17 @@ pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFact
     if total > budget::DUMP_BUDGET {
         return Err(fail(DumpError::OverBudget(budget::over_budget_message(total, &declared))));
     }
-    extract::extract(&input, bytes).map_err(fail)
+    extract::extract(&input, bytes, None).map_err(fail)
 }
 
 /// Load, extract, then check the file did not change underneath us. Everything the reader
 /// holds is charged to one lease of the shared pool, given back when the dump is done. The
 /// fingerprint is the `fstat` of the handle read plus the hash of the bytes read through it.
-fn read_minidump(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, FileFingerprint), DumpError> {
+fn read_minidump(
+    input: &InputFile,
+    file: Option<File>,
+    symbols: Option<&Symbols>,
+) -> Result<(DumpFacts, FileFingerprint), DumpError> {
     let by_path = file.is_none();
     let file = match file {
         Some(file) => file,
@@ -139,7 +158,7 @@ fn read_minidump(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, Fi
     };
     let mut lease = budget::POOL.lease(budget::DUMP_BUDGET);
     let bytes = source::load_file(&file, input, &mut lease)?;
-    let mut facts = extract::extract(input, bytes.data())?;
+    let mut facts = extract::extract(input, bytes.data(), symbols)?;
     facts.notes.extend_from_slice(bytes.notes());
     let meta = source::check_unchanged_file(&file, input)?;
     if by_path {

@@ -429,6 +429,8 @@ fn facts(input: &InputFile, meta: &Metadata, parsed: Parsed) -> DumpFacts {
         writer: named_writer.or(Some(Writer::Userdump)),
         evidence,
         notes,
+        crashing_thread: None,
+        signature: None,
     }
 }
 

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Evidence;
+use crate::model::symbols::CrashingThread;
 
 /// The on-disk format of a dump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -118,6 +119,10 @@ pub struct DumpFacts {
     pub evidence: Vec<Evidence>,
     /// Soft problems: streams missing or damaged, bounds that cut work.
     pub notes: Vec<String>,
+    /// The exception thread walked with symbols (`--symbols` only).
+    pub crashing_thread: Option<CrashingThread>,
+    /// The signature of `crashing_thread` (`--symbols` only; see `crate::symbols::signature`).
+    pub signature: Option<String>,
 }
 
 impl DumpFacts {
@@ -125,5 +130,19 @@ impl DumpFacts {
     /// header flags, or a legacy user dump (which always holds every committed region).
     pub fn full_memory(&self) -> bool {
         self.format == DumpFormat::Userdump || self.dump_flags.is_some_and(|f| f & 0x2 != 0)
+    }
+
+    /// The signature from the symbolised walk, else the symbol-free one: the faulting module
+    /// and offset (`infoctrs.dll+0x1234`), else the exception address (`@0x3df944`). `None`
+    /// when the dump has no exception.
+    pub fn signature_or_fallback(&self) -> Option<String> {
+        if let Some(s) = &self.signature {
+            return Some(s.clone());
+        }
+        let exception = self.exception.as_ref()?;
+        Some(match &self.faulting_module {
+            Some(m) => crate::model::symbols::module_frame(&m.name, &crate::text::hex64(m.offset)),
+            None => format!("@{}", crate::text::hex64(exception.address)),
+        })
     }
 }

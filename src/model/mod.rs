@@ -15,12 +15,17 @@ pub mod chance;
 pub mod correlation;
 pub mod events;
 pub mod facts;
+pub mod symbols;
 pub mod verdict;
 
 pub use chance::{Chance, ChanceAssessment, Evidence, EvidenceSource, Strength};
 pub use correlation::{Correlation, Coverage, EventLink, Relation};
 pub use events::{Event, EventKind, LogFormat, LogRead, LogStats};
 pub use facts::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
+pub use symbols::{
+    CrashingThread, Frame, GroupBy, InlineFrame, MAX_REPORTED_FRAMES, ModuleSymbols, Source, SymbolConfig,
+    SymbolFormat, SymbolStatus, SymbolsSummary,
+};
 pub use verdict::{Action, Verdict};
 
 /// One dump after triage: its facts and everything the later stages concluded. Rules and

@@ -84,7 +84,19 @@ fn bucket_section(out: &mut String, report: &Report, b: &BucketRow) {
     row(out, "Exception", &exception);
     row(out, "Chance", b.chance.as_str());
     row(out, "Action", &format!("**{}**", b.action.as_str()));
+    if let Some(sig) = b.signature.as_ref().or_else(|| members.iter().find_map(|d| d.signature.as_ref())) {
+        row(out, "Signature", &markdown_code(&crate::symbols::signature::bugzilla_form(sig)));
+    }
     out.push('\n');
+
+    if let Some(d) = members.iter().find(|d| d.crashing_thread.is_some()) {
+        let _ = writeln!(out, "Top frames of {}:\n", markdown_code_path(&d.path));
+        let lines = d.crashing_thread.iter().flat_map(|t| &t.frames).flat_map(super::frame_lines);
+        for line in lines.take(super::TOP_FRAMES) {
+            let _ = writeln!(out, "- {}", markdown_code(&line));
+        }
+        out.push('\n');
+    }
 
     let _ = writeln!(out, "Example dumps:\n");
     for p in b.dumps.iter().take(EXAMPLES) {

@@ -22,6 +22,7 @@ use crate::dump::{Access, Attribution, DumpFormat, Writer};
 use crate::error::Failure;
 use crate::events::LogFormat;
 use crate::fingerprint::FileFingerprint;
+use crate::model::{CrashingThread, GroupBy, SymbolsSummary};
 use crate::rules::{Action, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -50,6 +51,9 @@ pub struct Report {
     pub failures: Vec<Failure>,
     #[serde(default)]
     pub skipped: Vec<Skipped>,
+    /// Which modules had symbols and which did not (`--symbols` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<SymbolsSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -64,6 +68,12 @@ pub struct Inputs {
     /// User rules file, if any.
     #[serde(default, with = "crate::path_json::option")]
     pub rules: Option<PathBuf>,
+    /// What made the buckets; absent means `module`.
+    #[serde(default, skip_serializing_if = "GroupBy::is_module")]
+    pub group_by: GroupBy,
+    /// User signature lists file (`--signature-rules`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::path_json::option")]
+    pub signature_rules: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -101,6 +111,12 @@ pub struct DumpRow {
     pub process: ProcessRow,
     pub exception: Option<ExceptionRow>,
     pub faulting_module: Option<ModuleRow>,
+    /// Crash signature from the symbolised walk (`--symbols` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// The exception thread walked with symbols (`--symbols` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crashing_thread: Option<CrashingThread>,
     pub writer: Option<Writer>,
     pub comment: Option<String>,
     #[serde(default)]
@@ -178,7 +194,15 @@ pub struct BucketRow {
     pub id: String,
     pub title: String,
     pub process: String,
+    /// The faulting module; for signature buckets, the members' faulting modules, sorted and
+    /// joined with `, `.
     pub module: String,
+    /// What made this bucket; absent means `module`.
+    #[serde(default, skip_serializing_if = "GroupBy::is_module")]
+    pub group_by: GroupBy,
+    /// The signature shared by the members (signature buckets only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
     pub module_version: Option<String>,
     pub exception_code: Option<String>,
     pub exception_name: Option<String>,
@@ -274,6 +298,32 @@ fn safe_on_a_line(path: &Path) -> bool {
     bytes
         .utf8_chunks()
         .all(|chunk| !chunk.valid().chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')))
+}
+
+/// Frames shown per dump by the table's `--details` and by markdown (the JSON has them all).
+pub const TOP_FRAMES: usize = 5;
+
+/// One frame for people: `#0 test_app.exe!CrashFunction [test_app.cc:58]`, inlined calls
+/// first (`(inlined) …`), or `#3 kernel32.dll+0x16fd6` without symbols.
+pub fn frame_lines(f: &crate::model::Frame) -> Vec<String> {
+    let module = f.module.as_deref().unwrap_or("?");
+    let location = |file: Option<&str>, line: Option<u32>| match (file, line) {
+        (Some(file), Some(line)) => format!(" [{}:{line}]", crate::text::file_name(file)),
+        _ => String::new(),
+    };
+    let mut lines: Vec<String> = f
+        .inlines
+        .iter()
+        .map(|i| format!("#{} {module}!{} (inlined){}", f.frame, i.function, location(i.file.as_deref(), i.line)))
+        .collect();
+    lines.push(match &f.function {
+        Some(func) => format!("#{} {module}!{func}{}", f.frame, location(f.file.as_deref(), f.line)),
+        None => match &f.module_offset {
+            Some(off) => format!("#{} {module}+{off}", f.frame),
+            None => format!("#{} {}", f.frame, f.offset),
+        },
+    });
+    lines
 }
 
 /// Bytes for people: `0 B`, `512 B`, `1.5 KiB`, `12.0 MiB`, `3.2 GiB` (binary units).

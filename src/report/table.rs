@@ -189,6 +189,16 @@ fn details_table(report: &Report, opts: &TableOptions) -> Table {
                 }
             },
         );
+        let mut module = module;
+        if let Some(sig) = &d.signature {
+            module.push_str(&format!("\n{}", terminal(&crate::symbols::signature::bugzilla_form(sig))));
+        }
+        if let Some(thread) = &d.crashing_thread {
+            for line in thread.frames.iter().flat_map(super::frame_lines).take(super::TOP_FRAMES) {
+                module.push('\n');
+                module.push_str(&terminal(&line));
+            }
+        }
         let mut chance = d.chance.value.as_str().to_owned();
         if d.chance.conflict {
             chance.push_str(" (conflict)");

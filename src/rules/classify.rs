@@ -144,6 +144,20 @@ impl Rule {
                 _ => return false,
             }
         }
+        if let Some(g) = &w.function {
+            let top = f.crashing_thread.as_ref().and_then(|t| t.frames.first());
+            let mut names = top
+                .into_iter()
+                .flat_map(|fr| fr.inlines.iter().map(|i| i.function.as_str()).chain(fr.function.as_deref()));
+            if !names.any(|n| g.is_match(n)) {
+                return false;
+            }
+        }
+        if let Some(g) = &w.signature
+            && !f.signature_or_fallback().is_some_and(|s| g.is_match(&s))
+        {
+            return false;
+        }
         if let Some(codes) = &w.codes
             && !f.exception.as_ref().is_some_and(|e| codes.contains(&e.code))
         {

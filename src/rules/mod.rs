@@ -90,6 +90,8 @@ struct Conditions {
     writer: Option<Vec<Writer>>,
     no_exception: Option<bool>,
     coverage: Option<Vec<Coverage>>,
+    function: Option<Globs>,
+    signature: Option<Globs>,
 }
 
 impl Conditions {
@@ -103,6 +105,8 @@ impl Conditions {
             && self.writer.is_none()
             && self.no_exception.is_none()
             && self.coverage.is_none()
+            && self.function.is_none()
+            && self.signature.is_none()
     }
 }
 

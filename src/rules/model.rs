@@ -61,6 +61,14 @@ pub struct RuleDef {
     /// The logs' coverage of the dump's time is one of these.
     #[serde(default)]
     pub coverage: Option<Vec<Coverage>>,
+    /// Globs (case-insensitive) on the function of the crashing thread's top frame, or of a
+    /// call inlined there. Needs `--symbols`; without symbols the rule does not match.
+    #[serde(default)]
+    pub function: Option<Vec<Spanned<String>>>,
+    /// Globs (case-insensitive) on the crash signature (`a | b`, without `[@ ]`). Without
+    /// `--symbols` the signature is `module+0xoffset`.
+    #[serde(default)]
+    pub signature: Option<Vec<Spanned<String>>>,
 }
 
 /// Kinds of correlated event a rule can ask for. Names are part of the rules-file contract.

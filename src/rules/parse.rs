@@ -82,6 +82,8 @@ pub fn parse_rules(text: &str, origin: Origin, reserved: &[&str]) -> Result<Vec<
         };
         when.process = compile_globs(text, def.process.as_deref(), "process", at, &mut problems);
         when.module = compile_globs(text, def.module.as_deref(), "module", at, &mut problems);
+        when.function = compile_globs(text, def.function.as_deref(), "function", at, &mut problems);
+        when.signature = compile_globs(text, def.signature.as_deref(), "signature", at, &mut problems);
         if let Some(codes) = &def.exception_codes {
             if codes.is_empty() {
                 problems.push(problem_at(text, at, "exception_codes is empty: the rule could never match"));

@@ -371,3 +371,60 @@ fn chance_assessment_feeds_rules() {
     let a = chance::assess(vec![Evidence::new(EvidenceSource::Event, Chance::First, Strength::Strong, "x")]);
     assert_eq!(a.value, Chance::First);
 }
+
+#[test]
+fn function_and_signature_conditions() {
+    use crate::symbols::{CrashingThread, Frame, InlineFrame};
+    let text = r#"
+[[rule]]
+id = "counter-collect-av"
+action = "delete"
+reason = "AV in the perf counter collect function, handled by Perflib"
+function = ["Collect*Data"]
+chance = ["first"]
+
+[[rule]]
+id = "by-signature"
+action = "review"
+reason = "x"
+signature = ["infoctrs.dll+0x1234"]
+"#;
+    let rules = RuleSet { rules: parse_rules(text, Origin::User, &[]).unwrap() };
+    let symbolised = |function: &str, inline: Option<&str>| {
+        let mut d = with_evidence(av_dump("09:10"), Chance::First, Strength::Strong);
+        d.crashing_thread = Some(CrashingThread {
+            thread_id: 7,
+            frames: vec![Frame {
+                frame: 0,
+                module: Some("infoctrs.dll".into()),
+                module_offset: Some("0x1234".into()),
+                offset: "0x6d701234".into(),
+                function: Some(function.into()),
+                function_offset: Some("0x10".into()),
+                file: None,
+                line: None,
+                trust: "context".into(),
+                missing_symbols: false,
+                inlines: inline
+                    .map(|i| vec![InlineFrame { function: i.into(), file: None, line: None }])
+                    .unwrap_or_default(),
+            }],
+            total_frames: 1,
+            missing_symbols: vec![],
+        });
+        d.signature = Some(function.into());
+        d
+    };
+    let rule_of = |d: DumpFacts| {
+        let (t, index) = triage(vec![d], &[]);
+        rules.classify(&t[0], &index).rule
+    };
+    assert_eq!(rule_of(symbolised("CollectW3Data", None)), "counter-collect-av");
+    assert_eq!(rule_of(symbolised("Outer", Some("CollectInfoData"))), "counter-collect-av");
+    assert_ne!(rule_of(symbolised("OpenW3Data", None)), "counter-collect-av");
+    // Without symbols a function rule cannot match; a signature rule sees module+offset.
+    assert_eq!(rule_of(with_evidence(av_dump("09:10"), Chance::First, Strength::Strong)), "by-signature");
+    let problems =
+        parse_rules("[[rule]]\nid='x'\naction='review'\nreason='y'\nfunction=[]\n", Origin::User, &[]).unwrap_err();
+    assert!(problems[0].message.contains("function is empty"), "{problems:?}");
+}

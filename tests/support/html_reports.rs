@@ -85,6 +85,8 @@ fn assemble(mut dumps: Vec<DumpRow>, logs: Vec<LogRow>) -> Report {
             ),
             process: d.process.name.clone().unwrap_or_default(),
             module: id.clone(),
+            group_by: Default::default(),
+            signature: None,
             module_version: None,
             exception_code: Some("0xc0000005".into()),
             exception_name: Some("EXCEPTION_ACCESS_VIOLATION_READ".into()),

@@ -14,5 +14,6 @@ pub mod html_reports;
 pub mod mutation;
 pub mod reports;
 pub mod rss;
+pub mod symbol_dumps;
 pub mod synth_dumps;
 pub mod userdump_writer;

@@ -35,6 +35,8 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         process: ProcessRow::default(),
         exception: None,
         faulting_module: None,
+        signature: None,
+        crashing_thread: None,
         writer: None,
         comment: None,
         chance: ChanceRow { value: chance, conflict: false, evidence: vec![] },
@@ -151,6 +153,8 @@ pub fn sample_report() -> Report {
             title: "inetinfo.exe | infoctrs.dll | 0xc0000005 | first".into(),
             process: "inetinfo.exe".into(),
             module: "infoctrs.dll".into(),
+            group_by: Default::default(),
+            signature: None,
             module_version: Some("5.0.2195.1".into()),
             exception_code: Some("0xc0000005".into()),
             exception_name: Some("EXCEPTION_ACCESS_VIOLATION_READ".into()),
@@ -167,6 +171,8 @@ pub fn sample_report() -> Report {
             title: "app.exe | <none> | none".into(),
             process: "app.exe".into(),
             module: "<none>".into(),
+            group_by: Default::default(),
+            signature: None,
             module_version: None,
             exception_code: None,
             exception_name: None,
@@ -183,6 +189,8 @@ pub fn sample_report() -> Report {
             title: "w3wp.exe | w3svc.dll | 0xc0000409 | second".into(),
             process: "w3wp.exe".into(),
             module: "w3svc.dll".into(),
+            group_by: Default::default(),
+            signature: None,
             module_version: None,
             exception_code: Some("0xc0000409".into()),
             exception_name: Some("STATUS_STACK_BUFFER_OVERRUN".into()),
@@ -204,7 +212,12 @@ pub fn sample_report() -> Report {
     Report {
         schema_version: triage::report::SCHEMA_VERSION,
         generator: "triage 0.0.0-test".into(),
-        inputs: Inputs { paths: vec!["dumps".into()], logs: vec!["logs".into()], window_secs: 300, rules: None },
+        inputs: Inputs {
+            paths: vec!["dumps".into()],
+            logs: vec!["logs".into()],
+            window_secs: 300,
+            ..Default::default()
+        },
         summary: Summary {
             dumps: 4,
             failures: 1,
@@ -222,6 +235,7 @@ pub fn sample_report() -> Report {
         logs: vec![],
         failures,
         skipped: vec![],
+        symbols: None,
     }
 }
 
@@ -230,7 +244,7 @@ pub fn sample_report() -> Report {
 /// `inputs.paths` is `[root]`.
 pub fn report_for_files(root: &Path, files: &[(&str, Action)]) -> Report {
     let mut report = sample_report();
-    report.inputs = Inputs { paths: vec![root.to_path_buf()], logs: vec![], window_secs: 300, rules: None };
+    report.inputs = Inputs { paths: vec![root.to_path_buf()], logs: vec![], window_secs: 300, ..Default::default() };
     report.buckets.clear();
     report.failures.clear();
     report.dumps = files.iter().map(|(rel, action)| row_for_file(&root.join(rel), *action)).collect();

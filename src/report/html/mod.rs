@@ -307,6 +307,8 @@ mod tests {
             title: String::new(),
             process: String::new(),
             module: String::new(),
+            group_by: Default::default(),
+            signature: None,
             module_version: None,
             exception_code: None,
             exception_name: None,

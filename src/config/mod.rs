@@ -6,6 +6,12 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::cli::InputArgs;
+use crate::model::{GroupBy, SymbolConfig};
+
+pub mod symbol_path;
+
+/// Environment variable with more symbol path elements, searched after `--symbols`.
+pub const SYMBOLS_ENV: &str = "TRIAGE_SYMBOLS";
 
 /// The correlation window when `--window` is not given. The flag's default text comes from
 /// here too ([`default_window_text`]), so the two cannot disagree.
@@ -26,11 +32,18 @@ pub struct ScanConfig {
     pub quiet: bool,
     /// Follow symbolic links below the given paths (`--follow`).
     pub follow_links: bool,
+    /// `--symbols` and `TRIAGE_SYMBOLS`; `None` keeps the symbol-free fast path.
+    pub symbols: Option<SymbolConfig>,
+    /// `--signature-rules`.
+    pub signature_rules: Option<PathBuf>,
+    pub group_by: GroupBy,
 }
 
 impl ScanConfig {
     pub fn from_args(args: &InputArgs) -> anyhow::Result<Self> {
         let window = parse_duration(&args.window).with_context(|| format!("invalid --window {:?}", args.window))?;
+        let env = std::env::var(SYMBOLS_ENV).ok();
+        let symbols = symbol_config(&args.symbols, env.as_deref(), &args.symbols_timeout)?;
         Ok(ScanConfig {
             paths: args.paths.clone(),
             logs: args.logs.clone(),
@@ -38,13 +51,44 @@ impl ScanConfig {
             rules_path: args.rules.clone(),
             quiet: args.quiet,
             follow_links: args.follow,
+            symbols,
+            signature_rules: args.signature_rules.clone(),
+            group_by: args.group_by,
         })
     }
 
     /// A config with defaults, for tests and benches.
     pub fn new(paths: Vec<PathBuf>, logs: Vec<PathBuf>) -> Self {
-        ScanConfig { paths, logs, window: DEFAULT_WINDOW, rules_path: None, quiet: true, follow_links: false }
+        ScanConfig {
+            paths,
+            logs,
+            window: DEFAULT_WINDOW,
+            rules_path: None,
+            quiet: true,
+            follow_links: false,
+            symbols: None,
+            signature_rules: None,
+            group_by: GroupBy::Module,
+        }
     }
+}
+
+/// `--symbols` values, then the `TRIAGE_SYMBOLS` environment variable, each in symbol-path
+/// syntax ([`symbol_path`]). `None` when neither names anything.
+pub fn symbol_config(flags: &[String], env: Option<&str>, timeout: &str) -> anyhow::Result<Option<SymbolConfig>> {
+    let timeout = parse_duration(timeout).with_context(|| format!("invalid --symbols-timeout {timeout:?}"))?;
+    if timeout.is_zero() {
+        bail!("invalid --symbols-timeout: must be at least 1s");
+    }
+    let cache = symbol_path::default_cache();
+    let mut sources = Vec::new();
+    for value in flags {
+        sources.extend(symbol_path::parse(value, &cache).map_err(|e| anyhow::anyhow!("invalid --symbols: {e}"))?);
+    }
+    if let Some(env) = env {
+        sources.extend(symbol_path::parse(env, &cache).map_err(|e| anyhow::anyhow!("invalid {SYMBOLS_ENV}: {e}"))?);
+    }
+    Ok((!sources.is_empty()).then_some(SymbolConfig { sources, timeout }))
 }
 
 /// Parse `90`, `90s`, `5m`, `2h` into a duration.
@@ -98,5 +142,24 @@ mod tests {
         }
         assert_eq!(format_duration(Duration::from_secs(90)), "90s");
         assert_eq!(format_duration(Duration::from_secs(7200)), "2h");
+    }
+
+    #[test]
+    fn symbols_from_flags_then_environment() {
+        use crate::model::Source;
+        assert_eq!(symbol_config(&[], None, "30s").unwrap(), None);
+        let c = symbol_config(&["a;b".into()], Some("srv*/c*http://127.0.0.1:9"), "5s").unwrap().unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(5));
+        assert_eq!(
+            c.sources,
+            vec![
+                Source::Local("a".into()),
+                Source::Local("b".into()),
+                Source::Server { url: "http://127.0.0.1:9".into(), cache: "/c".into() }
+            ]
+        );
+        assert!(symbol_config(&["srv*".into()], None, "5s").unwrap_err().to_string().contains("--symbols"));
+        assert!(symbol_config(&[], Some("cache*"), "5s").unwrap_err().to_string().contains("TRIAGE_SYMBOLS"));
+        assert!(symbol_config(&["a".into()], None, "0s").is_err());
     }
 }
