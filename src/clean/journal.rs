@@ -274,14 +274,20 @@ impl Quarantine {
     pub fn lock(&mut self) -> Result<(), CleanError> {
         let err = |source: io::Error| CleanError::Quarantine { path: self.path.clone(), source };
         let file = self.dir.open_or_create(OsStr::new(LOCK_NAME), 0o600).map_err(err)?;
-        match file.try_lock() {
-            Ok(()) => {
-                self.lock = Some(file);
-                Ok(())
+        // A lock just released can still be held for a moment by a child process forked (by
+        // this program's caller) before its exec closed the inherited handle; a few short
+        // retries tell that apart from another clean really holding it.
+        for _ in 0..20 {
+            match file.try_lock() {
+                Ok(()) => {
+                    self.lock = Some(file);
+                    return Ok(());
+                }
+                Err(std::fs::TryLockError::WouldBlock) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
             }
-            Err(std::fs::TryLockError::WouldBlock) => Err(CleanError::Busy(self.path.join(LOCK_NAME))),
-            Err(std::fs::TryLockError::Error(e)) => Err(err(e)),
         }
+        Err(CleanError::Busy(self.path.join(LOCK_NAME)))
     }
 
     /// Run numbers with a journal here, ascending.
