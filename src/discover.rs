@@ -61,6 +61,9 @@ pub struct Skipped {
     #[serde(with = "crate::path_json")]
     pub path: PathBuf,
     pub reason: String,
+    /// Merged reports (`triage merge`): the host the file was on. Absent in a one-host report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// Everything discovery found, sorted by path.
@@ -146,7 +149,7 @@ fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Invent
                             Err(err) => inv.failures.push(io_failure(path, &err)),
                         }
                     } else {
-                        inv.skipped.push(Skipped { path: path.to_path_buf(), reason: link_reason(path) });
+                        inv.skipped.push(Skipped { path: path.to_path_buf(), reason: link_reason(path), host: None });
                     }
                     continue;
                 }
@@ -209,7 +212,7 @@ fn has_dump_extension(path: &Path) -> bool {
 
 fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory) {
     let skip = |inv: &mut Inventory, reason: &str| {
-        inv.skipped.push(Skipped { path: path.to_path_buf(), reason: reason.to_owned() })
+        inv.skipped.push(Skipped { path: path.to_path_buf(), reason: reason.to_owned(), host: None })
     };
     if !meta.is_file() {
         // FIFOs, sockets, devices: opening them could block or have side effects.

@@ -33,11 +33,14 @@ pub struct Failure {
     pub stage: Stage,
     pub code: String,
     pub message: String,
+    /// Merged reports (`triage merge`): the host the file was on. Absent in a one-host report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 impl Failure {
     pub fn new(path: impl Into<PathBuf>, stage: Stage, code: &str, message: impl Into<String>) -> Self {
-        Failure { path: path.into(), stage, code: code.to_owned(), message: message.into() }
+        Failure { path: path.into(), stage, code: code.to_owned(), message: message.into(), host: None }
     }
 
     /// Build a failure from a stage error, using its stable code and its `Display` text.

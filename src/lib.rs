@@ -28,6 +28,8 @@
 //! * [`rules`] classifies each dump as delete / keep / review; [`bucket`] groups them.
 //! * [`report`] is the one output model; tables, JSON, markdown and HTML render from it.
 //!   [`check`] compares a scan with a baseline; [`clean`] quarantines or deletes, reversibly.
+//!   [`history`] remembers buckets across runs (SQLite store, `triage history`,
+//!   `check --history`) and joins hosts' reports (`triage merge`).
 //! * [`pipeline`] runs the stages and assembles the report; [`commands`] holds one function
 //!   per subcommand (flags in, output and exit status out), behind [`run`].
 //!
@@ -46,6 +48,7 @@ pub mod dump;
 pub mod error;
 pub mod events;
 pub mod fingerprint;
+pub mod history;
 pub mod model;
 pub mod path_json;
 pub mod pipeline;

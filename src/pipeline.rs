@@ -157,7 +157,7 @@ pub fn build_report(
     let mut dumps: Vec<DumpRow> = triaged.iter().zip(bucket_of).map(|(t, b)| dump_row(t, b, index)).collect();
     dumps.sort_by(|a, b| a.path.cmp(&b.path));
     let mut bucket_rows: Vec<BucketRow> = buckets.iter().map(|b| bucket_row(b, triaged)).collect();
-    bucket_rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)).then_with(|| a.id.cmp(&b.id)));
+    report::sort_buckets(&mut bucket_rows);
     let mut log_rows: Vec<LogRow> = logs.iter().map(log_row).collect();
     log_rows.sort_by(|a, b| a.path.cmp(&b.path));
     failures.sort();
@@ -187,6 +187,9 @@ pub fn build_report(
         failures,
         skipped,
         symbols: None,
+        host: None,
+        sources: Vec::new(),
+        history: None,
     }
 }
 
@@ -257,6 +260,7 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         notes: f.notes.clone(),
         // Filled in by `scan` from what the reader hashed; `build_report` itself does no I/O.
         fingerprint: None,
+        host: None,
     }
 }
 
@@ -299,6 +303,8 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
         first_seen: members.iter().filter_map(|t| t.facts.written_at).min(),
         last_seen: members.iter().filter_map(|t| t.facts.written_at).max(),
         dumps,
+        hosts: Default::default(),
+        history: None,
     }
 }
 
@@ -313,5 +319,6 @@ fn log_row(l: &LogRead) -> LogRow {
         events: l.events.len() as u64,
         counts: l.stats.counts.clone(),
         notes: l.stats.notes.clone(),
+        host: None,
     }
 }

@@ -46,7 +46,8 @@ fn hostile_report() -> Report {
     b.module = "a``b|c.dll".into();
     b.module_version = Some("1.0\n## v".into());
     r.failures = vec![Failure::new("dumps/a\nb.dmp", Stage::Dump, "bad\x1bcode", "boom\x07 | ok")];
-    r.skipped = vec![Skipped { path: "dumps/fake\n│ row │.txt".into(), reason: "not a dump\x1b[8m".into() }];
+    r.skipped =
+        vec![Skipped { path: "dumps/fake\n│ row │.txt".into(), reason: "not a dump\x1b[8m".into(), host: None }];
     r
 }
 

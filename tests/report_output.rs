@@ -277,8 +277,13 @@ fn sample_report_matches_schema() {
         events: 2,
         counts: [("Microsoft-Windows-Perflib/1010".to_owned(), 2)].into_iter().collect(),
         notes: vec!["file ends inside chunk 3 (512 of 65536 bytes; truncated copy?); 0 records recovered".into()],
+        host: None,
     });
-    r.skipped.push(triage::discover::Skipped { path: "dumps/readme.txt".into(), reason: "not a dump".into() });
+    r.skipped.push(triage::discover::Skipped {
+        path: "dumps/readme.txt".into(),
+        reason: "not a dump".into(),
+        host: None,
+    });
     assert_valid(&r);
 }
 
@@ -356,7 +361,7 @@ fn non_utf8_paths_match_schema_and_round_trip() {
     r.dumps.sort_by(|a, b| a.path.cmp(&b.path));
     r.buckets[0].dumps.push(bad());
     r.failures[0].path = bad();
-    r.skipped.push(triage::discover::Skipped { path: bad(), reason: "not a dump".into() });
+    r.skipped.push(triage::discover::Skipped { path: bad(), reason: "not a dump".into(), host: None });
     assert_valid(&r);
     let json = render_json(&r, true);
     let v: Value = serde_json::from_slice(&json).unwrap();
@@ -374,4 +379,46 @@ fn non_utf8_paths_match_schema_and_round_trip() {
     let mut errors = Vec::new();
     validate(&schema, &schema, &wrong, "", &mut errors);
     assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
+#[test]
+fn history_and_merge_fields_match_schema() {
+    // A report recorded into a history store (so every bucket has `history`) ...
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = triage::history::Store::open(&dir.path().join("h.sqlite")).unwrap();
+    let mut r = sample_report();
+    r.host = Some("web01".into());
+    let now = support::reports::ts("2026-11-24T10:00:00Z");
+    let outcome = triage::history::record(&mut store, &r, now).unwrap();
+    triage::history::record::annotate(&mut r, &outcome, store.path());
+    assert!(r.buckets.iter().all(|b| b.history.as_ref().is_some_and(|h| h.first_seen == Some(now))));
+    assert_valid(&r);
+    let value: Value = serde_json::from_slice(&render_json(&r, true)).unwrap();
+    assert_eq!(value["buckets"][0]["history"]["status"], "new");
+    assert_eq!(value["history"]["run"], 1);
+
+    // ... and a merge of two hosts (hosts on buckets, dumps, logs, failures, skipped; sources).
+    let mut other = sample_report();
+    other.host = Some("web02".into());
+    other.skipped.push(triage::discover::Skipped {
+        path: "dumps/readme.txt".into(),
+        reason: "not a dump".into(),
+        host: None,
+    });
+    let merged = triage::history::merge::merge(&[
+        triage::history::merge::Input { path: "web01.json".into(), report: r },
+        triage::history::merge::Input { path: "web02.json".into(), report: other },
+    ]);
+    assert_valid(&merged);
+    let value: Value = serde_json::from_slice(&render_json(&merged, true)).unwrap();
+    assert_eq!(value["buckets"][0]["hosts"], serde_json::json!({"web01": 2, "web02": 2}));
+    assert_eq!(value["failures"][0]["host"], "web01");
+    assert_eq!(value["skipped"][0]["host"], "web02");
+    assert!(value["buckets"][0].get("history").is_none(), "history does not survive a merge");
+    // A plain report has none of these fields, so older consumers see what they saw before.
+    let plain: Value = serde_json::from_slice(&render_json(&sample_report(), true)).unwrap();
+    for key in ["host", "sources", "history"] {
+        assert!(plain.get(key).is_none(), "{key}");
+    }
+    assert!(plain["buckets"][0].get("history").is_none() && plain["dumps"][0].get("host").is_none());
 }

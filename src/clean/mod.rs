@@ -111,6 +111,8 @@ pub enum CleanError {
          whose fingerprints cannot show a file is unchanged past its first 64 KiB; rescan with `triage scan … --json` and clean with the new report"
     )]
     OldReport { found: u32 },
+    #[error("this is a merged report (triage merge) of several hosts; clean up on each host from its own report")]
+    MergedReport,
     #[error("report schema version {0} is not one this triage can clean from (it reads 1); rescan")]
     ReportVersion(u32),
     #[error("the report has no scanned paths, so --report-roots has nothing to accept; name them with --root DIR")]
@@ -159,6 +161,7 @@ impl crate::error::ErrorCode for CleanError {
             CleanError::ReadReport { .. } => "read_report",
             CleanError::ParseReport { .. } => "parse_report",
             CleanError::OldReport { .. } => "old_report",
+            CleanError::MergedReport => "merged_report",
             CleanError::ReportVersion(_) => "report_version",
             CleanError::NoRoots => "no_roots",
             CleanError::NoRootsNamed { .. } => "no_roots_named",

@@ -11,11 +11,12 @@ use crate::{check, clean, pipeline, report, text};
 /// `triage check`: rescan, then compare with (or rewrite) the baseline.
 pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Exit> {
     let config = ScanConfig::from_args(&args.input)?;
+    let baseline_path = args.baseline.as_deref().context("give --baseline FILE or --history")?;
     // Read the baseline first: a typo in its path should not cost a whole scan.
     let baseline = if args.update_baseline {
         None
     } else {
-        Some(clean::read_report(&args.baseline).context("cannot use the baseline (create it with --update-baseline)")?)
+        Some(clean::read_report(baseline_path).context("cannot use the baseline (create it with --update-baseline)")?)
     };
     if let Some(b) = &baseline {
         check::comparable(b, config.group_by).map_err(anyhow::Error::msg)?;
@@ -25,9 +26,9 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Exit> {
         // Fingerprints carry modification times, which differ on every checkout.
         let summary = report::table::summary_line(&report);
         let bytes = report::json::render_json(&report.without_fingerprints(), true);
-        std::fs::write(&args.baseline, bytes)
-            .with_context(|| format!("cannot write baseline {}", args.baseline.display()))?;
-        write_stdout(format!("Baseline written to {}\n{summary}\n", text::terminal_path(&args.baseline)).as_bytes())?;
+        std::fs::write(baseline_path, bytes)
+            .with_context(|| format!("cannot write baseline {}", baseline_path.display()))?;
+        write_stdout(format!("Baseline written to {}\n{summary}\n", text::terminal_path(baseline_path)).as_bytes())?;
         return Ok(Exit::Ok);
     };
     let outcome = check::compare(&baseline, &report);

@@ -4,6 +4,8 @@
 
 mod check;
 mod clean;
+mod history;
+mod merge;
 mod report;
 mod rules;
 mod scan;
@@ -12,17 +14,33 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Format};
 use crate::model::Exit;
 
 /// Run one command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan::scan_command(&args),
+        Command::Check(args) if args.history.is_some() => history::check_history_command(&args),
         Command::Check(args) => check::check_command(&args),
         Command::Clean(args) => clean::clean_command(&args),
         Command::Report(args) => report::report_command(&args),
         Command::Rules(cmd) => rules::rules_command(&cmd),
+        Command::History(args) => history::history_command(&args),
+        Command::Merge(args) => merge::merge_command(&args),
+    }
+}
+
+/// The report on stdout in `format` (`scan` and `merge`).
+fn render_format(report: &crate::report::Report, format: Format, details: bool) -> Vec<u8> {
+    use crate::report;
+    match format {
+        Format::Table => {
+            report::table::render_table(report, &report::table::TableOptions::for_stdout(details)).into_bytes()
+        }
+        Format::Markdown => report::markdown::render_markdown(report).into_bytes(),
+        Format::Json => report::json::render_json(report, true),
+        Format::Ndjson => report::ndjson::render_ndjson(report),
     }
 }
 

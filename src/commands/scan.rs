@@ -4,18 +4,20 @@
 use std::io::Write;
 
 use super::{write_output, write_stdout};
-use crate::cli::{Format, ScanArgs};
+use crate::cli::ScanArgs;
 use crate::config::ScanConfig;
 use crate::model::Exit;
-use crate::pipeline;
-use crate::report::{self, table::TableOptions};
+use crate::report;
 use crate::text;
+use crate::{history, pipeline};
 
 /// `triage scan`: exits 2 with `--strict` when any file failed or a flagged path was left out
 /// of the newline delete list.
 pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
     let config = ScanConfig::from_args(&args.input)?;
-    let report = pipeline::scan(&config)?;
+    // Open the history first: a store that cannot be used should not cost a whole scan.
+    let hook = history::ScanHook::prepare(args.history.as_ref(), args.input.host.as_deref())?;
+    let (report, _) = hook.finish(pipeline::scan(&config)?)?;
     if let Some(path) = &args.json {
         let bytes = report::json::render_json(&report, true);
         write_output(path, &bytes)?;
@@ -35,12 +37,7 @@ pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         .flatten()
         .any(|p| p.as_os_str() == "-");
     if !stdout_taken {
-        let text = match args.format {
-            Format::Table => report::table::render_table(&report, &TableOptions::for_stdout(args.details)),
-            Format::Markdown => report::markdown::render_markdown(&report),
-            Format::Json => String::from_utf8_lossy(&report::json::render_json(&report, true)).into_owned(),
-        };
-        write_stdout(text.as_bytes())?;
+        write_stdout(&super::render_format(&report, args.format, args.details))?;
     }
     if args.strict && (!report.failures.is_empty() || refused > 0) {
         return Ok(Exit::Fatal);

@@ -8,8 +8,10 @@
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod ndjson;
 pub mod table;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -54,6 +56,16 @@ pub struct Report {
     /// Which modules had symbols and which did not (`--symbols` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbols: Option<SymbolsSummary>,
+    /// The machine the scan ran on (`--host NAME`, default the machine name). Absent in
+    /// baselines and merged reports; `check` ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// `triage merge`: one entry per joined report, sorted by host. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// `--history`: the run this scan was recorded as. Absent without a history store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<RunHistory>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -131,10 +143,13 @@ pub struct DumpRow {
     pub verdict: Verdict,
     #[serde(default)]
     pub notes: Vec<String>,
-    /// Size, modification time and head hash at scan time; `triage clean` refuses to touch a
+    /// Taken by the dump reader from the bytes it read (see `docs/clean.md`); `triage clean` refuses to touch a
     /// file that no longer matches. `null` when it could not be taken, and in baselines.
     #[serde(default)]
     pub fingerprint: Option<FileFingerprint>,
+    /// Merged reports: the host the dump was scanned on. Absent in a one-host report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -220,6 +235,99 @@ pub struct BucketRow {
     /// Member dump paths, sorted.
     #[serde(default, with = "crate::path_json::vec")]
     pub dumps: Vec<PathBuf>,
+    /// Merged reports: member dumps per host. Absent in a one-host report.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hosts: BTreeMap<String, u64>,
+    /// `--history`: what the history store knows of this bucket. Absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<BucketHistory>,
+}
+
+/// Where a bucket stands in the history store (`scan --history`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryStatus {
+    /// Never recorded before this run.
+    #[default]
+    New,
+    /// Recorded before and open (not fixed or muted).
+    Seen,
+    /// Marked fixed, then a dump came that the fix does not explain (a newer module version,
+    /// or one whose version is unknown). Stays regressed until marked fixed again.
+    Regressed,
+    /// Marked fixed, and every dump of this run is one the fix explains (already recorded, or
+    /// an older module version).
+    Fixed,
+    /// Known noise (`triage history mute`): reported as such, never new.
+    Muted,
+}
+
+impl HistoryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryStatus::New => "new",
+            HistoryStatus::Seen => "seen",
+            HistoryStatus::Regressed => "regressed",
+            HistoryStatus::Fixed => "fixed",
+            HistoryStatus::Muted => "muted",
+        }
+    }
+}
+
+/// `buckets[].history`: the bucket across every run recorded in the store, this one included.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BucketHistory {
+    pub status: HistoryStatus,
+    /// When the first and the latest run that saw the bucket were recorded (wall clock).
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    /// Runs that saw the bucket.
+    pub runs: u64,
+    /// Distinct dumps recorded so far (by content, so a dump seen twice counts once).
+    pub dumps: u64,
+    /// Dumps this run added.
+    pub new_dumps: u64,
+    /// Ticket URL or id (`triage history link`).
+    pub ticket: Option<String>,
+    /// `triage history fixed --in VERSION`.
+    pub fixed_in: Option<String>,
+    /// Regressed: the module version the fix covers (`fixed_in`, else the newest version seen
+    /// when it was marked fixed) and the version that came back.
+    pub version_before: Option<String>,
+    pub version_after: Option<String>,
+}
+
+/// `history`: the run a `--history` scan was recorded as, and its bucket statuses counted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunHistory {
+    /// The store, as given (`--history FILE`) or resolved (`TRIAGE_HISTORY`, default location).
+    #[serde(with = "crate::path_json")]
+    pub store: PathBuf,
+    /// Run id in the store (1, 2, ...).
+    pub run: u64,
+    pub new: u64,
+    pub seen: u64,
+    pub regressed: u64,
+    pub fixed: u64,
+    pub muted: u64,
+    /// Dumps not recorded before.
+    pub new_dumps: u64,
+}
+
+/// `sources[]`: one report joined by `triage merge`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Source {
+    /// The report's `host` (its file name without extension when it has none).
+    pub host: String,
+    /// The report file, as given to `triage merge`.
+    #[serde(with = "crate::path_json")]
+    pub report: PathBuf,
+    pub generator: String,
+    pub inputs: Inputs,
+    pub summary: Summary,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,11 +346,14 @@ pub struct LogRow {
     pub events: u64,
     /// Records per "provider/event id".
     #[serde(default)]
-    pub counts: std::collections::BTreeMap<String, u64>,
+    pub counts: BTreeMap<String, u64>,
     /// Warnings about the file: dirty or damaged header, truncated copy, stale records
     /// recovered, a bound that cut work.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Merged reports: the host the log was read on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 impl Report {
@@ -259,6 +370,11 @@ impl Report {
         }
         self
     }
+}
+
+/// Bucket order in every report: most dumps first, then title, then id.
+pub fn sort_buckets(buckets: &mut [BucketRow]) {
+    buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)).then_with(|| a.id.cmp(&b.id)));
 }
 
 /// The `--delete-list` file: every path flagged `delete`, as given on the command line, one per

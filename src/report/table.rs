@@ -18,7 +18,7 @@ use comfy_table::{
 };
 use jiff::Timestamp;
 
-use super::{DumpRow, Report, human_bytes};
+use super::{BucketHistory, DumpRow, HistoryStatus, Report, RunHistory, human_bytes};
 use crate::chance::{Chance, Strength};
 use crate::rules::Action;
 use crate::text::{terminal, terminal_path};
@@ -73,7 +73,13 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
         out.push_str("No dumps.\n");
     } else {
         let mut t = new_table(opts);
-        t.set_header(header(opts, &["bucket", "count", "chance", "action", "size", "first / last seen"]));
+        // The history column only appears with `--history`, so other output stays as it was.
+        let with_history = report.buckets.iter().any(|b| b.history.is_some());
+        let mut names = vec!["bucket", "count", "chance", "action", "size", "first / last seen"];
+        if with_history {
+            names.push("history");
+        }
+        t.set_header(header(opts, &names));
         // On a narrow terminal the short columns keep their width (a wrapped "dele|te" reads
         // badly), the title keeps a readable minimum, and the times wrap (at the space between
         // date and time) first.
@@ -86,14 +92,18 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
             }
         }
         for b in &report.buckets {
-            t.add_row(vec![
+            let mut row = vec![
                 Cell::new(terminal(&b.title)),
                 Cell::new(b.count).set_alignment(CellAlignment::Right),
                 chance_cell(opts, b.chance),
                 action_cell(opts, b.action),
                 Cell::new(human_bytes(b.bytes)).set_alignment(CellAlignment::Right),
                 Cell::new(seen(b.first_seen, b.last_seen)),
-            ]);
+            ];
+            if with_history {
+                row.push(history_cell(opts, b.history.as_ref()));
+            }
+            t.add_row(row);
         }
         push_table(&mut out, &t);
     }
@@ -147,7 +157,61 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
     out.push('\n');
     out.push_str(&summary_line(report));
     out.push('\n');
+    if let Some(h) = &report.history {
+        out.push_str(&history_line(h));
+        out.push('\n');
+    }
     out
+}
+
+/// `History run 3 (h.sqlite): 1 new, 20 seen, ...`, printed under the summary with `--history`.
+pub fn history_line(h: &RunHistory) -> String {
+    format!(
+        "History run {} ({}): {} new, {} seen, {} regressed, {} fixed, {} muted; {} new dump{}",
+        h.run,
+        terminal_path(&h.store),
+        h.new,
+        h.seen,
+        h.regressed,
+        h.fixed,
+        h.muted,
+        h.new_dumps,
+        plural(h.new_dumps as usize)
+    )
+}
+
+/// The short history text of a bucket (`new`, `seen: 3 runs, 12 dumps`, `REGRESSED ...`).
+pub fn history_text(h: &BucketHistory) -> String {
+    let mut text = match h.status {
+        HistoryStatus::New => "new".to_owned(),
+        HistoryStatus::Seen => {
+            format!("seen: {} run{}\n{} dump{}", h.runs, plural(h.runs as usize), h.dumps, plural(h.dumps as usize))
+        }
+        HistoryStatus::Muted => "muted".to_owned(),
+        HistoryStatus::Fixed => match &h.fixed_in {
+            Some(v) => format!("fixed in {}", terminal(v)),
+            None => "fixed".to_owned(),
+        },
+        HistoryStatus::Regressed => format!(
+            "REGRESSED: fixed at {}, back in {}",
+            terminal(h.version_before.as_deref().unwrap_or("?")),
+            terminal(h.version_after.as_deref().unwrap_or("unknown version"))
+        ),
+    };
+    if let Some(t) = &h.ticket {
+        text.push_str(&format!("\nticket {}", terminal(t)));
+    }
+    text
+}
+
+fn history_cell(opts: &TableOptions, h: Option<&BucketHistory>) -> Cell {
+    let Some(h) = h else { return Cell::new("-") };
+    let cell = Cell::new(history_text(h));
+    match h.status {
+        HistoryStatus::New => cell.fg_if(opts, Color::Cyan),
+        HistoryStatus::Regressed => cell.fg_if(opts, Color::Red),
+        _ => cell,
+    }
 }
 
 /// The one-line summary (also printed by `check` and `clean`).

@@ -97,6 +97,8 @@ fn assemble(mut dumps: Vec<DumpRow>, logs: Vec<LogRow>) -> Report {
             first_seen: d.written_at,
             last_seen: d.written_at,
             dumps: vec![],
+            hosts: Default::default(),
+            history: None,
         });
         b.count += 1;
         b.bytes += d.size;
@@ -141,6 +143,7 @@ fn logs() -> Vec<LogRow> {
             events: 20_000,
             counts: Default::default(),
             notes: vec![],
+            host: None,
         })
         .collect()
 }
@@ -311,6 +314,7 @@ pub fn hostile_report() -> Report {
         events: 1,
         counts: Default::default(),
         notes: vec!["<b>dirty</b>".into()],
+        host: None,
     }];
     r.failures.push(Failure::new(
         "dumps/\u{1b}[2Jcleared.dmp",
@@ -318,6 +322,6 @@ pub fn hostile_report() -> Report {
         "<code>",
         "<a href=javascript:alert(7)>click</a>",
     ));
-    r.skipped.push(triage::discover::Skipped { path: "x/\u{0}nul".into(), reason: "<blink>".into() });
+    r.skipped.push(triage::discover::Skipped { path: "x/\u{0}nul".into(), reason: "<blink>".into(), host: None });
     r
 }

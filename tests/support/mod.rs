@@ -9,6 +9,7 @@
 pub mod clean_tree;
 pub mod evt_writer;
 pub mod evtx_writer;
+pub mod fleet;
 pub mod hostile_dumps;
 pub mod html_reports;
 pub mod mutation;

@@ -46,6 +46,7 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         verdict: Verdict { action, rule: format!("test-{}", action.as_str()), reason: "set by the test".into() },
         notes: vec![],
         fingerprint: None,
+        host: None,
     }
 }
 
@@ -165,6 +166,8 @@ pub fn sample_report() -> Report {
             first_seen: Some(ts("2024-03-01T09:00:00Z")),
             last_seen: Some(ts("2024-03-01T09:05:30Z")),
             dumps: vec!["dumps/inetinfo_1.dmp".into(), "dumps/inetinfo_2.dmp".into()],
+            hosts: Default::default(),
+            history: None,
         },
         BucketRow {
             id: "b-hang".into(),
@@ -183,6 +186,8 @@ pub fn sample_report() -> Report {
             first_seen: None,
             last_seen: None,
             dumps: vec!["dumps/hang/app_hang.dmp".into()],
+            hosts: Default::default(),
+            history: None,
         },
         BucketRow {
             id: "b-w3svc".into(),
@@ -201,6 +206,8 @@ pub fn sample_report() -> Report {
             first_seen: Some(ts("2024-03-02T10:15:00Z")),
             last_seen: Some(ts("2024-03-02T10:15:00Z")),
             dumps: vec!["dumps/w3wp_crash.dmp".into()],
+            hosts: Default::default(),
+            history: None,
         },
     ];
     let failures = vec![Failure::new(
@@ -236,6 +243,9 @@ pub fn sample_report() -> Report {
         failures,
         skipped: vec![],
         symbols: None,
+        host: None,
+        sources: vec![],
+        history: None,
     }
 }
 

@@ -319,6 +319,8 @@ mod tests {
             first_seen: None,
             last_seen: None,
             dumps: vec![],
+            hosts: Default::default(),
+            history: None,
         };
         assert_eq!(anchor(&b, 3), "b-5d02f1f0a615");
         b.id = "\" onmouseover=\"x".into();
