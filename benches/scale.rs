@@ -1,82 +1,286 @@
-//! Scale harness: how the whole scan behaves as the number of dumps grows.
+//! Scale harness: the release binary end to end on generated corpora (issue 10).
 //!
-//! Generates N synthetic dumps (the Q275494 inetinfo dump with a different header time each)
-//! into a temporary folder, runs the full pipeline (`triage::pipeline::scan`) and prints dumps/s
-//! and peak resident memory. Not a criterion bench: one run per size is the measurement, and the
-//! interesting number is how time and memory grow with N.
+//! `cargo bench --bench scale` generates each corpus deterministically under a temporary folder
+//! (or `TRIAGE_SCALE_DIR`), runs `triage scan` on it `TRIAGE_SCALE_RUNS` times (default 3) and
+//! prints medians of wall time, CPU time (user + system), peak RSS (`/usr/bin/time -f`, from the
+//! kernel's rusage of the child) and dumps/s or MB/s. With `TRIAGE_SCALE_BASELINE=/path/to/triage`
+//! the runs of that binary are interleaved with ours (baseline, ours, baseline, ...) and the
+//! ratio printed, so a before/after comparison comes from one run on one machine state.
+//! `TRIAGE_SCALE_CASES` (comma-separated names, see `CASES`) picks cases; by default all but
+//! `dumps_100k` and `sparse_1000` (they need minutes and ~1 GB of disk for the 100k corpus).
+//! `minidump-stackwalk` on `PATH` adds the per-dump comparison on the 10k corpus (first 200 dumps,
+//! scaled).
 //!
-//! After each scan it also cleans every dump (all rows flagged `delete`) into a quarantine on
-//! the same file system and prints files/s: `triage clean` checks and moves each file on its
-//! open handle and journals in batches, so its time grows linearly with the count.
+//! The `clean_50k` case scans 50,000 dumps in-process, flags them all `delete` and times
+//! `triage clean` moving them into a quarantine on the same file system (files/s): clean checks
+//! and moves each file on its open handle and journals in batches, so its time grows linearly.
 //!
-//! `cargo bench --bench scale` runs 1,000 / 10,000 / 50,000 dumps; under `cargo test` (no
-//! `--bench` flag) it runs 200 dumps once as a smoke test.
+//! Under `cargo test --benches` (no `--bench` flag) it runs a 200-dump and a 2 MB log case once
+//! each as a smoke test.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Instant;
 
-use triage::config::ScanConfig;
+use support::evtx_writer::{self, EvtxEvent, Payload, Style, Val};
 
-/// Peak resident set size of this process so far, in KiB (Linux `VmHWM`).
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// Every case the harness knows, in the order it runs them.
+const CASES: &[&str] = &["dumps_10k", "dumps_100k", "sparse_1000", "evtx_113mb", "evtx_75_small", "clean_50k"];
+
+/// One measured run of the binary.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    wall: f64,
+    cpu: f64,
+    rss_kib: u64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Run `bin scan -q args... --json out` under `/usr/bin/time` (wall from our own clock).
+fn run(bin: &Path, args: &[&Path], out: &Path) -> Run {
+    let timing = out.with_extension("time");
+    let have_time = Path::new("/usr/bin/time").exists();
+    let mut cmd = if have_time {
+        let mut c = Command::new("/usr/bin/time");
+        c.arg("-f").arg("%U %S %M").arg("-o").arg(&timing).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    cmd.arg("scan").arg("-q").args(args).arg("--json").arg(out);
+    let start = Instant::now();
+    let status = cmd.stdout(std::process::Stdio::null()).status().expect("run triage");
+    let wall = start.elapsed().as_secs_f64();
+    assert!(status.success(), "triage scan failed: {status}");
+    let (cpu, rss_kib) = std::fs::read_to_string(&timing)
+        .ok()
+        .and_then(|t| {
+            let f: Vec<&str> = t.split_whitespace().collect();
+            let user: f64 = f.first()?.parse().ok()?;
+            let sys: f64 = f.get(1)?.parse().ok()?;
+            Some((user + sys, f.get(2)?.parse().ok()?))
+        })
+        .unwrap_or((f64::NAN, 0));
+    Run { wall, cpu, rss_kib }
+}
+
+/// Measure `ours` (and the baseline, interleaved) and print one line per binary.
+fn measure(name: &str, units: f64, unit: &str, args: &[&Path], work: &Path, runs: usize) {
+    let ours = PathBuf::from(env!("CARGO_BIN_EXE_triage"));
+    let baseline = std::env::var_os("TRIAGE_SCALE_BASELINE").map(PathBuf::from);
+    let out = work.join("report.json");
+    let mut mine = Vec::new();
+    let mut base = Vec::new();
+    for _ in 0..runs {
+        if let Some(b) = &baseline {
+            base.push(run(b, args, &out));
+        }
+        mine.push(run(&ours, args, &out));
+    }
+    let summarise = |label: &str, rs: &[Run]| -> f64 {
+        let wall = median(rs.iter().map(|r| r.wall).collect());
+        let cpu = median(rs.iter().map(|r| r.cpu).collect());
+        let rss = median(rs.iter().map(|r| r.rss_kib as f64).collect());
+        println!(
+            "scale: {name:<14} {label:<8} wall {wall:>8.3} s  cpu {cpu:>8.3} s  {:>10.1} {unit}/s  {:>8.1} {unit}/cpu-s  peak RSS {rss:>8.0} KiB{}",
+            units / wall,
+            units / cpu,
+            if unit == "dumps" { format!(" ({:.2} KiB/dump)", rss / units) } else { String::new() },
+        );
+        wall
+    };
+    let w = summarise("ours", &mine);
+    if !base.is_empty() {
+        let b = summarise("baseline", &base);
+        println!("scale: {name:<14} wall ratio baseline/ours = {:.2}", b / w);
+    }
+}
+
+/// `n` small minidumps of mixed processes and exception codes: every synthetic fixture in turn,
+/// each copy with its own header time, 1,000 per folder.
+fn write_dumps(dir: &Path, n: usize) {
+    let templates: Vec<(String, Vec<u8>)> =
+        support::synth_dumps::all().into_iter().map(|f| (f.name.replace(' ', "_"), f.bytes())).collect();
+    for i in 0..n {
+        let (name, template) = &templates[i % templates.len()];
+        let mut bytes = template.clone();
+        let t = u32::from_le_bytes(bytes[20..24].try_into().expect("header time")).wrapping_add(i as u32);
+        bytes[20..24].copy_from_slice(&t.to_le_bytes());
+        let sub = dir.join(format!("{:03}", i / 1000));
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        std::fs::write(sub.join(format!("{i:06}_{name}")), bytes).expect("write dump");
+    }
+}
+
+/// A log of at least `target_bytes` (sized from a sample: template-style records shrink once a
+/// chunk knows their template) of mostly unrelated events.
+fn large_log(target_bytes: usize) -> Vec<u8> {
+    const SAMPLE: usize = 10_000;
+    let per_record = (log_records(SAMPLE, 0).len() / SAMPLE).max(1);
+    log_records(target_bytes / per_record + SAMPLE, 0)
+}
+
+/// `count` records: 9 of 10 are LoadPerf (skipped by the pre-filter), the rest are decoded.
+fn log_records(count: usize, seed: u64) -> Vec<u8> {
+    let scenario = evtx_writer::modern_application_events();
+    let wanted: Vec<&EvtxEvent> = scenario.iter().filter(|e| e.provider != "Microsoft-Windows-LoadPerf").collect();
+    let mut events = Vec::with_capacity(count);
+    for i in 0..count as u64 {
+        let mut e = if i % 10 == 9 {
+            wanted[((i + seed) / 10) as usize % wanted.len()].clone()
+        } else {
+            let mut e = EvtxEvent::classic("Microsoft-Windows-LoadPerf", 1000 + (i % 3) as u16, None, 0);
+            e.level = 4;
+            e.payload = Payload::UserData {
+                element: "EventXML".into(),
+                xmlns: "LoadPerf".into(),
+                items: vec![
+                    ("param1".into(), Val::s(format!("Service{}", (i + seed) % 97))),
+                    ("param2".into(), Val::s("Performance counters for the service")),
+                    ("binaryDataSize".into(), Val::U32(0)),
+                ],
+            };
+            e
+        };
+        e.record_id = i + 1;
+        e.time_created = evtx_writer::filetime(evtx_writer::SCENARIO_START) + (i + seed) * 10_000_000;
+        e.time_written = e.time_created;
+        events.push(e);
+    }
+    evtx_writer::write_evtx(&events, Style::TemplatePerChunk)
+}
+
+/// Total size of the files directly in `dir`.
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).expect("read dir").filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum()
+}
+
+fn stackwalk_ratio(dumps: &Path, n: usize) {
+    let Ok(path) = which("minidump-stackwalk") else {
+        println!("scale: minidump-stackwalk not on PATH; no comparison");
+        return;
+    };
+    let sample: Vec<PathBuf> =
+        std::fs::read_dir(dumps.join("000")).expect("dumps").filter_map(|e| Some(e.ok()?.path())).take(200).collect();
+    let start = Instant::now();
+    for d in &sample {
+        let _ = Command::new(&path).arg("--json").arg(d).output();
+    }
+    let per_dump = start.elapsed().as_secs_f64() / sample.len() as f64;
+    println!("scale: minidump-stackwalk --json, one process per dump: {:.1} dumps/s", 1.0 / per_dump);
+    let _ = n;
+}
+
+/// Scan `n` generated dumps in-process, flag every one `delete` and time `clean` quarantining
+/// them all on the same file system.
+fn clean_all(dir: &Path, n: usize) {
+    write_dumps(dir, n);
+    let config = triage::config::ScanConfig::new(vec![dir.to_path_buf()], vec![]);
+    let mut report = triage::pipeline::scan(&config).expect("scan");
+    assert_eq!(report.dumps.len(), n, "every generated dump is read");
+    for d in &mut report.dumps {
+        d.verdict.action = triage::rules::Action::Delete;
+    }
+    let options = triage::clean::CleanOptions {
+        mode: triage::clean::Mode::Quarantine,
+        roots: triage::clean::RootChoice::Named(vec![dir.to_path_buf()]),
+        quarantine: Some(dir.join("q")),
+    };
+    let start = Instant::now();
+    let cleaned = triage::clean::clean(&report, &options).expect("clean");
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(cleaned.done.len(), n, "every dump is moved: {:?}", cleaned.skipped.first());
+    println!(
+        "clean: {n} files in {elapsed:.3} s = {:.0} files/s (checked on the open file, journaled)",
+        n as f64 / elapsed
+    );
+}
+
+fn which(name: &str) -> Result<PathBuf, ()> {
+    let path = std::env::var_os("PATH").ok_or(())?;
+    std::env::split_paths(&path).map(|p| p.join(name)).find(|p| p.is_file()).ok_or(())
 }
 
 fn main() {
     let benching = std::env::args().any(|a| a == "--bench");
-    let sizes: &[usize] = if benching { &[1_000, 10_000, 50_000] } else { &[200] };
-    let template = support::synth_dumps::all()
-        .into_iter()
-        .find(|f| f.name == "inetinfo_q275494_1.dmp")
-        .expect("Q275494 fixture exists")
-        .bytes();
-    let base_time = u32::from_le_bytes(template[20..24].try_into().expect("header time"));
-    for &n in sizes {
-        let dir = tempfile::tempdir().expect("tempdir");
-        for i in 0..n {
-            let mut bytes = template.clone();
-            let t = base_time + i as u32;
-            bytes[20..24].copy_from_slice(&t.to_le_bytes());
-            let sub = dir.path().join(format!("{:03}", i / 1000));
-            std::fs::create_dir_all(&sub).expect("mkdir");
-            std::fs::write(sub.join(format!("inetinfo_{i:06}.dmp")), bytes).expect("write dump");
+    let runs = std::env::var("TRIAGE_SCALE_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+    let root = std::env::var_os("TRIAGE_SCALE_DIR").map(PathBuf::from);
+    let tmp = match &root {
+        Some(r) => tempfile::tempdir_in(r),
+        None => tempfile::tempdir(),
+    }
+    .expect("tempdir");
+    let work = tmp.path();
+    if !benching {
+        let dumps = work.join("dumps");
+        write_dumps(&dumps, 200);
+        measure("smoke_200", 200.0, "dumps", &[&dumps], work, 1);
+        let logs = work.join("logs");
+        std::fs::create_dir_all(&logs).expect("mkdir");
+        std::fs::write(logs.join("small.evtx"), large_log(2 << 20)).expect("write log");
+        let mb = dir_bytes(&logs) as f64 / 1e6;
+        measure("smoke_log", mb, "MB", &[&dumps, Path::new("--evtx"), &logs], work, 1);
+        clean_all(&work.join("clean"), 200);
+        return;
+    }
+    let wanted: Vec<String> = match std::env::var("TRIAGE_SCALE_CASES") {
+        Ok(c) => c.split(',').map(str::to_owned).collect(),
+        Err(_) => {
+            CASES.iter().filter(|c| !matches!(**c, "dumps_100k" | "sparse_1000")).map(|c| c.to_string()).collect()
         }
-        let config = ScanConfig::new(vec![dir.path().to_path_buf()], vec![]);
-        let start = Instant::now();
-        let report = triage::pipeline::scan(&config).expect("scan");
-        let elapsed = start.elapsed();
-        assert_eq!(report.dumps.len(), n, "every generated dump is read");
-        assert!(report.failures.is_empty(), "{:?}", report.failures.first());
-        let json = triage::report::json::render_json(&report, false);
-        println!(
-            "scale: {n:>6} dumps in {:>8.3} s = {:>9.0} dumps/s; report {:>6} KiB; peak RSS {} KiB",
-            elapsed.as_secs_f64(),
-            n as f64 / elapsed.as_secs_f64(),
-            json.len() / 1024,
-            peak_rss_kib().map_or("?".into(), |k| k.to_string()),
-        );
-
-        let mut report = report;
-        for d in &mut report.dumps {
-            d.verdict.action = triage::rules::Action::Delete;
+    };
+    let empty = work.join("empty");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    for case in CASES.iter().filter(|c| wanted.iter().any(|w| w == *c)) {
+        let dir = work.join(case);
+        match *case {
+            "dumps_10k" | "dumps_100k" => {
+                let n = if *case == "dumps_10k" { 10_000 } else { 100_000 };
+                write_dumps(&dir, n);
+                measure(case, n as f64, "dumps", &[&dir], work, runs);
+                if n == 10_000 {
+                    stackwalk_ratio(&dir, n);
+                }
+            }
+            "sparse_1000" => {
+                // The same 1,000 dumps twice: padded (sparse) to 1 GiB, and plain.
+                let plain = dir.join("plain");
+                let sparse = dir.join("sparse");
+                std::fs::create_dir_all(&plain).expect("mkdir");
+                std::fs::create_dir_all(&sparse).expect("mkdir");
+                for i in 0..1000 {
+                    support::synth_dumps::write_sparse_full_dump(&sparse.join(format!("{i:04}.dmp")), 4096, 256 * 1024)
+                        .expect("sparse dump");
+                    support::synth_dumps::write_sparse_full_dump(&plain.join(format!("{i:04}.dmp")), 4, 4096)
+                        .expect("plain dump");
+                }
+                measure("sparse_1000", 1000.0, "dumps", &[&sparse], work, runs);
+                measure("plain_1000", 1000.0, "dumps", &[&plain], work, runs);
+            }
+            "evtx_113mb" => {
+                std::fs::create_dir_all(&dir).expect("mkdir");
+                std::fs::write(dir.join("large.evtx"), large_log(113_000_000)).expect("write log");
+                let mb = dir_bytes(&dir) as f64 / 1e6;
+                measure(case, mb, "MB", &[&empty, Path::new("--evtx"), &dir], work, runs);
+            }
+            "evtx_75_small" => {
+                std::fs::create_dir_all(&dir).expect("mkdir");
+                for i in 0..75u64 {
+                    std::fs::write(dir.join(format!("log{i:02}.evtx")), log_records(7_000, i * 7_000)).expect("log");
+                }
+                let mb = dir_bytes(&dir) as f64 / 1e6;
+                measure(case, mb, "MB", &[&empty, Path::new("--evtx"), &dir], work, runs);
+            }
+            "clean_50k" => clean_all(&dir, 50_000),
+            _ => unreachable!("CASES lists every case"),
         }
-        let options = triage::clean::CleanOptions {
-            mode: triage::clean::Mode::Quarantine,
-            roots: triage::clean::RootChoice::Named(vec![dir.path().to_path_buf()]),
-            quarantine: Some(dir.path().join("q")),
-        };
-        let start = Instant::now();
-        let cleaned = triage::clean::clean(&report, &options).expect("clean");
-        let elapsed = start.elapsed();
-        assert_eq!(cleaned.done.len(), n, "every dump is moved: {:?}", cleaned.skipped.first());
-        println!(
-            "clean: {n:>6} dumps in {:>8.3} s = {:>9.0} files/s (checked on the open file, journaled)",
-            elapsed.as_secs_f64(),
-            n as f64 / elapsed.as_secs_f64(),
-        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

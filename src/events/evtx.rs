@@ -8,19 +8,20 @@
 //! template GUID tells us the provider of every record using it, which gives per-provider counts
 //! for the whole log without rendering it.
 //!
-//! Each parser runs single-threaded: `pipeline::scan` parallelises across files with rayon, and the
-//! crate's own pool nested inside that deadlocks (EVENTLOGS.md §1.4).
+//! The crate's own thread pool stays off (nested inside `pipeline::scan`'s rayon tasks it
+//! deadlocks, EVENTLOGS.md §1.4); instead one file's chunks are parsed as tasks on rayon's pool,
+//! so a single big log keeps every core busy and many small ones share it.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use evtx::binxml::value_variant::BinXmlValue;
-use evtx::{EvtxFileHeader, EvtxParser, HeaderFlags, ParserSettings};
+use evtx::{EvtxChunkData, EvtxFileHeader, EvtxParser, HeaderFlags, ParserSettings};
 use jiff::Timestamp;
+use rayon::prelude::*;
 use serde_json::Value;
 
 use super::decode::{self, DataItem, RawEvent};
@@ -121,9 +122,18 @@ fn header_notes(header: &EvtxFileHeader, stats: &mut LogStats) {
     }
 }
 
+/// Chunks read (sequentially, 64 KiB each) before they are parsed in parallel: enough to keep
+/// every core busy on one big log, little enough (2 MiB) to be nothing next to the rest.
+const BATCH: usize = 32;
+
 /// Read one .evtx file. Only an unreadable file header is an error; chunk and record faults are
 /// counted in the stats, a truncated file, a damaged or dirty header and bounds that cut work
 /// are noted.
+///
+/// Chunks are self-contained (their own string and template tables), so each batch of chunks is
+/// parsed on rayon's pool, one chunk per task, and the results are merged in chunk order: the
+/// report is the same as reading them one after another (EVENTLOGS.md §1.4 on why this uses
+/// rayon's pool and not the crate's own).
 pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), ReadError> {
     let file = File::open(path)?;
     let real_len = file.metadata()?.len();
@@ -143,157 +153,44 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
     let mut cuts = Cuts::default();
     let mut from_partial = 0u64;
     let mut events = Vec::new();
-    // (template GUID, provider); the GUID type is `winstructs`', which `evtx` does not re-export.
-    let mut providers = Vec::new();
-
-    for chunk in parser.chunks() {
-        let mut data = match chunk {
-            Ok(d) => d,
-            Err(e) => {
-                stats.error(format!("chunk: {e}"));
-                continue;
+    // Providers learned per template GUID in earlier batches (each chunk of a batch also learns
+    // for itself; the merge keeps the first of each in chunk order).
+    let mut providers: Vec<(String, Arc<Source>)> = Vec::new();
+    let mut chunks = parser.chunks();
+    loop {
+        let mut batch: Vec<Result<_, String>> =
+            chunks.by_ref().take(BATCH).map(|c| c.map_err(|e| format!("chunk: {e}"))).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let known = &providers;
+        let outs: Vec<ChunkOut> = batch
+            .par_iter_mut()
+            .map(|c| match c {
+                Ok(data) => read_chunk(data, &settings, known, partial, path, limits),
+                Err(e) => ChunkOut::failed(std::mem::take(e)),
+            })
+            .collect();
+        for out in outs {
+            stats.records += out.local.records;
+            stats.errors += out.local.errors - out.local.error_samples.len() as u64;
+            for message in out.local.error_samples {
+                stats.error(message);
             }
-        };
-        // In the partial chunk, how many bytes are real (the rest is our padding).
-        let chunk_number = data.number;
-        let real_bytes = partial.filter(|p| chunk_number == Some(p.chunk)).map(|p| p.bytes);
-        let mut chunk = match data.parse(settings.clone()) {
-            Ok(c) => c,
-            Err(e) => {
-                stats.error(format!("chunk: {e}"));
-                continue;
+            note_time(&mut stats, out.local.first_event);
+            note_time(&mut stats, out.local.last_event);
+            for (provider, id, n) in out.counts {
+                stats.count_n(&provider, id, n, limits.max_count_keys);
             }
-        };
-        let mut chunk_templates: HashMap<u32, Rc<Source>> = HashMap::new();
-        for rec in chunk.iter() {
-            let rec = match rec {
-                Ok(r) => r,
-                Err(e) => {
-                    stats.error(record_error_text(&e));
-                    continue;
-                }
-            };
-            if let Some(real) = real_bytes {
-                // Live records are not checked against their trailing size copy, so a record
-                // the cut went through would render from our zeros: drop it.
-                let end = rec.binxml_offset + u64::from(rec.binxml_size) + 4;
-                if end > real {
-                    stats.error(format!(
-                        "record {}: cut by the end of the file (chunk {}, byte {end:#x} of {real:#x})",
-                        rec.event_record_id,
-                        chunk_number.unwrap_or_default()
-                    ));
-                    continue;
-                }
-                from_partial += 1;
+            for event in out.events {
+                cuts.keep(&mut events, event, limits);
             }
-            stats.records += 1;
-            let templ = rec.template_instances().ok().and_then(|mut t| (!t.is_empty()).then(|| t.swap_remove(0)));
-            let (eid, guid, def_offset) = match &templ {
-                Some(t) => {
-                    if let Some(BinXmlValue::FileTimeType(ft)) = t.values.get(6) {
-                        note_time(&mut stats, decode::filetime_to_timestamp(ft.0));
-                    }
-                    let eid = match t.values.get(3) {
-                        Some(BinXmlValue::UInt16Type(e)) => Some(*e),
-                        _ => None,
-                    };
-                    (eid, t.template_guid.clone(), Some(t.template_def_offset))
-                }
-                None => (None, None, None),
-            };
-            // Win10 and later substitute the provider name (value 14, followed by its GUID at 15);
-            // older logs write it as literal template text, which one rendered record per
-            // template reveals.
-            let substituted_provider = templ.as_ref().and_then(|t| match (t.values.get(14), t.values.get(15)) {
-                (Some(BinXmlValue::StringType(s)), Some(BinXmlValue::GuidType(_))) => s.to_string().ok(),
-                _ => None,
-            });
-            // A template's definition is inline (with its GUID) at first use in a chunk and
-            // referenced by offset after that.
-            let mut cached = None;
-            if substituted_provider.is_none() {
-                cached = def_offset.and_then(|o| chunk_templates.get(&o).cloned());
-                if cached.is_none()
-                    && let (Some(g), Some(o)) = (&guid, def_offset)
-                    && let Some(src) = lookup(&providers, g)
-                {
-                    chunk_templates.insert(o, src.clone());
-                    cached = Some(src);
-                }
-            }
-            let known_provider = substituted_provider.as_deref().or(cached.as_deref().map(|s| s.provider.as_str()));
-            // With the template's literal provider known, the (provider, id) pair decides: a
-            // LoadPerf 1000 shares Application Error's id but is not rendered. A substituted
-            // provider leaves the event source name unknown, so there the id alone decides.
-            let candidate = match (&cached, eid) {
-                (Some(src), Some(e)) => decode::wants(&src.provider, src.source_name.as_deref(), e),
-                _ => eid.is_none_or(decode::is_wanted_id),
-            };
-            if !candidate {
-                if let (Some(p), Some(e)) = (known_provider, eid) {
-                    stats.count(p, e, limits.max_count_keys);
-                    continue;
-                }
-                // A template we have not seen: render once to learn its provider.
-                if def_offset.is_none() || providers.len() >= MAX_TEMPLATES {
-                    continue;
-                }
-            }
-            let learn = known_provider.is_none();
-            let value = match rec.into_json_value() {
-                Ok(v) => v.data,
-                Err(e) => {
-                    stats.error(record_error_text(&e));
-                    continue;
-                }
-            };
-            let Some(mut parsed) = from_json(&value) else {
-                stats.error("record: no Event/System in rendered record".to_owned());
-                continue;
-            };
-            if learn
-                && let Some(o) = def_offset
-                && chunk_templates.len() < MAX_TEMPLATES
-            {
-                let src = Rc::new(Source {
-                    provider: parsed.raw.provider.clone(),
-                    source_name: parsed.raw.source_name.clone(),
-                });
-                chunk_templates.insert(o, src.clone());
-                if let Some(g) = guid
-                    && providers.len() < MAX_TEMPLATES
-                {
+            cuts.records_cut += out.records_cut;
+            from_partial += out.from_partial;
+            for (g, src) in out.learned {
+                if providers.len() < MAX_TEMPLATES && lookup(&providers, &g).is_none() {
                     providers.push((g, src));
                 }
-            }
-            stats.count(&parsed.raw.provider, parsed.raw.event_id, limits.max_count_keys);
-            if templ.is_none() {
-                note_time(&mut stats, parsed.time);
-            }
-            if decode::is_wanted_id(parsed.raw.event_id) && limits.bound_raw(&mut parsed.raw) {
-                cuts.records_cut += 1;
-            }
-            if let Some(kind) = decode::decode(&parsed.raw) {
-                let (Some(time), Some(record_id)) = (parsed.time, parsed.record_id) else {
-                    stats.error(format!(
-                        "record: {}/{} without TimeCreated or EventRecordID",
-                        parsed.raw.provider, parsed.raw.event_id
-                    ));
-                    continue;
-                };
-                let event = Event {
-                    log: path.to_path_buf(),
-                    format: LogFormat::Evtx,
-                    record_id,
-                    time,
-                    provider: parsed.raw.provider,
-                    event_id: parsed.raw.event_id,
-                    qualifiers: parsed.qualifiers,
-                    computer: parsed.computer,
-                    kind,
-                };
-                cuts.keep(&mut events, event, limits);
             }
         }
     }
@@ -308,6 +205,199 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(LogStats, Vec<Event>), Read
     Ok((stats, events))
 }
 
+/// What one chunk gives, merged into the log's totals in chunk order.
+#[derive(Default)]
+struct ChunkOut {
+    /// Records, errors (first samples, in order) and the time range of this chunk.
+    local: LogStats,
+    /// (provider, event id, records) in order of first appearance, so that the merge admits the
+    /// same keys under the count bound as a sequential read would.
+    counts: Vec<(String, u16, u64)>,
+    events: Vec<Event>,
+    records_cut: u64,
+    from_partial: u64,
+    /// Providers this chunk learned by rendering, per template GUID.
+    learned: Vec<(String, Arc<Source>)>,
+}
+
+impl ChunkOut {
+    fn failed(message: String) -> Self {
+        let mut out = ChunkOut::default();
+        out.local.error(message);
+        out
+    }
+
+    /// Count one record; the most recent key is checked first (logs run in streaks).
+    fn count(&mut self, provider: &str, id: u16) {
+        if let Some(last) = self.counts.last_mut()
+            && last.1 == id
+            && last.0 == provider
+        {
+            last.2 += 1;
+        } else if let Some(c) = self.counts.iter_mut().find(|c| c.1 == id && c.0 == provider) {
+            c.2 += 1;
+        } else {
+            self.counts.push((provider.to_owned(), id, 1));
+        }
+    }
+}
+
+/// Parse one chunk and read its records: the pre-filter on (provider, id) decides which are
+/// rendered; the rest are only counted.
+fn read_chunk(
+    data: &mut EvtxChunkData,
+    settings: &Arc<ParserSettings>,
+    known: &[(String, Arc<Source>)],
+    partial: Option<Partial>,
+    path: &Path,
+    limits: &Limits,
+) -> ChunkOut {
+    let mut out = ChunkOut::default();
+    // In the partial chunk, how many bytes are real (the rest is our padding).
+    let chunk_number = data.number;
+    let real_bytes = partial.filter(|p| chunk_number == Some(p.chunk)).map(|p| p.bytes);
+    let mut chunk = match data.parse(settings.clone()) {
+        Ok(c) => c,
+        Err(e) => return ChunkOut::failed(format!("chunk: {e}")),
+    };
+    let stats = &mut out.local;
+    let mut counts = ChunkOut::default();
+    let mut chunk_templates: HashMap<u32, Arc<Source>> = HashMap::new();
+    for rec in chunk.iter() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                stats.error(record_error_text(&e));
+                continue;
+            }
+        };
+        if let Some(real) = real_bytes {
+            // Live records are not checked against their trailing size copy, so a record
+            // the cut went through would render from our zeros: drop it.
+            let end = rec.binxml_offset + u64::from(rec.binxml_size) + 4;
+            if end > real {
+                stats.error(format!(
+                    "record {}: cut by the end of the file (chunk {}, byte {end:#x} of {real:#x})",
+                    rec.event_record_id,
+                    chunk_number.unwrap_or_default()
+                ));
+                continue;
+            }
+            out.from_partial += 1;
+        }
+        stats.records += 1;
+        let templ = rec.template_instances().ok().and_then(|mut t| (!t.is_empty()).then(|| t.swap_remove(0)));
+        let (eid, guid, def_offset) = match &templ {
+            Some(t) => {
+                if let Some(BinXmlValue::FileTimeType(ft)) = t.values.get(6) {
+                    note_time(stats, decode::filetime_to_timestamp(ft.0));
+                }
+                let eid = match t.values.get(3) {
+                    Some(BinXmlValue::UInt16Type(e)) => Some(*e),
+                    _ => None,
+                };
+                (eid, t.template_guid.as_ref(), Some(t.template_def_offset))
+            }
+            None => (None, None, None),
+        };
+        // Win10 and later substitute the provider name (value 14, followed by its GUID at 15);
+        // older logs write it as literal template text, which one rendered record per
+        // template reveals.
+        let substituted_provider = templ.as_ref().and_then(|t| match (t.values.get(14), t.values.get(15)) {
+            (Some(BinXmlValue::StringType(s)), Some(BinXmlValue::GuidType(_))) => s.to_string().ok(),
+            _ => None,
+        });
+        // A template's definition is inline (with its GUID) at first use in a chunk and
+        // referenced by offset after that; the GUID text is only made on such a miss.
+        let mut cached = None;
+        let mut guid_text = None;
+        if substituted_provider.is_none() {
+            cached = def_offset.and_then(|o| chunk_templates.get(&o).cloned());
+            if cached.is_none()
+                && let (Some(g), Some(o)) = (guid, def_offset)
+            {
+                let g = guid_text.insert(g.to_string());
+                if let Some(src) = lookup(known, g).or_else(|| lookup(&out.learned, g)) {
+                    chunk_templates.insert(o, src.clone());
+                    cached = Some(src);
+                }
+            }
+        }
+        let known_provider = substituted_provider.as_deref().or(cached.as_deref().map(|s| s.provider.as_str()));
+        // With the template's literal provider known, the (provider, id) pair decides: a
+        // LoadPerf 1000 shares Application Error's id but is not rendered. A substituted
+        // provider leaves the event source name unknown, so there the id alone decides.
+        let candidate = match (&cached, eid) {
+            (Some(src), Some(e)) => decode::wants(&src.provider, src.source_name.as_deref(), e),
+            _ => eid.is_none_or(decode::is_wanted_id),
+        };
+        if !candidate {
+            if let (Some(p), Some(e)) = (known_provider, eid) {
+                counts.count(p, e);
+                continue;
+            }
+            // A template we have not seen: render once to learn its provider.
+            if def_offset.is_none() || known.len() + out.learned.len() >= MAX_TEMPLATES {
+                continue;
+            }
+        }
+        let learn = known_provider.is_none();
+        let value = match rec.into_json_value() {
+            Ok(v) => v.data,
+            Err(e) => {
+                stats.error(record_error_text(&e));
+                continue;
+            }
+        };
+        let Some(mut parsed) = from_json(&value) else {
+            stats.error("record: no Event/System in rendered record".to_owned());
+            continue;
+        };
+        if learn
+            && let Some(o) = def_offset
+            && chunk_templates.len() < MAX_TEMPLATES
+        {
+            let src =
+                Arc::new(Source { provider: parsed.raw.provider.clone(), source_name: parsed.raw.source_name.clone() });
+            chunk_templates.insert(o, src.clone());
+            if let Some(g) = guid_text.or_else(|| guid.map(ToString::to_string))
+                && known.len() + out.learned.len() < MAX_TEMPLATES
+            {
+                out.learned.push((g, src));
+            }
+        }
+        counts.count(&parsed.raw.provider, parsed.raw.event_id);
+        if templ.is_none() {
+            note_time(stats, parsed.time);
+        }
+        if decode::is_wanted_id(parsed.raw.event_id) && limits.bound_raw(&mut parsed.raw) {
+            out.records_cut += 1;
+        }
+        if let Some(kind) = decode::decode(&parsed.raw) {
+            let (Some(time), Some(record_id)) = (parsed.time, parsed.record_id) else {
+                stats.error(format!(
+                    "record: {}/{} without TimeCreated or EventRecordID",
+                    parsed.raw.provider, parsed.raw.event_id
+                ));
+                continue;
+            };
+            out.events.push(Event {
+                log: path.to_path_buf(),
+                format: LogFormat::Evtx,
+                record_id,
+                time,
+                provider: parsed.raw.provider,
+                event_id: parsed.raw.event_id,
+                qualifiers: parsed.qualifiers,
+                computer: parsed.computer,
+                kind,
+            });
+        }
+    }
+    out.counts = counts.counts;
+    out
+}
+
 /// A template's provider, learned by rendering one record that uses it (literal template text).
 #[derive(Debug)]
 struct Source {
@@ -315,7 +405,7 @@ struct Source {
     source_name: Option<String>,
 }
 
-fn lookup<G: PartialEq>(cache: &[(G, Rc<Source>)], key: &G) -> Option<Rc<Source>> {
+fn lookup(cache: &[(String, Arc<Source>)], key: &str) -> Option<Arc<Source>> {
     cache.iter().find(|(k, _)| k == key).map(|(_, s)| s.clone())
 }
 

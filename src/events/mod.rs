@@ -145,11 +145,16 @@ impl LogStats {
     /// Count one record under "provider/id". Past `max_keys` distinct keys a new key is not
     /// added (a hostile log could invent endless providers); the first such record adds a note.
     pub(crate) fn count(&mut self, provider: &str, id: u16, max_keys: usize) {
+        self.count_n(provider, id, 1, max_keys);
+    }
+
+    /// [`LogStats::count`] for `n` records of one key at once.
+    pub(crate) fn count_n(&mut self, provider: &str, id: u16, n: u64, max_keys: usize) {
         let key = format!("{provider}/{id}");
-        if let Some(n) = self.counts.get_mut(&key) {
-            *n += 1;
+        if let Some(c) = self.counts.get_mut(&key) {
+            *c += n;
         } else if self.counts.len() < max_keys {
-            self.counts.insert(key, 1);
+            self.counts.insert(key, n);
         } else if !self.notes.iter().any(|n| n.starts_with(COUNTS_CAPPED)) {
             // Notes are a handful of lines, so looking for this one is cheap.
             self.note(format!(
