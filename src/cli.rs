@@ -186,17 +186,23 @@ pub struct CleanArgs {
     /// A JSON report written by `triage scan --json`.
     #[arg(value_name = "REPORT", required_unless_present = "undo")]
     pub report: Option<PathBuf>,
+    /// A folder clean may touch (repeatable); files outside every root are never touched.
+    #[arg(long = "root", value_name = "DIR")]
+    pub roots: Vec<PathBuf>,
+    /// Accept the folders the report scanned as roots (they are printed).
+    #[arg(long, conflicts_with = "roots")]
+    pub report_roots: bool,
     /// Really move the dumps (default: show what would happen).
     #[arg(long)]
     pub apply: bool,
     /// With --apply: delete instead of moving to quarantine.
     #[arg(long, requires = "apply")]
     pub delete: bool,
-    /// Quarantine folder (default: `triage-quarantine` beside the first scanned path).
+    /// Quarantine folder (default: `triage-quarantine` beside the first root).
     #[arg(long, value_name = "DIR")]
     pub quarantine: Option<PathBuf>,
-    /// Put the files recorded in a quarantine manifest back.
-    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["report", "delete"])]
+    /// Put files back: a quarantine folder (every run) or one of its run-NNNNNN.journal files.
+    #[arg(long, value_name = "QUARANTINE", conflicts_with_all = ["report", "delete", "roots", "report_roots"])]
     pub undo: Option<PathBuf>,
     /// The folder the scan ran in: the report's relative paths are taken relative to DIR
     /// (default: the current folder).

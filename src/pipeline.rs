@@ -3,7 +3,8 @@
 //! Each stage is a function over plain data; this module only wires them together and turns
 //! stage outputs into the one [`Report`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -16,7 +17,7 @@ use crate::discover::{self, Skipped};
 use crate::dump;
 use crate::error::Failure;
 use crate::events;
-use crate::fingerprint;
+use crate::fingerprint::FileFingerprint;
 use crate::model::{Action, DumpFacts, GroupBy, LogRead, TimeSource, Verdict};
 use crate::progress::Progress;
 use crate::report::{
@@ -62,13 +63,17 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
             inventory
                 .dumps
                 .par_iter()
-                .map(|f| counted(&progress, || dump::read_dump_with(f, symbols.as_ref())))
+                .map(|f| counted(&progress, || dump::read_dump_fingerprinted(f, symbols.as_ref())))
                 .collect::<Vec<_>>()
         },
         || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
     );
     progress.stage("correlating");
-    let mut facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
+    let read: Vec<(DumpFacts, FileFingerprint)> = collect_ok(dump_results, &mut failures);
+    let (mut facts, fingerprints): (Vec<DumpFacts>, Vec<FileFingerprint>) = read.into_iter().unzip();
+    // Taken by the reader from the bytes it read; joined back to the rows by path below.
+    let fingerprints: HashMap<PathBuf, FileFingerprint> =
+        facts.iter().map(|f| f.path.clone()).zip(fingerprints).collect();
     let logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
     for f in &mut facts {
         f.host = config.hosts.host_of(&f.path).map(str::to_owned);
@@ -83,9 +88,10 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         group_by: config.group_by,
         signature_rules: config.signature_rules.clone(),
     };
-    progress.stage("fingerprinting");
     let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, inventory.skipped);
-    attach_fingerprints(&mut report);
+    for row in &mut report.dumps {
+        row.fingerprint = fingerprints.get(&row.path).cloned();
+    }
     report.symbols = symbols.as_ref().map(Symbols::stats);
     progress.finish();
     Ok(report)
@@ -128,13 +134,6 @@ pub fn triage_by(
     }
     let buckets = bucket::group_by(&triaged, group_by);
     Triage { triaged, buckets, index }
-}
-
-/// Record each dump's fingerprint (size, mtime, head hash) so `triage clean` can later prove it
-/// is touching the file that was scanned. A file that cannot be fingerprinted keeps `None`, and
-/// clean then refuses it.
-pub fn attach_fingerprints(report: &mut Report) {
-    report.dumps.par_iter_mut().for_each(|d| d.fingerprint = fingerprint::fingerprint(&d.path).ok());
 }
 
 fn counted<T>(progress: &Progress, read: impl FnOnce() -> T) -> T {
@@ -275,7 +274,7 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         bucket,
         verdict: t.verdict.clone(),
         notes: f.notes.clone(),
-        // Filled in by `scan` (it reads the file); `build_report` itself does no I/O.
+        // Filled in by `scan` from what the reader hashed; `build_report` itself does no I/O.
         fingerprint: None,
         host: None,
     }

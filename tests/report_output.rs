@@ -254,9 +254,14 @@ fn sample_report_matches_schema() {
     // Exercise the optional shapes too: a fingerprint, a stack-walk attribution, a log row.
     if let Some(d) = r.dumps.first_mut() {
         d.fingerprint = Some(triage::fingerprint::FileFingerprint {
+            version: triage::fingerprint::FINGERPRINT_VERSION,
             size: 2048,
             modified: "2024-03-01T09:00:00.123456789Z".parse().unwrap(),
-            head_sha256: "ab".repeat(32),
+            dev: Some(2049),
+            ino: Some(131_074),
+            covers: triage::fingerprint::Covers::WholeFile,
+            hashed_bytes: 2048,
+            blake3: "ab".repeat(32),
         });
         d.faulting_module = Some(triage::report::ModuleRow {
             name: "KERNELBASE.dll".into(),

@@ -5,15 +5,16 @@ use crate::clean;
 use crate::cli::CleanArgs;
 use crate::model::Exit;
 
-/// `triage clean`: dry run, quarantine, delete, or undo.
+/// `triage clean`: dry run, quarantine, delete, or undo. Undo exits 1 when an entry could not
+/// be restored (each is listed).
 pub(super) fn clean_command(args: &CleanArgs) -> anyhow::Result<Exit> {
-    if let Some(manifest) = &args.undo {
-        let outcome = clean::undo(manifest)?;
+    if let Some(target) = &args.undo {
+        let outcome = clean::undo(target)?;
         write_stdout(clean::render_undo(&outcome).as_bytes())?;
-        return Ok(Exit::Ok);
+        return Ok(if outcome.problems.is_empty() { Exit::Ok } else { Exit::Changed });
     }
     let Some(path) = &args.report else {
-        anyhow::bail!("give a REPORT.json or --undo MANIFEST");
+        anyhow::bail!("give a REPORT.json or --undo QUARANTINE");
     };
     let mut report = clean::read_report(path)?;
     if let Some(base) = &args.base {
@@ -29,7 +30,10 @@ pub(super) fn clean_command(args: &CleanArgs) -> anyhow::Result<Exit> {
         (true, false) => clean::Mode::Quarantine,
         (true, true) => clean::Mode::Delete,
     };
-    let outcome = clean::clean(&report, mode, args.quarantine.as_deref())?;
+    let roots =
+        if args.report_roots { clean::RootChoice::FromReport } else { clean::RootChoice::Named(args.roots.clone()) };
+    let options = clean::CleanOptions { mode, roots, quarantine: args.quarantine.clone() };
+    let outcome = clean::clean(&report, &options)?;
     write_stdout(clean::render(&outcome, mode).as_bytes())?;
     Ok(Exit::Ok)
 }

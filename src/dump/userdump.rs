@@ -54,6 +54,7 @@ use read::{
 use super::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 use crate::discover::InputFile;
 use crate::error::{ErrorCode, Failure, Stage};
+use crate::fingerprint::FileFingerprint;
 use crate::model::{Chance, Evidence, EvidenceSource, Strength};
 use crate::text::file_name;
 
@@ -127,18 +128,32 @@ impl UserdumpError {
 
 /// Read a legacy user dump. Never panics on bad input; errors carry a stable code.
 pub fn read_userdump(input: &InputFile) -> Result<DumpFacts, Failure> {
-    read(input).map_err(|err| Failure::from_error(&input.path, Stage::Dump, &err))
+    read_userdump_fingerprinted(input, None).map(|(facts, _)| facts)
 }
 
-fn read(input: &InputFile) -> Result<DumpFacts, UserdumpError> {
-    let file = File::open(&input.path)?;
+/// [`read_userdump`] from `file` when given (else the path), plus the fingerprint of the
+/// ranges read (see [`crate::fingerprint`]).
+pub fn read_userdump_fingerprinted(
+    input: &InputFile,
+    file: Option<File>,
+) -> Result<(DumpFacts, FileFingerprint), Failure> {
+    read(input, file).map_err(|err| Failure::from_error(&input.path, Stage::Dump, &err))
+}
+
+fn read(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, FileFingerprint), UserdumpError> {
+    let file = match file {
+        Some(file) => file,
+        None => File::open(&input.path)?,
+    };
     let meta = file.metadata()?;
     check_unchanged(input, &meta)?;
     let mut src = Source::new(file, meta.len());
     let parsed = parse(&mut src)?;
     // A writer still appending would change the size while we read; check once more at the end.
-    check_unchanged(input, &src.metadata()?)?;
-    Ok(facts(input, &meta, parsed))
+    let after = src.metadata()?;
+    check_unchanged(input, &after)?;
+    let fingerprint = FileFingerprint::new(&after, src.content())?;
+    Ok((facts(input, &meta, parsed), fingerprint))
 }
 
 fn check_unchanged(input: &InputFile, meta: &Metadata) -> Result<(), UserdumpError> {

@@ -147,7 +147,7 @@ pub struct DumpRow {
     pub verdict: Verdict,
     #[serde(default)]
     pub notes: Vec<String>,
-    /// Size, modification time and head hash at scan time; `triage clean` refuses to touch a
+    /// Taken by the dump reader from the bytes it read (see `docs/clean.md`); `triage clean` refuses to touch a
     /// file that no longer matches. `null` when it could not be taken, and in baselines.
     #[serde(default)]
     pub fingerprint: Option<FileFingerprint>,

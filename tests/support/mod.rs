@@ -6,6 +6,7 @@
 //! `#[path = "../tests/support/mod.rs"] mod support;` (benches).
 #![allow(dead_code)]
 
+pub mod clean_tree;
 pub mod evt_writer;
 pub mod evtx_writer;
 pub mod fleet;

@@ -263,22 +263,14 @@ pub fn sample_report() -> Report {
 }
 
 /// A report over real files: `files` are (path relative to `root`, action). Each row gets the
-/// fingerprint the scan would have recorded; `inputs.paths` is `[root]`.
+/// facts and the fingerprint the scan would have recorded (read with the real dump reader);
+/// `inputs.paths` is `[root]`.
 pub fn report_for_files(root: &Path, files: &[(&str, Action)]) -> Report {
     let mut report = sample_report();
     report.inputs = Inputs { paths: vec![root.to_path_buf()], logs: vec![], window_secs: 300, ..Default::default() };
     report.buckets.clear();
     report.failures.clear();
-    report.dumps = files
-        .iter()
-        .map(|(rel, action)| {
-            let path = root.join(rel);
-            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            let mut d = dump_row(&path.to_string_lossy(), *action, Chance::First, "b", size);
-            d.fingerprint = triage::fingerprint::fingerprint(&path).ok();
-            d
-        })
-        .collect();
+    report.dumps = files.iter().map(|(rel, action)| row_for_file(&root.join(rel), *action)).collect();
     report.dumps.sort_by(|a, b| a.path.cmp(&b.path));
     let delete: Vec<&DumpRow> = report.delete_rows().collect();
     report.summary = Summary {
@@ -288,6 +280,33 @@ pub fn report_for_files(root: &Path, files: &[(&str, Action)]) -> Report {
         ..Summary::default()
     };
     report
+}
+
+/// The row a scan would write for the dump at `path` (facts and fingerprint from the real
+/// reader), with the verdict set to `action`. A file the reader refuses gets no fingerprint.
+pub fn row_for_file(path: &Path, action: Action) -> DumpRow {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut d = dump_row(&path.to_string_lossy(), action, Chance::First, "b", size);
+    let head = std::fs::read(path).map(|b| b.get(..4).map(<[u8]>::to_vec).unwrap_or_default()).unwrap_or_default();
+    let format = if head == b"USER" { DumpFormat::Userdump } else { DumpFormat::Minidump };
+    let Ok(file) = std::fs::File::open(path) else { return d };
+    if let Ok((facts, fingerprint)) = triage::dump::read_open_file(file, path, format) {
+        d.format = facts.format;
+        d.written_at = facts.written_at;
+        d.process.pid = facts.process.pid;
+        d.process.name = facts.process.name.clone();
+        d.exception = facts.exception.as_ref().map(|e| ExceptionRow {
+            code: triage::text::hex32(e.code),
+            name: e.name.clone(),
+            address: triage::text::hex64(e.address),
+            flags: triage::text::hex32(e.flags),
+            thread_id: e.thread_id,
+            access: e.access,
+            target: e.target.map(triage::text::hex64),
+        });
+        d.fingerprint = Some(fingerprint);
+    }
+    d
 }
 
 /// Run `triage check --baseline BASELINE ARGS...` from the crate root (paths in the baseline
