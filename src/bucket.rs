@@ -6,9 +6,16 @@
 //! (Never `std`'s `DefaultHasher`: it is randomly seeded and allowed to change between releases.)
 //!
 //! `--group-by signature` puts the crash signature where the module was
-//! (`signature|process|signature|code|chance`) and prefixes the id with `sig-`, so an id
-//! always says which key made it and ids of the two groupings can never be mistaken for one
-//! another. A new grouping is a new [`GroupBy`] variant with its own prefix.
+//! (`signature|process|signature|code|chance`) and prefixes the id with `sig-`;
+//! `--group-by offset` puts `module+0xoffset` there (WER-style offset buckets,
+//! `offset|process|infoctrs.dll+0x1a2b|code|chance`, id prefix `off-`). So an id always says
+//! which key made it and ids of two groupings can never be mistaken for one another. A new
+//! grouping is a new [`GroupBy`] variant with its own prefix.
+//!
+//! The title names process, site and exception; the chance has its own column, so the title
+//! does not repeat it. Exception names come from the one naming table
+//! ([`crate::model::exception`]) through the dump facts, so a title, the details and the JSON
+//! name a code the same way.
 
 use std::collections::BTreeMap;
 
@@ -51,60 +58,21 @@ impl BucketKey {
         format!("{}{}", self.group_by.id_prefix(), hex_bytes(&digest[..6]))
     }
 
-    /// `inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance`, or with the
-    /// signature in `[@ … ]` form in place of the module.
-    pub fn title(&self) -> String {
-        let code = match self.exception_code {
-            Some(c) => match exception_short_name(c) {
-                Some(name) => format!("{} {name}", hex32(c)),
-                None => hex32(c),
-            },
-            None => "no exception".into(),
-        };
-        let chance = match self.chance {
-            Chance::First => "first chance",
-            Chance::Second => "second chance",
-            Chance::None => "no exception",
-            Chance::Unknown => "unknown chance",
+    /// `inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION`, naming the code with `name`
+    /// (the members' exception name) when given, or with the signature in `[@ … ]` form in
+    /// place of the module.
+    pub fn title(&self, name: Option<&str>) -> String {
+        let code = match (self.exception_code, name) {
+            (Some(c), Some(name)) if !name.is_empty() => format!("{} {name}", hex32(c)),
+            (Some(c), _) => hex32(c),
+            (None, _) => "no exception".into(),
         };
         let site = match self.group_by {
             GroupBy::Signature if self.exception_code.is_some() => crate::symbols::signature::bugzilla_form(&self.site),
             _ => self.site.clone(),
         };
-        format!("{} | {site} | {code} | {chance}", self.process)
+        format!("{} | {site} | {code}", self.process)
     }
-}
-
-/// Short names for the exception codes seen in practice, for bucket titles. Titles must not
-/// depend on which member happens to be first, so they come from the code alone.
-pub fn exception_short_name(code: u32) -> Option<&'static str> {
-    Some(match code {
-        0x8000_0003 => "BREAKPOINT",
-        0x8000_0004 => "SINGLE_STEP",
-        0xC000_0005 => "ACCESS_VIOLATION",
-        0xC000_0006 => "IN_PAGE_ERROR",
-        0xC000_0008 => "INVALID_HANDLE",
-        0xC000_001D => "ILLEGAL_INSTRUCTION",
-        0xC000_0025 => "NONCONTINUABLE_EXCEPTION",
-        0xC000_008C => "ARRAY_BOUNDS_EXCEEDED",
-        0xC000_0094 => "INT_DIVIDE_BY_ZERO",
-        0xC000_0095 => "INT_OVERFLOW",
-        0xC000_00FD => "STACK_OVERFLOW",
-        0xC000_0374 => "HEAP_CORRUPTION",
-        0xC000_0409 => "STACK_BUFFER_OVERRUN",
-        0xC000_0420 => "ASSERTION_FAILURE",
-        0xE06D_7363 => "CPP_EH_EXCEPTION",
-        0xE043_4352 => "CLR_EXCEPTION",
-        0xE043_4F4D => "CLR_EXCEPTION_COM",
-        0x406D_1388 => "SET_THREAD_NAME",
-        0x4001_0006 => "DBG_PRINTEXCEPTION_C",
-        0x4001_000A => "DBG_PRINTEXCEPTION_WIDE_C",
-        0x4001_0005 => "DBG_CONTROL_C",
-        0x0000_06BA => "RPC_S_SERVER_UNAVAILABLE",
-        0x0000_06BE => "RPC_S_CALL_FAILED",
-        0x0000_06D9 => "EPT_S_NOT_REGISTERED",
-        _ => return None,
-    })
 }
 
 /// One bucket, referring to dumps by index.
@@ -128,7 +96,18 @@ pub fn group_by(dumps: &[Triaged], by: GroupBy) -> Vec<Bucket> {
     for (i, d) in dumps.iter().enumerate() {
         map.entry(key_by(d, by)).or_default().push(i);
     }
-    map.into_iter().map(|(key, members)| Bucket { id: key.id(), title: key.title(), key, members }).collect()
+    map.into_iter()
+        .map(|(key, members)| {
+            // Every member has the same code; the name is the first member's (members are in
+            // path order, so the title is the same on every run).
+            let name = members
+                .first()
+                .and_then(|&i| dumps.get(i))
+                .and_then(|d| d.facts.exception.as_ref())
+                .map(|e| e.name.as_str());
+            Bucket { id: key.id(), title: key.title(name), key, members }
+        })
+        .collect()
 }
 
 /// The module bucket key of one dump.
@@ -140,11 +119,16 @@ pub fn key_of(d: &Triaged) -> BucketKey {
 pub fn key_by(d: &Triaged, by: GroupBy) -> BucketKey {
     let f = &d.facts;
     let process = f.process.name.as_deref().map(str::to_ascii_lowercase).unwrap_or_else(|| "?".into());
+    let module = || match (&f.exception, &f.faulting_module) {
+        (_, Some(m)) => m.name.to_ascii_lowercase(),
+        (None, None) => "<none>".into(),
+        (Some(_), None) => "?".into(),
+    };
     let site = match by {
-        GroupBy::Module => match (&f.exception, &f.faulting_module) {
-            (_, Some(m)) => m.name.to_ascii_lowercase(),
-            (None, None) => "<none>".into(),
-            (Some(_), None) => "?".into(),
+        GroupBy::Module => module(),
+        GroupBy::Offset => match &f.faulting_module {
+            Some(m) => format!("{}+{}", m.name.to_ascii_lowercase(), crate::text::hex64(m.offset)),
+            None => module(),
         },
         GroupBy::Signature => f.signature_or_fallback().unwrap_or_else(|| "<none>".into()),
     };
@@ -184,9 +168,10 @@ mod tests {
     #[test]
     fn title_is_readable() {
         assert_eq!(
-            key(Chance::First).title(),
-            "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance"
+            key(Chance::First).title(Some("ACCESS_VIOLATION")),
+            "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION"
         );
+        assert_eq!(key(Chance::First).title(None), "inetinfo.exe | infoctrs.dll | 0xc0000005");
         let none = BucketKey {
             group_by: GroupBy::Module,
             process: "w3wp.exe".into(),
@@ -194,7 +179,7 @@ mod tests {
             exception_code: None,
             chance: Chance::None,
         };
-        assert_eq!(none.title(), "w3wp.exe | <none> | no exception | no exception");
+        assert_eq!(none.title(None), "w3wp.exe | <none> | no exception");
     }
 
     #[test]
@@ -205,15 +190,41 @@ mod tests {
         assert_eq!(
             summary,
             vec![
-                ("inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance".into(), vec![0, 1, 2, 3]),
-                ("inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | unknown chance".into(), vec![5]),
-                ("inetinfo.exe | w3svc.dll | 0xc0000005 ACCESS_VIOLATION | second chance".into(), vec![4]),
+                ("inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION".into(), vec![0, 1, 2, 3]),
+                ("inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION".into(), vec![5]),
+                ("inetinfo.exe | w3svc.dll | 0xc0000005 ACCESS_VIOLATION".into(), vec![4]),
             ]
         );
         assert_eq!(buckets[0].id, "5d02f1f0a615");
         // Same input, same ids.
         let again: Vec<String> = group(&t).into_iter().map(|b| b.id).collect();
         assert_eq!(again, buckets.iter().map(|b| b.id.clone()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn offset_grouping_splits_crash_sites_and_keeps_module_ids() {
+        let mut a = dump("a.dmp", "2001-03-12T09:00:00Z", Some("infoctrs.dll"), Some(0xc000_0005));
+        let mut b = a.clone();
+        b.path = "dumps/b.dmp".into();
+        if let Some(m) = b.faulting_module.as_mut() {
+            m.offset = 0x2000;
+        }
+        a.path = "dumps/a.dmp".into();
+        let (t, _) = triage(vec![a, b], &[]);
+        let by_module = group_by(&t, GroupBy::Module);
+        assert_eq!(by_module.len(), 1);
+        assert_eq!(by_module[0].id, key_of(&t[0]).id());
+        let by_offset = group_by(&t, GroupBy::Offset);
+        let titles: Vec<&str> = by_offset.iter().map(|b| b.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                "inetinfo.exe | infoctrs.dll+0x1234 | 0xc0000005 ACCESS_VIOLATION",
+                "inetinfo.exe | infoctrs.dll+0x2000 | 0xc0000005 ACCESS_VIOLATION"
+            ]
+        );
+        assert_eq!(by_offset[0].key.canonical(), "offset|inetinfo.exe|infoctrs.dll+0x1234|0xc0000005|unknown");
+        assert!(by_offset[0].id.starts_with("off-"));
     }
 
     #[test]
@@ -239,8 +250,8 @@ mod tests {
         assert!(sig.id().starts_with("sig-"), "{}", sig.id());
         assert_eq!(sig.id().len(), 16);
         assert_eq!(
-            sig.title(),
-            "inetinfo.exe | [@ CollectW3Data | main ] | 0xc0000005 ACCESS_VIOLATION | first chance"
+            sig.title(Some("ACCESS_VIOLATION")),
+            "inetinfo.exe | [@ CollectW3Data | main ] | 0xc0000005 ACCESS_VIOLATION"
         );
         // Module ids are untouched by the grouping machinery.
         assert_eq!(module.id(), "5d02f1f0a615");

@@ -45,6 +45,51 @@ impl CheckOutcome {
         if self.is_same() { Exit::Ok } else { Exit::Changed }
     }
 
+    /// The differences as data (`check --json`): `{"same": bool, "count": n, "changes": [...]}`,
+    /// each change an object with a `kind` and the fields of that kind. Paths are written as in
+    /// reports (see `crate::path_json`).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let path = |p: &PathBuf| crate::path_json::serialize(p, serde_json::value::Serializer).unwrap_or_default();
+        let changes: Vec<serde_json::Value> = self
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::BucketAdded { id, title, count } => {
+                    json!({"kind": "bucket_added", "id": id, "title": title, "count": count})
+                }
+                Change::BucketRemoved { id, title, count } => {
+                    json!({"kind": "bucket_removed", "id": id, "title": title, "count": count})
+                }
+                Change::BucketCount { id, title, before, after } => {
+                    json!({"kind": "bucket_count", "id": id, "title": title, "before": before, "after": after})
+                }
+                Change::DumpAdded { path: p, action } => {
+                    json!({"kind": "dump_added", "path": path(p), "action": action})
+                }
+                Change::DumpRemoved { path: p, action } => {
+                    json!({"kind": "dump_removed", "path": path(p), "action": action})
+                }
+                Change::ChanceChanged { path: p, before, after } => {
+                    json!({"kind": "chance_changed", "path": path(p), "before": before, "after": after})
+                }
+                Change::VerdictChanged { path: p, before, after } => json!({
+                    "kind": "verdict_changed",
+                    "path": path(p),
+                    "before": {"action": before.0, "rule": before.1},
+                    "after": {"action": after.0, "rule": after.1},
+                }),
+                Change::FailureAdded { path: p, code } => {
+                    json!({"kind": "failure_added", "path": path(p), "code": code})
+                }
+                Change::FailureResolved { path: p, code } => {
+                    json!({"kind": "failure_resolved", "path": path(p), "code": code})
+                }
+            })
+            .collect();
+        json!({"same": self.is_same(), "count": changes.len(), "changes": changes})
+    }
+
     /// A readable diff: `+` appeared, `-` vanished, `~` changed; then a count.
     pub fn render(&self) -> String {
         let mut out = String::new();

@@ -33,6 +33,14 @@ pub enum Command {
     History(HistoryArgs),
     /// Join JSON reports from many hosts into one whose buckets count across hosts.
     Merge(MergeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff, for `man -l -`) on stdout.
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -48,6 +56,17 @@ pub enum Format {
     Ndjson,
 }
 
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Ndjson => "ndjson",
+        }
+    }
+}
+
 /// Inputs and triage settings shared by `scan` and `check`.
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
@@ -57,7 +76,7 @@ pub struct InputArgs {
     /// Event log file or folder (.evtx or legacy .evt, by content). Repeatable.
     #[arg(long = "evtx", value_name = "LOG")]
     pub logs: Vec<PathBuf>,
-    /// Correlation time window, e.g. `120s`, `5m`.
+    /// Correlation time window with a unit, e.g. `90s`, `5m`, `1h` (more than zero).
     #[arg(long, default_value_t = crate::config::default_window_text(), value_name = "DURATION")]
     pub window: String,
     /// A rules file (TOML) whose rules run before the built-in ones.
@@ -70,6 +89,10 @@ pub struct InputArgs {
     /// skipped). Links typed on the command line are always followed; loops are failures.
     #[arg(long)]
     pub follow: bool,
+    /// Scan what exists: a PATH or --evtx LOG that is missing, unreadable or not what its flag
+    /// expects becomes a failure in the report instead of an error (exit 2).
+    #[arg(long)]
+    pub allow_missing: bool,
     /// Symbols: a folder (Breakpad store, symstore tree or flat folder of PDBs), a symbol
     /// server URL, or `srv*CACHE*URL`; `;` separates several. Repeatable. TRIAGE_SYMBOLS adds
     /// more. Walks the crashing thread and computes a signature.
@@ -81,13 +104,20 @@ pub struct InputArgs {
     /// Signature skip and prefix lists (TOML) added to the built-in ones.
     #[arg(long, value_name = "FILE")]
     pub signature_rules: Option<PathBuf>,
-    /// What makes a bucket: the faulting module, or the crash signature.
+    /// What makes a bucket besides process, code and chance: the faulting module (listing its
+    /// fault offsets), the module and fault offset (WER-style offset buckets), or the crash
+    /// signature.
     #[arg(long, value_enum, default_value_t, value_name = "KEY")]
     pub group_by: crate::model::GroupBy,
     /// Name of this machine in the report, the history and merged reports (default: its
     /// host name).
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+    /// The machine the dumps under DIR come from, compared with the logs' Computer field so
+    /// events of another machine are not linked to them, e.g. `--host-map dumps/web01=WEB01`
+    /// (`.=WEB01` for every dump). Repeatable; the longest matching DIR wins.
+    #[arg(long = "host-map", value_name = "DIR=NAME")]
+    pub host_map: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -97,9 +127,9 @@ pub struct ScanArgs {
     /// Write the JSON report to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    /// Output format on stdout (default: table). Only one output may go to stdout.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Add one row per dump with its evidence.
     #[arg(long)]
     pub details: bool,
@@ -115,6 +145,9 @@ pub struct ScanArgs {
     /// Exit with status 2 when any file failed (for CI).
     #[arg(long)]
     pub strict: bool,
+    /// Rows shown in the table's delete and skipped lists before the rest is counted (0: all).
+    #[arg(long, default_value_t = crate::config::DEFAULT_LIST_LIMIT, value_name = "N")]
+    pub list_limit: usize,
     /// Record the scan in a history store and mark each bucket new / seen / regressed / muted
     /// (FILE default: $TRIAGE_HISTORY, else the platform's data folder).
     #[arg(long, value_name = "FILE")]
@@ -131,6 +164,13 @@ pub struct CheckArgs {
     /// Rewrite the baseline with this scan instead of comparing.
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
+    /// Also write the differences as JSON to FILE (`-`: on stdout instead of the text diff).
+    #[arg(long, value_name = "FILE", conflicts_with = "update_baseline")]
+    pub json: Option<PathBuf>,
+    /// The folder the baseline's scan ran in: its relative paths are taken relative to DIR
+    /// (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub base: Option<PathBuf>,
     /// Instead of a baseline: record the scan in a history store and fail on what it did not
     /// know (see --fail-on).
     #[arg(long, value_name = "FILE")]
@@ -146,18 +186,28 @@ pub struct CleanArgs {
     /// A JSON report written by `triage scan --json`.
     #[arg(value_name = "REPORT", required_unless_present = "undo")]
     pub report: Option<PathBuf>,
+    /// A folder clean may touch (repeatable); files outside every root are never touched.
+    #[arg(long = "root", value_name = "DIR")]
+    pub roots: Vec<PathBuf>,
+    /// Accept the folders the report scanned as roots (they are printed).
+    #[arg(long, conflicts_with = "roots")]
+    pub report_roots: bool,
     /// Really move the dumps (default: show what would happen).
     #[arg(long)]
     pub apply: bool,
     /// With --apply: delete instead of moving to quarantine.
     #[arg(long, requires = "apply")]
     pub delete: bool,
-    /// Quarantine folder (default: `triage-quarantine` beside the first scanned path).
+    /// Quarantine folder (default: `triage-quarantine` beside the first root).
     #[arg(long, value_name = "DIR")]
     pub quarantine: Option<PathBuf>,
-    /// Put the files recorded in a quarantine manifest back.
-    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["report", "delete"])]
+    /// Put files back: a quarantine folder (every run) or one of its run-NNNNNN.journal files.
+    #[arg(long, value_name = "QUARANTINE", conflicts_with_all = ["report", "delete", "roots", "report_roots"])]
     pub undo: Option<PathBuf>,
+    /// The folder the scan ran in: the report's relative paths are taken relative to DIR
+    /// (default: the current folder).
+    #[arg(long, value_name = "DIR", conflicts_with = "undo")]
+    pub base: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

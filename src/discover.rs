@@ -23,6 +23,7 @@
 //! walk saw (device and inode), so a file swapped for a link between the walk and the read is a
 //! `changed_during_scan` failure, not a read of the link's target.
 
+use std::collections::HashMap;
 use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -239,13 +240,19 @@ pub fn discover(dump_paths: &[PathBuf], log_paths: &[PathBuf]) -> Inventory {
 }
 
 /// [`discover`] with explicit options.
+///
+/// Every file is read once, however often it is reached: overlapping paths (`dumps ./dumps`,
+/// a folder and a file in it) and hard links to one file (same device and inode) give one
+/// input, under the first name found. A second *name* of the same file (a hard link) is listed
+/// as skipped with the name that was read; a second spelling of the same name is silent.
 pub fn discover_with(dump_paths: &[PathBuf], log_paths: &[PathBuf], options: DiscoverOptions) -> Inventory {
     let mut inv = Inventory::default();
+    let mut seen = Seen::default();
     for root in dump_paths {
-        walk(root, false, options, &mut inv);
+        walk(root, false, options, &mut inv, &mut seen);
     }
     for root in log_paths {
-        walk(root, true, options, &mut inv);
+        walk(root, true, options, &mut inv, &mut seen);
     }
     inv.dumps.sort_by(|a, b| a.path.cmp(&b.path));
     inv.dumps.dedup_by(|a, b| a.path == b.path);
@@ -260,7 +267,54 @@ pub fn discover_with(dump_paths: &[PathBuf], log_paths: &[PathBuf], options: Dis
     inv
 }
 
-fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Inventory) {
+/// Files already taken, by identity (device and inode), with the name they were taken under.
+#[derive(Default)]
+struct Seen(HashMap<(u64, u64), PathBuf>);
+
+impl Seen {
+    /// `true` when this file was not taken before (and is now). A second name for a taken file
+    /// is listed as skipped, unless it is the same name spelled another way.
+    fn take(&mut self, path: &Path, meta: &Metadata, inv: &mut Inventory) -> bool {
+        let Some(id) = file_id(meta) else { return true };
+        match self.0.get(&id) {
+            None => {
+                self.0.insert(id, path.to_path_buf());
+                true
+            }
+            Some(first) => {
+                let same_name = match (std::fs::canonicalize(first), std::fs::canonicalize(path)) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => false,
+                };
+                if !same_name {
+                    inv.skipped.push(Skipped {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "the same file as {} (a hard link); read once",
+                            crate::text::terminal_path(first)
+                        ),
+                        host: None,
+                    });
+                }
+                false
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn file_id(meta: &Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_meta: &Metadata) -> Option<(u64, u64)> {
+    // No stable file id in std here: paths are still deduplicated by name.
+    None
+}
+
+fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Inventory, seen: &mut Seen) {
     // A typed root that is a link is followed (walkdir's `follow_root_links`, on by default);
     // links below it only with --follow, and then walkdir detects loops.
     let walker = walkdir::WalkDir::new(root).follow_links(options.follow_links).sort_by_file_name();
@@ -278,7 +332,7 @@ fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Invent
                         // behind it; a file behind it is read like a typed file.
                         match std::fs::metadata(path) {
                             Ok(meta) if meta.is_dir() => {}
-                            Ok(meta) => visit(path, &meta, logs_only, inv),
+                            Ok(meta) => visit(path, &meta, logs_only, inv, seen),
                             Err(err) => inv.failures.push(io_failure(path, &err)),
                         }
                     } else {
@@ -287,7 +341,7 @@ fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Invent
                     continue;
                 }
                 match entry.metadata() {
-                    Ok(meta) => visit(path, &meta, logs_only, inv),
+                    Ok(meta) => visit(path, &meta, logs_only, inv, seen),
                     Err(err) => inv.failures.push(walk_failure(path, &err)),
                 }
             }
@@ -343,7 +397,7 @@ fn has_dump_extension(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| DUMP_EXTENSIONS.iter().any(|d| e.eq_ignore_ascii_case(d)))
 }
 
-fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory) {
+fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory, seen: &mut Seen) {
     let skip = |inv: &mut Inventory, reason: &str| {
         inv.skipped.push(Skipped { path: path.to_path_buf(), reason: reason.to_owned(), host: None })
     };
@@ -359,6 +413,9 @@ fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory) {
         } else {
             skip(inv, "not a regular file (FIFO, socket or device)");
         }
+        return;
+    }
+    if !seen.take(path, meta, inv) {
         return;
     }
     let mut head = [0u8; SNIFF_BYTES];
@@ -419,6 +476,81 @@ fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Inventory) {
         )),
         None if n == 0 => skip(inv, "empty file"),
         None => skip(inv, "not a dump or event log"),
+    }
+}
+
+/// A path typed on the command line that cannot be what its flag asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputProblem {
+    pub path: PathBuf,
+    /// `--evtx` for a log path, empty for a scan PATH.
+    pub flag: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for InputProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.flag.is_empty() { "PATH".to_owned() } else { format!("{} LOG", self.flag) };
+        write!(f, "{what} {}: {}", crate::text::terminal_path(&self.path), self.message)
+    }
+}
+
+/// Check the paths typed on the command line before any work: each must exist and be
+/// readable, a file given to `--evtx` must be an event log, and a file given as a scan PATH
+/// must be a dump or a log (or at least carry a dump extension, so a damaged dump is still
+/// reported as one). Folders are only checked for being listable; what is inside them is
+/// discovery's business. Returns every problem, in the order given.
+pub fn check_inputs(dump_paths: &[PathBuf], log_paths: &[PathBuf]) -> Vec<InputProblem> {
+    let mut problems = Vec::new();
+    let typed = dump_paths.iter().map(|p| (p, "")).chain(log_paths.iter().map(|p| (p, "--evtx")));
+    for (path, flag) in typed {
+        if let Err(message) = check_input(path, !flag.is_empty()) {
+            problems.push(InputProblem { path: path.clone(), flag, message });
+        }
+    }
+    problems
+}
+
+fn check_input(path: &Path, is_log: bool) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => format!("cannot be read ({e})"),
+    })?;
+    if meta.is_dir() {
+        return std::fs::read_dir(path).map(|_| ()).map_err(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied => "folder cannot be listed (permission denied)".to_owned(),
+            _ => format!("folder cannot be listed ({e})"),
+        });
+    }
+    if !meta.is_file() {
+        return Err("not a regular file (FIFO, socket or device)".to_owned());
+    }
+    let mut head = [0u8; SNIFF_BYTES];
+    let n = File::open(path).and_then(|mut f| read_head(&mut f, &mut head)).map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => format!("cannot be read ({e})"),
+    })?;
+    // A damaged file that says what it is (a `.dmp` without `MDMP`, an `.evtx` cut to zero)
+    // is still read and reported as a failure of its own; only a file that is neither by
+    // content nor by name is a mistake on the command line. An archive may hold either, so it
+    // is accepted under both flags (under `--evtx` only its logs are used).
+    let log_named = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("evtx") || e.eq_ignore_ascii_case("evt"));
+    match (sniff(&head[..n]), is_log) {
+        (Some(Sniffed::Input(kind)), true) if kind.is_dump() => {
+            Err("is a dump, not an event log: give it as a PATH".to_owned())
+        }
+        (Some(_), _) => Ok(()),
+        (None, _) if log_named => Ok(()),
+        (None, true) => Err("is not an event log or an archive (no .evtx, .evt, XML export or Report.wer content)".to_owned()),
+        (None, false) if has_dump_extension(path) => Ok(()),
+        (None, false) => Err(
+            "is not a dump, an event log or an archive (no MDMP, USERDUMP, ElfFile, LfLe, XML export, Report.wer, zip, 7z, cab, tar or compressed-file signature)"
+                .to_owned(),
+        ),
     }
 }
 

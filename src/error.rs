@@ -50,3 +50,33 @@ impl Failure {
         Failure::new(path, stage, err.code(), err.to_string())
     }
 }
+
+/// An error and its causes as one message, each cause said once: a cause whose text the
+/// message already holds (an error type that prints its source and also returns it from
+/// `source()`) is left out, so a missing file reads `… (os error 2)` once, not twice.
+pub fn once(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod once_tests {
+    #[test]
+    fn causes_are_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory (os error 2)");
+        let err = anyhow::Error::new(io).context("cannot read r.json: No such file or directory (os error 2)");
+        assert_eq!(super::once(&err), "cannot read r.json: No such file or directory (os error 2)");
+        let err = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(super::once(&err), "outer: inner");
+    }
+}

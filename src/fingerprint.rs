@@ -1,60 +1,204 @@
-//! File fingerprints: enough to tell, before `triage clean` touches a file, that it is still the
-//! very file the scan read.
+//! File fingerprints: what `triage clean` compares, at the moment it moves a file, to prove the
+//! file is still the one the scan read.
 //!
-//! A fingerprint is the size, the modification time and the SHA-256 of the first 64 KiB. For a
-//! minidump the first 64 KiB hold the header and the stream directory (and usually the small
-//! streams they point at), so a replaced or rewritten dump almost always changes the hash even
-//! when size and mtime were restored. Computing it reads at most 64 KiB, so it is cheap enough to
-//! do for every dump at scan time.
+//! A fingerprint is taken *while the dump reader reads the file*, from the same open file and
+//! the same bytes the facts were extracted from (no second open, no second read):
+//!
+//! * `size`, `modified` (nanoseconds), and on unix `dev` / `ino`, from `fstat` of that handle;
+//! * a BLAKE3 hash of exactly the bytes the reader read: the whole file for minidumps the
+//!   reader reads whole (below 64 MiB), otherwise each range it read, with its offset and length
+//!   hashed in (`covers: read_ranges`). `hashed_bytes` says how many bytes that was.
+//!
+//! At clean time the same reader runs again on the handle clean is about to move, so the two
+//! hashes cover the same bytes whenever the file is unchanged (the ranges a reader picks depend
+//! only on the file's content). What a match proves is written down in `docs/clean.md`.
+//!
+//! BLAKE3 replaces the SHA-256 of the first 64 KiB used by version 1: it is as collision- and
+//! preimage-resistant for this purpose and several times faster, so hashing every byte read
+//! costs less than hashing 64 KiB did.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-/// Bytes hashed from the start of the file.
-pub const HEAD_BYTES: u64 = 64 * 1024;
+/// The version of the fingerprint object written by this triage. Version 1 (`head_sha256`)
+/// reports are refused by `clean`: they cannot show that a file is unchanged past 64 KiB.
+pub const FINGERPRINT_VERSION: u32 = 2;
+
+/// Which bytes a fingerprint's hash covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Covers {
+    /// Every byte of the file, in order.
+    WholeFile,
+    /// Each range the reader read, as `offset (u64 LE) ‖ length (u64 LE) ‖ bytes`.
+    #[default]
+    ReadRanges,
+}
+
+impl Covers {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Covers::WholeFile => "whole_file",
+            Covers::ReadRanges => "read_ranges",
+        }
+    }
+}
 
 /// What identifies one scanned file on disk. Part of the JSON report (`dumps[].fingerprint`).
+///
+/// Every field but `size` and `modified` has a default so that a version 1 fingerprint still
+/// deserialises (a baseline or an old report must stay readable by `check`); `clean` looks at
+/// `version` first and refuses anything but [`FINGERPRINT_VERSION`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileFingerprint {
+    /// [`FINGERPRINT_VERSION`]; absent (0) in reports written before it existed.
+    #[serde(default)]
+    pub version: u32,
     /// Bytes on disk.
     pub size: u64,
     /// Modification time, RFC 3339 UTC with the file system's full (nanosecond) precision.
     pub modified: Timestamp,
-    /// SHA-256 of the first `min(size, 65536)` bytes, lower-case hex.
-    pub head_sha256: String,
+    /// Device and inode number of the file that was read (unix); `null` elsewhere.
+    #[serde(default)]
+    pub dev: Option<u64>,
+    #[serde(default)]
+    pub ino: Option<u64>,
+    /// Which bytes `blake3` covers.
+    #[serde(default)]
+    pub covers: Covers,
+    /// How many bytes of the file were hashed.
+    #[serde(default)]
+    pub hashed_bytes: u64,
+    /// BLAKE3 of the covered bytes, 64 lower-case hex digits.
+    #[serde(default)]
+    pub blake3: String,
 }
 
-/// Fingerprint the file at `path`, without following a final symbolic link: a link is an
-/// error (`InvalidInput`), because clean-up must never act on what a link points at.
-pub fn fingerprint(path: &Path) -> std::io::Result<FileFingerprint> {
-    let meta = std::fs::symlink_metadata(path)?;
-    if !meta.file_type().is_file() {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+/// The hash half of a fingerprint, as a reader produces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentHash {
+    pub covers: Covers,
+    pub hashed_bytes: u64,
+    pub blake3: String,
+}
+
+/// Accumulates the bytes a reader reads, in the order it reads them.
+#[derive(Debug, Clone)]
+pub struct ContentHasher {
+    hasher: blake3::Hasher,
+    covers: Covers,
+    bytes: u64,
+}
+
+impl ContentHasher {
+    /// For a reader that reads ranges (see [`Covers::ReadRanges`]).
+    pub fn ranges() -> Self {
+        ContentHasher { hasher: blake3::Hasher::new(), covers: Covers::ReadRanges, bytes: 0 }
     }
-    let modified = Timestamp::try_from(meta.modified()?)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("modification time: {e}")))?;
-    let head_sha256 = head_sha256(&mut File::open(path)?)?;
-    Ok(FileFingerprint { size: meta.len(), modified, head_sha256 })
+
+    /// Hash of a whole file already in memory.
+    pub fn whole(bytes: &[u8]) -> ContentHash {
+        ContentHash {
+            covers: Covers::WholeFile,
+            hashed_bytes: bytes.len() as u64,
+            blake3: blake3::hash(bytes).to_hex().to_string(),
+        }
+    }
+
+    /// Record one range read at `offset`. Offset and length are hashed too, so the same bytes
+    /// read at another place give another hash.
+    pub fn range(&mut self, offset: u64, bytes: &[u8]) {
+        self.hasher.update(&offset.to_le_bytes());
+        self.hasher.update(&(bytes.len() as u64).to_le_bytes());
+        self.hasher.update(bytes);
+        self.bytes += bytes.len() as u64;
+    }
+
+    pub fn finish(&self) -> ContentHash {
+        ContentHash {
+            covers: self.covers,
+            hashed_bytes: self.bytes,
+            blake3: self.hasher.finalize().to_hex().to_string(),
+        }
+    }
 }
 
-/// SHA-256 of the first [`HEAD_BYTES`] bytes of a reader, lower-case hex.
-pub fn head_sha256(reader: &mut impl Read) -> std::io::Result<String> {
-    let mut head = Vec::with_capacity(HEAD_BYTES as usize);
-    reader.take(HEAD_BYTES).read_to_end(&mut head)?;
-    Ok(crate::text::hex_bytes(&Sha256::digest(&head)))
+impl FileFingerprint {
+    /// Combine `fstat` of the handle a reader read from with the hash of what it read.
+    pub fn new(meta: &std::fs::Metadata, content: ContentHash) -> std::io::Result<Self> {
+        let modified = Timestamp::try_from(meta.modified()?)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("modification time: {e}")))?;
+        let (dev, ino) = dev_ino(meta);
+        Ok(FileFingerprint {
+            version: FINGERPRINT_VERSION,
+            size: meta.len(),
+            modified,
+            dev,
+            ino,
+            covers: content.covers,
+            hashed_bytes: content.hashed_bytes,
+            blake3: content.blake3,
+        })
+    }
+
+    /// Why `now` is not the file `self` describes, for people; `None` when it is.
+    ///
+    /// `dev`/`ino` are compared only when both sides have them (a cross-device move and back
+    /// gives a file a new inode; the content checks still hold).
+    pub fn mismatch(&self, now: &FileFingerprint) -> Option<String> {
+        if self.size != now.size {
+            return Some(format!("size {} bytes at scan, {} bytes now", self.size, now.size));
+        }
+        if self.modified != now.modified {
+            return Some(format!("modified {} at scan, {} now", self.modified, now.modified));
+        }
+        if let (Some(a), Some(b), Some(c), Some(d)) = (self.dev, self.ino, now.dev, now.ino)
+            && (a, b) != (c, d)
+        {
+            return Some(format!("another file now has this name (inode {b} at scan, {d} now)"));
+        }
+        self.content_mismatch(now)
+    }
+
+    /// Only the content part of [`mismatch`](Self::mismatch).
+    pub fn content_mismatch(&self, now: &FileFingerprint) -> Option<String> {
+        if self.covers != now.covers || self.hashed_bytes != now.hashed_bytes || self.blake3 != now.blake3 {
+            return Some(format!(
+                "content differs from the scanned file ({} bytes hashed, {}); \
+                 or the report was written by another triage version: rescan",
+                now.hashed_bytes,
+                now.covers.as_str()
+            ));
+        }
+        None
+    }
 }
 
-/// SHA-256 of a whole file, lower-case hex (used to verify cross-device copies).
-pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher)?;
-    Ok(crate::text::hex_bytes(&hasher.finalize()))
+#[cfg(unix)]
+fn dev_ino(meta: &std::fs::Metadata) -> (Option<u64>, Option<u64>) {
+    use std::os::unix::fs::MetadataExt;
+    (Some(meta.dev()), Some(meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn dev_ino(_meta: &std::fs::Metadata) -> (Option<u64>, Option<u64>) {
+    (None, None)
+}
+
+/// BLAKE3 of everything `reader` yields, lower-case hex (verifies copies, and tests compare
+/// whole trees with it).
+pub fn blake3_of(reader: &mut impl Read) -> std::io::Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    std::io::copy(reader, &mut hasher)?;
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// BLAKE3 of a whole file, lower-case hex.
+pub fn file_blake3(path: &Path) -> std::io::Result<String> {
+    blake3_of(&mut std::fs::File::open(path)?)
 }
 
 #[cfg(test)]
@@ -62,43 +206,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hashes_only_the_head() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = dir.path().join("a.dmp");
-        let b = dir.path().join("b.dmp");
-        let mut body = vec![7u8; 70_000];
-        std::fs::write(&a, &body).unwrap();
-        body[69_999] = 8; // beyond the head: same hash
-        std::fs::write(&b, &body).unwrap();
-        let fa = fingerprint(&a).unwrap();
-        let fb = fingerprint(&b).unwrap();
-        assert_eq!(fa.size, 70_000);
-        assert_eq!(fa.head_sha256, fb.head_sha256);
-        assert_eq!(fa.head_sha256.len(), 64);
-        body[10] = 9; // inside the head: different hash
-        std::fs::write(&b, &body).unwrap();
-        assert_ne!(fingerprint(&b).unwrap().head_sha256, fa.head_sha256);
-    }
-
-    #[test]
-    fn empty_file_hash_is_sha256_of_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("e");
-        std::fs::write(&p, b"").unwrap();
+    fn ranges_hash_offsets_too() {
+        let mut a = ContentHasher::ranges();
+        a.range(0, b"MDMP");
+        a.range(100, b"abcd");
+        let mut b = ContentHasher::ranges();
+        b.range(0, b"MDMP");
+        b.range(200, b"abcd");
+        assert_eq!(a.finish().hashed_bytes, 8);
+        assert_ne!(a.finish().blake3, b.finish().blake3);
+        // Whole-file hashing is plain BLAKE3 (the published test vector for the empty input).
         assert_eq!(
-            fingerprint(&p).unwrap().head_sha256,
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+            ContentHasher::whole(b"").blake3,
+            "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
         );
     }
 
-    #[cfg(unix)]
     #[test]
-    fn refuses_symlinks() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("t");
-        std::fs::write(&p, b"x").unwrap();
-        let l = dir.path().join("l");
-        std::os::unix::fs::symlink(&p, &l).unwrap();
-        assert_eq!(fingerprint(&l).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    fn version_1_fingerprints_still_deserialise_as_version_0() {
+        let old = r#"{"size":5,"modified":"2024-03-01T09:00:00Z","head_sha256":"ab"}"#;
+        let f: FileFingerprint = serde_json::from_str(old).unwrap();
+        assert_eq!(f.version, 0);
+        assert_eq!(f.size, 5);
+        assert_eq!(f.blake3, "");
+    }
+
+    #[test]
+    fn mismatch_names_the_first_difference() {
+        let base = FileFingerprint {
+            version: FINGERPRINT_VERSION,
+            size: 10,
+            modified: "2024-03-01T09:00:00Z".parse().unwrap(),
+            dev: Some(1),
+            ino: Some(2),
+            covers: Covers::WholeFile,
+            hashed_bytes: 10,
+            blake3: "00".repeat(32),
+        };
+        assert_eq!(base.mismatch(&base), None);
+        let grown = FileFingerprint { size: 12, ..base.clone() };
+        assert_eq!(base.mismatch(&grown).unwrap(), "size 10 bytes at scan, 12 bytes now");
+        let moved = FileFingerprint { ino: Some(3), ..base.clone() };
+        assert!(base.mismatch(&moved).unwrap().contains("inode 2 at scan, 3 now"));
+        let no_inode = FileFingerprint { dev: None, ino: None, ..base.clone() };
+        assert_eq!(base.mismatch(&no_inode), None);
+        let edited = FileFingerprint { blake3: "11".repeat(32), ..base.clone() };
+        assert!(base.mismatch(&edited).unwrap().starts_with("content differs"));
     }
 }

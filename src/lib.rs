@@ -19,7 +19,7 @@
 //!   stable codes. [`text`]: hex and path-name conventions. [`path_json`]: paths in JSON
 //!   that round-trip exactly. [`cli`]: flags as typed;
 //!   [`config`]: validated settings and their defaults. [`progress`]: the stderr spinner.
-//!   [`fingerprint`]: size, mtime and head hash, so `clean` touches only what was scanned.
+//!   [`fingerprint`]: fstat and BLAKE3 of the bytes read, so `clean` touches only what was scanned.
 //! * [`discover`] walks the inputs and sniffs each file's format.
 //! * [`dump`] reads a dump's facts cheaply (a few streams, never the whole file).
 //! * [`events`] reads crash-related events from .evtx and legacy .evt logs.

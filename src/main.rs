@@ -10,8 +10,8 @@ fn main() -> ExitCode {
     match triage::run(cli) {
         Ok(code) => code.into(),
         Err(err) => {
+            let text = triage::error::once(&err);
             // An error can quote a path or a line from a file; keep each line inert on a terminal.
-            let text = format!("{err:#}");
             let lines: Vec<_> = text.lines().map(triage::text::terminal).collect();
             eprintln!("triage: error: {}", lines.join("\n"));
             triage::Exit::Fatal.into()

@@ -3,7 +3,7 @@
 //! Each stage is a function over plain data; this module only wires them together and turns
 //! stage outputs into the one [`Report`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,12 +17,12 @@ use crate::discover::{self, ArchiveFile, Skipped};
 use crate::dump;
 use crate::error::Failure;
 use crate::events;
-use crate::fingerprint;
-use crate::model::{Action, DumpFacts, GroupBy, LogRead, Verdict};
+use crate::fingerprint::FileFingerprint;
+use crate::model::{Action, DumpFacts, GroupBy, LogRead, TimeSource, Verdict};
 use crate::progress::Progress;
 use crate::report::{
-    self, ArchiveMemberRow, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow, ModuleRow,
-    ProcessRow, Report, Summary,
+    self, ActionCounts, ArchiveMemberRow, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, LogRow,
+    ModuleRow, OffsetCount, ProcessRow, Report, Summary,
 };
 use crate::rules::RuleSet;
 use crate::source;
@@ -34,6 +34,18 @@ use crate::text::{hex32, hex64};
 /// Run the whole pipeline. Per-file problems end up in `Report::failures`; only a broken rules
 /// file is an error (loaded first, so a typo costs nothing but a message).
 pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
+    // A typo in a path must not turn into a quiet report about nothing (or about dumps whose
+    // log was never read): check what was typed before any work.
+    if !config.allow_missing {
+        let problems = discover::check_inputs(&config.paths, &config.logs);
+        if !problems.is_empty() {
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            anyhow::bail!(
+                "{}\ncheck the path, or give --allow-missing to scan what exists (the rest is listed as failures)",
+                lines.join("\n")
+            );
+        }
+    }
     let rules = RuleSet::load(config.rules_path.as_deref())?;
     let signature_rules = SignatureRules::load(config.signature_rules.as_deref())?;
     // One provider for the whole run, shared by the workers: each module's symbols load once.
@@ -54,7 +66,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
                     inventory
                         .dumps
                         .par_iter()
-                        .map(|f| counted(&progress, || dump::read_dump_with(f, symbols.as_ref())))
+                        .map(|f| counted(&progress, || dump::read_dump_fingerprinted(f, symbols.as_ref())))
                         .collect::<Vec<_>>()
                 },
                 || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
@@ -70,7 +82,12 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         },
     );
     progress.stage("correlating");
-    let mut facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
+    let read: Vec<(DumpFacts, FileFingerprint)> = collect_ok(dump_results, &mut failures);
+    let (mut facts, fingerprints): (Vec<DumpFacts>, Vec<FileFingerprint>) = read.into_iter().unzip();
+    // Taken by the reader from the bytes it read; joined back to the rows by path below.
+    // Archive members have none: clean never touches them.
+    let fingerprints: HashMap<PathBuf, FileFingerprint> =
+        facts.iter().map(|f| f.path.clone()).zip(fingerprints).collect();
     let mut logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
     let mut skipped = inventory.skipped;
     let mut members = BTreeMap::new();
@@ -80,6 +97,9 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         failures.extend(a.failures);
         skipped.extend(a.skipped);
         members.extend(a.members);
+    }
+    for f in &mut facts {
+        f.host = config.hosts.host_of(&f.path).map(str::to_owned);
     }
 
     let Triage { triaged, buckets, index } = triage_by(facts, &logs, &rules, config.window, config.group_by);
@@ -91,12 +111,11 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         group_by: config.group_by,
         signature_rules: config.signature_rules.clone(),
     };
-    progress.stage("fingerprinting");
     let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, skipped);
-    for d in &mut report.dumps {
-        d.archive = members.remove(&d.path);
+    for row in &mut report.dumps {
+        row.archive = members.remove(&row.path);
+        row.fingerprint = fingerprints.get(&row.path).cloned();
     }
-    attach_fingerprints(&mut report);
     report.symbols = symbols.as_ref().map(Symbols::stats);
     progress.finish();
     Ok(report)
@@ -139,17 +158,6 @@ pub fn triage_by(
     }
     let buckets = bucket::group_by(&triaged, group_by);
     Triage { triaged, buckets, index }
-}
-
-/// Record each dump's fingerprint (size, mtime, head hash) so `triage clean` can later prove it
-/// is touching the file that was scanned. A file that cannot be fingerprinted keeps `None`, and
-/// clean then refuses it. Archive members have none: clean never touches them.
-pub fn attach_fingerprints(report: &mut Report) {
-    report
-        .dumps
-        .par_iter_mut()
-        .filter(|d| d.archive.is_none())
-        .for_each(|d| d.fingerprint = fingerprint::fingerprint(&d.path).ok());
 }
 
 /// What one archive held, read member by member.
@@ -299,6 +307,7 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         format: f.format,
         size: f.size,
         written_at: f.written_at,
+        time_source: f.time_source,
         dump_flags: f.dump_flags.map(hex64),
         full_memory: f.full_memory(),
         os: f.os.clone(),
@@ -337,7 +346,7 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         bucket,
         verdict: t.verdict.clone(),
         notes: f.notes.clone(),
-        // Filled in by `scan` (it reads the file); `build_report` itself does no I/O.
+        // Filled in by `scan` from what the reader hashed; `build_report` itself does no I/O.
         fingerprint: None,
         host: None,
         archive: None,
@@ -364,8 +373,39 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
     };
     let mut dumps: Vec<_> = members.iter().map(|t| t.facts.path.clone()).collect();
     dumps.sort();
+    let mut actions = ActionCounts::default();
+    for m in &members {
+        actions.add(m.verdict.action);
+    }
+    // File-system times only when no member has a time of its own: a copied legacy dump must
+    // not stretch a bucket of header-timed dumps to the day of the copy.
+    let header_times = || members.iter().filter(|t| t.facts.time_source == Some(TimeSource::Header));
+    let (first_seen, last_seen, seen_from) = match header_times().next() {
+        Some(_) => (
+            header_times().filter_map(|t| t.facts.written_at).min(),
+            header_times().filter_map(|t| t.facts.written_at).max(),
+            Some(TimeSource::Header),
+        ),
+        None => {
+            let times = || members.iter().filter_map(|t| t.facts.written_at);
+            let from = times().next().map(|_| TimeSource::FileModified);
+            (times().min(), times().max(), from)
+        }
+    };
+    let mut offsets: BTreeMap<u64, u64> = BTreeMap::new();
+    for m in &members {
+        if let Some(fm) = &m.facts.faulting_module {
+            *offsets.entry(fm.offset).or_default() += 1;
+        }
+    }
+    let mut offsets: Vec<(u64, u64)> = offsets.into_iter().collect();
+    offsets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let (module, signature) = match b.key.group_by {
         GroupBy::Module => (b.key.site.clone(), None),
+        // `infoctrs.dll+0x1a2b`: the module is the part before the offset.
+        GroupBy::Offset => {
+            (b.key.site.rsplit_once("+0x").map_or_else(|| b.key.site.clone(), |(m, _)| m.to_owned()), None)
+        }
         GroupBy::Signature => {
             let modules: std::collections::BTreeSet<String> = members
                 .iter()
@@ -389,10 +429,13 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
         exception_name: first.and_then(|f| f.exception.as_ref()).map(|e| e.name.clone()),
         chance: b.key.chance,
         action,
+        actions,
         count: members.len() as u64,
         bytes: members.iter().map(|t| t.facts.size).sum(),
-        first_seen: members.iter().filter_map(|t| t.facts.written_at).min(),
-        last_seen: members.iter().filter_map(|t| t.facts.written_at).max(),
+        first_seen,
+        last_seen,
+        seen_from,
+        offsets: offsets.into_iter().map(|(offset, count)| OffsetCount { offset: hex64(offset), count }).collect(),
         dumps,
         hosts: Default::default(),
         history: None,

@@ -28,6 +28,8 @@ pub fn dump(name: &str, time: &str, module: Option<&str>, code: Option<u32>) -> 
         format: DumpFormat::Minidump,
         size: 1000,
         written_at: Some(ts(time)),
+        time_source: Some(crate::model::TimeSource::Header),
+        host: None,
         dump_flags: Some(0),
         os: None,
         cpu: None,
@@ -39,7 +41,7 @@ pub fn dump(name: &str, time: &str, module: Option<&str>, code: Option<u32>) -> 
         },
         exception: code.map(|code| ExceptionFacts {
             code,
-            name: "EXCEPTION_ACCESS_VIOLATION_READ".into(),
+            name: crate::model::exception_name(code).unwrap_or("UNKNOWN").into(),
             flags: 0,
             address: 0x6d70_1234,
             thread_id: 7,

@@ -98,7 +98,9 @@ fn assert_q275494(report: &Value, perflib_provider: &str) {
     }
     let b = report["buckets"].as_array().unwrap().iter().find(|b| b["id"] == bucket).unwrap();
     assert_eq!(b["count"], 4);
-    assert_eq!(b["title"], "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance");
+    assert_eq!(b["title"], "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION");
+    assert_eq!(b["chance"], "first");
+    assert_eq!(b["actions"], serde_json::json!({"delete": 4, "keep": 0, "review": 0}));
 
     let crash = dump(report, "inetinfo.exe.1234.dmp");
     assert_eq!(crash["faulting_module"]["name"], "w3svc.dll");

@@ -1,179 +1,163 @@
-//! `triage clean` on temp copies: exactly the delete set moves, undo restores every byte,
-//! changed / missing / symlinked / outside files are refused, dry run touches nothing.
+//! `triage clean` on temp trees of real (synthesised) dumps: exactly the delete set moves, undo
+//! restores every byte, mode and time, changed / missing / linked / outside files are refused,
+//! dry run touches nothing. Every test compares whole trees before and after.
 
 #[path = "support/mod.rs"]
 mod support;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-use support::reports::report_for_files;
-use triage::clean::{self, EntryState, Mode};
-use triage::fingerprint::file_sha256;
-use triage::rules::Action::{Delete, Keep, Review};
-
-/// Real dumps from the corpus when present (else synthetic bytes), copied into `root`.
-fn populate(root: &Path) -> Vec<(&'static str, triage::rules::Action)> {
-    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/dumps/");
-    let sources = ["breakpad__null_read_av.dmp", "breakpad__minidump2.dmp", "lldb__fizzbuzz_no_heap.dmp"];
-    let files = [
-        ("a/noise1.dmp", Delete),
-        ("a/b/noise2.dmp", Delete),
-        ("crash.dmp", Keep),
-        ("a/hang.dmp", Review),
-        ("big.dmp", Delete),
-    ];
-    for (i, (rel, _)) in files.iter().enumerate() {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let bytes = std::fs::read(format!("{corpus}{}", sources[i % sources.len()])).unwrap_or_else(|_| {
-            eprintln!("SKIP: corpus dump absent; using synthetic bytes");
-            let mut v = b"MDMP\x93\xa7".to_vec();
-            v.resize(1000 + i * 777, i as u8);
-            v
-        });
-        let mut bytes = bytes;
-        if *rel == "big.dmp" {
-            // Bigger than the 64 KiB head, so the tail is outside the fingerprint hash.
-            bytes.resize(200_000, 0xab);
-        }
-        std::fs::write(&path, bytes).unwrap();
-    }
-    files.to_vec()
-}
-
-/// path relative to root -> sha256 of every regular file under root.
-fn hashes(root: &Path) -> BTreeMap<PathBuf, String> {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(root).unwrap().to_path_buf(), file_sha256(e.path()).unwrap()))
-        .collect()
-}
+use support::clean_tree::{self, dumps_in_quarantine, snapshot, triage};
+use triage::clean::{self, CleanOptions, Mode, RootChoice};
 
 struct Setup {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     root: PathBuf,
     quarantine: PathBuf,
     report: triage::report::Report,
 }
 
+/// Three dumps flagged delete (one padded past 64 KiB), one keep, one review.
 fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("dumps");
     std::fs::create_dir(&root).unwrap();
-    let files = populate(&root);
-    let report = report_for_files(&root, &files);
+    let mut rels = clean_tree::write_noise(&root, 5);
+    // Bigger than 64 KiB, so version 1's head hash would not have covered its tail.
+    let big = root.join(&rels[2]);
+    let mtime = std::fs::metadata(&big).unwrap().modified().unwrap();
+    let mut bytes = std::fs::read(&big).unwrap();
+    bytes.resize(200_000, 0xab);
+    std::fs::write(&big, bytes).unwrap();
+    std::fs::File::options().write(true).open(&big).unwrap().set_modified(mtime).unwrap();
+    let keep = vec![rels.remove(4), rels.remove(3)];
+    let report = clean_tree::delete_report(&root, &rels, &keep);
     let quarantine = dir.path().join("q");
-    Setup { root, quarantine, report, _dir: dir }
+    Setup { root, quarantine, report, dir }
+}
+
+fn options(s: &Setup, mode: Mode) -> CleanOptions {
+    CleanOptions { mode, roots: RootChoice::Named(vec![s.root.clone()]), quarantine: Some(s.quarantine.clone()) }
+}
+
+fn rel_codes(out: &clean::CleanOutcome, root: &Path) -> Vec<(String, &'static str)> {
+    out.skipped.iter().map(|k| (k.path.strip_prefix(root).unwrap().to_string_lossy().into_owned(), k.code)).collect()
 }
 
 #[test]
 fn dry_run_touches_nothing() {
     let s = setup();
-    let before = hashes(&s.root);
-    let out = clean::clean(&s.report, Mode::DryRun, Some(&s.quarantine)).unwrap();
-    assert_eq!(out.done.len(), 3);
+    let before = snapshot(s.dir.path());
+    let out = clean::clean(&s.report, &options(&s, Mode::DryRun)).unwrap();
+    assert_eq!(out.done.len(), 3, "{:?}", out.skipped);
     assert!(out.skipped.is_empty());
-    assert_eq!(hashes(&s.root), before);
-    assert!(!s.quarantine.exists());
+    assert_eq!(snapshot(s.dir.path()), before);
     let text = clean::render(&out, Mode::DryRun);
-    assert!(text.starts_with("Would move 3 dumps to "), "{text}");
+    assert!(text.contains("\nWould move 3 dumps to "), "{text}");
     assert!(text.contains("Dry run: nothing was changed."));
 }
 
 #[test]
 fn apply_moves_exactly_the_delete_set_and_undo_restores_every_byte() {
     let s = setup();
-    let before = hashes(&s.root);
-    let out = clean::clean(&s.report, Mode::Quarantine, Some(&s.quarantine)).unwrap();
+    let before = snapshot(&s.root);
+    let out = clean::clean(&s.report, &options(&s, Mode::Quarantine)).unwrap();
     assert!(out.skipped.is_empty(), "{:?}", out.skipped);
     let expected_bytes: u64 = s.report.delete_rows().map(|d| d.size).sum();
     assert_eq!(out.bytes, expected_bytes);
 
-    // What is left in the root: exactly the keep and review dumps, unchanged.
-    let left = hashes(&s.root);
-    let kept: Vec<&str> = left.keys().map(|p| p.to_str().unwrap()).collect();
-    assert_eq!(kept, ["a/hang.dmp", "crash.dmp"]);
-    for (p, h) in &left {
-        assert_eq!(before.get(p), Some(h));
+    // Left in the root: exactly the keep dumps, unchanged.
+    let left: Vec<String> = clean_tree::files_below(&s.root).iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    assert_eq!(left, ["a/n004.dmp", "n003.dmp"]);
+    // Quarantine: one run folder keeping the layout under the root's name, its journal, the lock.
+    let q: Vec<String> =
+        clean_tree::files_below(&s.quarantine).iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    assert_eq!(
+        q,
+        [
+            "lock",
+            "run-000001/dumps/a/b/n002.dmp",
+            "run-000001/dumps/a/n001.dmp",
+            "run-000001/dumps/n000.dmp",
+            "run-000001.journal"
+        ]
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for d in ["", "run-000001", "run-000001/dumps", "run-000001/dumps/a"] {
+            let mode = std::fs::metadata(s.quarantine.join(d)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "quarantine folder {d:?}");
+        }
     }
-    // Quarantine keeps the layout under the root's own name, plus the manifest.
-    let q = hashes(&s.quarantine);
-    let moved: Vec<&str> = q.keys().map(|p| p.to_str().unwrap()).collect();
-    assert_eq!(moved, ["dumps/a/b/noise2.dmp", "dumps/a/noise1.dmp", "dumps/big.dmp", "manifest.json"]);
-    assert_eq!(q[Path::new("dumps/big.dmp")], before[Path::new("big.dmp")]);
+    let text = clean::render(&out, Mode::Quarantine);
+    assert!(text.contains("undo with: triage clean --undo "), "{text}");
 
-    let manifest = clean::read_manifest(&s.quarantine.join("manifest.json")).unwrap();
-    assert_eq!(manifest.entries.len(), 3);
-    assert!(manifest.entries.iter().all(|e| e.state == EntryState::Quarantined));
-    let big = manifest.entries.iter().find(|e| e.original.ends_with("big.dmp")).unwrap();
-    assert_eq!(big.size, 200_000);
-    assert_eq!(big.quarantined.as_deref(), Some(s.quarantine.join("dumps/big.dmp").as_path()));
-
-    // Undo: every byte back, and the manifest says so.
-    let undone = clean::undo(&s.quarantine.join("manifest.json")).unwrap();
-    assert_eq!(undone.done.len(), 3);
-    assert!(undone.skipped.is_empty());
-    assert_eq!(hashes(&s.root), before);
-    let manifest = clean::read_manifest(&s.quarantine.join("manifest.json")).unwrap();
-    assert!(manifest.entries.iter().all(|e| e.state == EntryState::Restored));
-    // Restored files keep their mtime, so the original report still verifies them.
-    let again = clean::clean(&s.report, Mode::DryRun, Some(&s.quarantine)).unwrap();
-    assert_eq!(again.done.len(), 3, "{:?}", again.skipped);
+    let undone = clean::undo(&s.quarantine).unwrap();
+    assert_eq!(undone.restored.len(), 3, "{undone:?}");
+    assert!(undone.problems.is_empty() && undone.leftovers.is_empty());
+    assert_eq!(snapshot(&s.root), before);
+    assert!(dumps_in_quarantine(&s.quarantine).is_empty());
+    // A second undo restores nothing and says why.
+    let again = clean::undo(&s.quarantine).unwrap();
+    assert_eq!((again.restored.len(), again.earlier), (0, 3));
+    // Same-file-system moves keep the inode, so the original report still verifies them.
+    let dry = clean::clean(&s.report, &options(&s, Mode::DryRun)).unwrap();
+    assert_eq!(dry.done.len(), 3, "{:?}", dry.skipped);
 }
 
 #[test]
-fn modified_after_scan_is_refused() {
+fn changed_after_scan_is_refused_even_past_64_kib_with_the_mtime_restored() {
     let s = setup();
-    // Same size, content changed inside the head.
-    let p1 = s.root.join("a/noise1.dmp");
-    let mut bytes = std::fs::read(&p1).unwrap();
-    bytes[100] ^= 0xff;
-    let mtime = std::fs::metadata(&p1).unwrap().modified().unwrap();
-    std::fs::write(&p1, &bytes).unwrap();
-    // Put the old mtime back: only the head hash can tell.
-    std::fs::File::options().write(true).open(&p1).unwrap().set_modified(mtime).unwrap();
-    // Appended to: size differs.
-    let p2 = s.root.join("big.dmp");
-    let mut f = std::fs::OpenOptions::new().append(true).open(&p2).unwrap();
+    let restore_mtime = |p: &Path, f: &dyn Fn(&mut Vec<u8>)| {
+        let mtime = std::fs::metadata(p).unwrap().modified().unwrap();
+        let mut bytes = std::fs::read(p).unwrap();
+        f(&mut bytes);
+        std::fs::write(p, &bytes).unwrap();
+        std::fs::File::options().write(true).open(p).unwrap().set_modified(mtime).unwrap();
+    };
+    // Same size, same mtime, one byte changed far beyond the first 64 KiB.
+    restore_mtime(&s.root.join("a/b/n002.dmp"), &|b| b[150_000] ^= 0xff);
+    // Appended to.
+    let mut f = std::fs::OpenOptions::new().append(true).open(s.root.join("a/n001.dmp")).unwrap();
     std::io::Write::write_all(&mut f, b"more").unwrap();
     drop(f);
     // Gone.
-    std::fs::remove_file(s.root.join("a/b/noise2.dmp")).unwrap();
+    std::fs::remove_file(s.root.join("n000.dmp")).unwrap();
 
-    let before = hashes(&s.root);
-    let out = clean::clean(&s.report, Mode::Quarantine, Some(&s.quarantine)).unwrap();
+    let before = snapshot(s.dir.path());
+    let out = clean::clean(&s.report, &options(&s, Mode::Quarantine)).unwrap();
     assert!(out.done.is_empty());
-    let codes: Vec<(String, &str)> = out
-        .skipped
-        .iter()
-        .map(|k| (k.path.strip_prefix(&s.root).unwrap().to_string_lossy().into_owned(), k.code))
-        .collect();
     assert_eq!(
-        codes,
+        rel_codes(&out, &s.root),
         [
-            ("a/b/noise2.dmp".to_owned(), "missing"),
-            ("a/noise1.dmp".to_owned(), "changed"),
-            ("big.dmp".to_owned(), "changed")
+            ("a/b/n002.dmp".to_owned(), "changed"),
+            ("a/n001.dmp".to_owned(), "changed"),
+            ("n000.dmp".to_owned(), "missing")
         ]
     );
-    assert!(out.skipped[1].reason.contains("header bytes differ"), "{}", out.skipped[1].reason);
-    assert_eq!(hashes(&s.root), before);
-    // Nothing verified, so no manifest either.
-    assert!(!s.quarantine.join("manifest.json").exists());
+    assert!(out.skipped[0].reason.starts_with("content differs"), "{}", out.skipped[0].reason);
+    // The message gives the size on disk now, not the old one.
+    assert!(
+        out.skipped[1].reason.ends_with(&format!("{} bytes now", s.report.dumps[1].size + 4)),
+        "{}",
+        out.skipped[1].reason
+    );
+    // Nothing moved; only the quarantine's bookkeeping was created.
+    let after = snapshot(s.dir.path());
+    let new: Vec<&PathBuf> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert!(new.iter().all(|p| p.starts_with("q")), "{new:?}");
+    assert!(dumps_in_quarantine(&s.quarantine).is_empty());
 }
 
 #[test]
 fn mtime_change_alone_is_refused() {
     let s = setup();
-    let p = s.root.join("a/noise1.dmp");
+    let p = s.root.join("n000.dmp");
     let f = std::fs::File::options().write(true).open(&p).unwrap();
     f.set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000)).unwrap();
-    let out = clean::clean(&s.report, Mode::DryRun, Some(&s.quarantine)).unwrap();
+    let out = clean::clean(&s.report, &options(&s, Mode::DryRun)).unwrap();
     let k = out.skipped.iter().find(|k| k.path == p).unwrap();
     assert_eq!(k.code, "changed");
     assert!(k.reason.starts_with("modified "), "{}", k.reason);
@@ -183,126 +167,160 @@ fn mtime_change_alone_is_refused() {
 #[test]
 fn symlinks_and_paths_outside_the_roots_are_refused() {
     let s = setup();
-    let outside_dir = s.root.parent().unwrap().join("elsewhere");
+    let outside_dir = s.dir.path().join("elsewhere");
     std::fs::create_dir(&outside_dir).unwrap();
     let outside = outside_dir.join("victim.dmp");
-    std::fs::write(&outside, b"MDMP precious").unwrap();
-    // A link inside the root pointing out, and a dump path outside every root.
+    std::fs::write(&outside, clean_tree::noise_dump(99)).unwrap();
     let link = s.root.join("link.dmp");
     std::os::unix::fs::symlink(&outside, &link).unwrap();
+    let linked_dir = s.root.join("linked");
+    std::os::unix::fs::symlink(&outside_dir, &linked_dir).unwrap();
     let mut report = s.report.clone();
-    let mut link_row =
-        support::reports::dump_row(&link.to_string_lossy(), Delete, triage::chance::Chance::First, "b", 13);
-    link_row.fingerprint = triage::fingerprint::fingerprint(&outside).ok();
-    let mut out_row =
-        support::reports::dump_row(&outside.to_string_lossy(), Delete, triage::chance::Chance::First, "b", 13);
-    out_row.fingerprint = triage::fingerprint::fingerprint(&outside).ok();
-    report.dumps.push(link_row);
-    report.dumps.push(out_row);
-    let out = clean::clean(&report, Mode::Quarantine, Some(&s.quarantine)).unwrap();
+    for path in [&link, &outside, &linked_dir.join("victim.dmp")] {
+        let mut row = support::reports::row_for_file(&outside, triage::rules::Action::Delete);
+        row.path = path.clone();
+        report.dumps.push(row);
+    }
+    let before = snapshot(s.dir.path());
+    let out = clean::clean(&report, &options(&s, Mode::Delete)).unwrap();
     let code_of = |p: &Path| out.skipped.iter().find(|k| k.path == p).map(|k| k.code);
     assert_eq!(code_of(&link), Some("symlink"));
     assert_eq!(code_of(&outside), Some("outside_roots"));
+    assert_eq!(code_of(&linked_dir.join("victim.dmp")), Some("symlinked_folder"));
     assert_eq!(out.done.len(), 3);
-    assert_eq!(std::fs::read(&outside).unwrap(), b"MDMP precious");
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    let after = snapshot(s.dir.path());
+    assert_eq!(after.get(Path::new("elsewhere/victim.dmp")), before.get(Path::new("elsewhere/victim.dmp")));
+    assert_eq!(after.get(Path::new("dumps/link.dmp")), before.get(Path::new("dumps/link.dmp")));
 }
 
 #[test]
-fn never_touches_keep_or_review_even_with_fingerprints() {
+fn never_touches_keep_or_review() {
     let s = setup();
-    let mut report = s.report.clone();
-    // A row flagged keep whose file is perfectly verifiable must still not move.
-    for d in &mut report.dumps {
-        if d.path.ends_with("crash.dmp") {
-            assert!(d.fingerprint.is_some());
-        }
+    let kept = ["a/n004.dmp", "n003.dmp"].map(|r| s.root.join(r));
+    for k in &kept {
+        assert!(s.report.dumps.iter().any(|d| &d.path == k && d.fingerprint.is_some()));
     }
-    let out = clean::clean(&report, Mode::Quarantine, Some(&s.quarantine)).unwrap();
-    assert!(out.done.iter().all(|v| !v.path.ends_with("crash.dmp") && !v.path.ends_with("hang.dmp")));
-    assert!(s.root.join("crash.dmp").exists() && s.root.join("a/hang.dmp").exists());
+    let out = clean::clean(&s.report, &options(&s, Mode::Quarantine)).unwrap();
+    assert!(out.done.iter().all(|d| !kept.contains(&d.path)));
+    assert!(kept.iter().all(|k| k.exists()));
 }
 
 #[test]
-fn delete_mode_removes_and_records() {
+fn delete_mode_removes_records_and_prints_no_undo_command() {
     let s = setup();
-    let out = clean::clean(&s.report, Mode::Delete, Some(&s.quarantine)).unwrap();
+    let out = clean::clean(&s.report, &options(&s, Mode::Delete)).unwrap();
     assert_eq!(out.done.len(), 3);
-    let left: Vec<PathBuf> = hashes(&s.root).into_keys().collect();
-    assert_eq!(left, [PathBuf::from("a/hang.dmp"), PathBuf::from("crash.dmp")]);
-    let manifest = clean::read_manifest(&s.quarantine.join("manifest.json")).unwrap();
-    assert_eq!(manifest.entries.len(), 3);
-    assert!(manifest.entries.iter().all(|e| e.state == EntryState::Deleted && e.quarantined.is_none()));
+    let left: Vec<PathBuf> = clean_tree::files_below(&s.root);
+    assert_eq!(left, [PathBuf::from("a/n004.dmp"), PathBuf::from("n003.dmp")]);
+    let text = clean::render(&out, Mode::Delete);
+    assert!(!text.contains("--undo"), "{text}");
+    assert!(text.contains("(deletions cannot be undone)"), "{text}");
+    let undone = clean::undo(&s.quarantine).unwrap();
+    assert_eq!((undone.restored.len(), undone.deleted.len()), (0, 3));
 }
 
 #[test]
 fn undo_refuses_to_overwrite() {
     let s = setup();
-    clean::clean(&s.report, Mode::Quarantine, Some(&s.quarantine)).unwrap();
-    let p = s.root.join("a/noise1.dmp");
+    clean::clean(&s.report, &options(&s, Mode::Quarantine)).unwrap();
+    let p = s.root.join("a/n001.dmp");
     std::fs::write(&p, b"a new file in the old place").unwrap();
-    let out = clean::undo(&s.quarantine.join("manifest.json")).unwrap();
-    assert_eq!(out.done.len(), 2);
-    assert_eq!(out.skipped.len(), 1);
-    assert_eq!(out.skipped[0].code, "exists");
+    let out = clean::undo(&s.quarantine).unwrap();
+    assert_eq!(out.restored.len(), 2);
+    assert_eq!(out.problems.len(), 1);
+    assert_eq!(out.problems[0].code, "exists");
     assert_eq!(std::fs::read(&p).unwrap(), b"a new file in the old place");
-    assert!(s.quarantine.join("dumps/a/noise1.dmp").exists());
+    assert!(s.quarantine.join("run-000001/dumps/a/n001.dmp").exists());
 }
 
+#[cfg(unix)]
 #[test]
-fn move_never_clobbers() {
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    std::fs::write(&a, b"A").unwrap();
-    std::fs::write(&b, b"B").unwrap();
-    let err = clean::move_no_clobber(&a, &b).unwrap_err();
-    assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
-    assert_eq!(std::fs::read(&a).unwrap(), b"A");
-    assert_eq!(std::fs::read(&b).unwrap(), b"B");
+fn cross_device_keeps_mode_owner_and_times() {
+    use std::os::unix::fs::MetadataExt;
+    let s = setup();
+    let Some(other) = clean_tree::other_device(s.dir.path()) else {
+        eprintln!(
+            "SKIP: /dev/shm is missing or on the temp folder's file system; the forced-copy tests cover the copy path"
+        );
+        return;
+    };
+    let before = snapshot(&s.root);
+    let q = other.path().join("q");
+    let opts = CleanOptions { quarantine: Some(q.clone()), ..options(&s, Mode::Quarantine) };
+    let out = clean::clean(&s.report, &opts).unwrap();
+    assert_eq!(out.done.len(), 3, "{:?}", out.skipped);
+    assert!(out.done.iter().all(|d| d.how == Some(clean::journal::How::Copy)));
+    let moved = q.join("run-000001/dumps/n000.dmp");
+    let m = std::fs::metadata(&moved).unwrap();
+    assert_eq!(m.mode() & 0o777, 0o600);
+    assert_eq!(m.uid(), std::fs::metadata(s.dir.path()).unwrap().uid());
+    assert_eq!(std::fs::metadata(q.join("run-000001/dumps")).unwrap().mode() & 0o777, 0o700);
+    let undone = clean::undo(&q).unwrap();
+    assert_eq!(undone.restored.len(), 3, "{undone:?}");
+    assert_eq!(snapshot(&s.root), before);
+    assert!(dumps_in_quarantine(&q).is_empty());
 }
 
 // ---- the command -----------------------------------------------------------------------------
 
-fn triage() -> Command {
-    Command::cargo_bin("triage").unwrap()
-}
-
 #[test]
 fn clean_command_dry_run_apply_undo() {
     let s = setup();
-    let report_path = s.root.parent().unwrap().join("report.json");
-    std::fs::write(&report_path, triage::report::json::render_json(&s.report, true)).unwrap();
-    let before = hashes(&s.root);
+    let report_path = s.dir.path().join("report.json");
+    clean_tree::write_report(&report_path, &s.report);
+    let before = snapshot(&s.root);
 
     triage()
         .arg("clean")
         .arg(&report_path)
+        .arg("--root")
+        .arg(&s.root)
         .assert()
         .code(0)
         .stdout(predicate::str::contains("Would move 3 dumps"))
         .stdout(predicate::str::contains("Dry run"));
-    assert_eq!(hashes(&s.root), before);
+    assert_eq!(snapshot(&s.root), before);
 
-    // Default quarantine: triage-quarantine beside the scanned root.
-    let default_q = s.root.parent().unwrap().join("triage-quarantine");
+    // Default quarantine: triage-quarantine beside the first root.
+    let default_q = s.dir.path().join("triage-quarantine");
+    triage()
+        .arg("clean")
+        .arg(&report_path)
+        .arg("--report-roots")
+        .arg("--apply")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Roots (accepted from the report with --report-roots): "))
+        .stdout(predicate::str::contains("Moved 3 dumps"));
+    assert!(default_q.join("run-000001/dumps/a/b/n002.dmp").exists());
+    assert!(!s.root.join("a/b/n002.dmp").exists());
+
+    triage()
+        .arg("clean")
+        .arg("--undo")
+        .arg(default_q.join("run-000001.journal"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Restored 3 dumps"));
+    assert_eq!(snapshot(&s.root), before);
+}
+
+#[test]
+fn clean_command_needs_roots_named_and_says_what_to_type() {
+    let s = setup();
+    let report_path = s.dir.path().join("report.json");
+    clean_tree::write_report(&report_path, &s.report);
+    let before = snapshot(s.dir.path());
     triage()
         .arg("clean")
         .arg(&report_path)
         .arg("--apply")
         .assert()
-        .code(0)
-        .stdout(predicate::str::contains("Moved 3 dumps"));
-    assert!(default_q.join("dumps/big.dmp").exists());
-    assert!(!s.root.join("big.dmp").exists());
-
-    triage()
-        .arg("clean")
-        .arg("--undo")
-        .arg(default_q.join("manifest.json"))
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("Restored 3 dumps"));
-    assert_eq!(hashes(&s.root), before);
+        .code(2)
+        .stderr(predicate::str::contains("clean only touches files under folders you name: add --root DIR"))
+        .stderr(predicate::str::contains(format!("(this report scanned: --root {})", s.root.display())))
+        .stderr(predicate::str::contains("or --report-roots"));
+    assert_eq!(snapshot(s.dir.path()), before);
 }
 
 #[test]
@@ -310,16 +328,28 @@ fn clean_command_fatal_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     triage()
         .current_dir(dir.path())
-        .args(["clean", "missing.json"])
+        .args(["clean", "missing.json", "--report-roots"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot read report"));
     std::fs::write(dir.path().join("bad.json"), b"{not json").unwrap();
     triage()
         .current_dir(dir.path())
-        .args(["clean", "bad.json"])
+        .args(["clean", "bad.json", "--report-roots"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not a triage JSON report"));
-    triage().current_dir(dir.path()).args(["clean", "--undo", "nope.json"]).assert().code(2);
+    triage()
+        .current_dir(dir.path())
+        .args(["clean", "--undo", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nothing to undo at nope"));
+    std::fs::write(dir.path().join("manifest.json"), b"{\"manifest_version\":1,\"entries\":[]}").unwrap();
+    triage()
+        .current_dir(dir.path())
+        .args(["clean", "--undo", "manifest.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a manifest of an earlier triage (manifest_version 1)"));
 }

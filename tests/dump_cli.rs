@@ -49,7 +49,7 @@ fn scan_fixtures_json() {
     assert_eq!(d["process"]["name"], "test_app.exe");
     assert_eq!(d["process"]["pid"], 3932);
     assert_eq!(d["exception"]["code"], "0xc0000005");
-    assert_eq!(d["exception"]["name"], "EXCEPTION_ACCESS_VIOLATION_WRITE");
+    assert_eq!(d["exception"]["name"], "ACCESS_VIOLATION");
     assert_eq!(d["exception"]["address"], "0x40429e");
     assert_eq!(d["exception"]["thread_id"], 0xbf4);
     assert_eq!(d["faulting_module"]["name"], "test_app.exe");

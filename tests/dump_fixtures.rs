@@ -64,7 +64,7 @@ fn procdump_first_and_second_chance() {
     assert_eq!(first.dump_flags, Some(0x1826));
     assert!(first.full_memory());
     let exc = first.exception.as_ref().expect("exception");
-    assert_eq!((exc.code, exc.name.as_str()), (0xC000_0005, "EXCEPTION_ACCESS_VIOLATION_READ"));
+    assert_eq!((exc.code, exc.name.as_str()), (0xC000_0005, "ACCESS_VIOLATION"));
     assert_eq!((exc.access, exc.target, exc.thread_id), (Some(Access::Read), Some(0x10), 0x1a2c));
     let m = first.faulting_module.as_ref().expect("module");
     assert_eq!((m.name.as_str(), m.offset, m.version.as_deref()), ("contoso_filter.dll", 0x1f3c, Some("2.3.0.41")));

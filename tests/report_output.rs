@@ -12,7 +12,7 @@ use triage::report::table::{TableOptions, render_table};
 use triage::report::{Report, render_delete_list};
 
 fn plain(width: u16, details: bool) -> TableOptions {
-    TableOptions { width, color: false, details }
+    TableOptions::plain(width, details)
 }
 
 #[test]
@@ -35,14 +35,18 @@ fn table_narrow_fits_width() {
 fn table_details() {
     let out = render_table(&sample_report(), &plain(160, true));
     assert!(out.contains("q275494-perflib-infoctrs"));
-    assert!(out.contains("- strong first: ProcDump:"));
+    assert!(out.contains("- strong first:"));
+    assert!(out.contains("ProcDump:"));
+    // No token is split across lines.
+    assert!(out.contains("EXCEPTION_ACCESS_VIOLATION_READ") || out.contains("ACCESS_VIOLATION"));
+    assert!(!out.contains("EXCEPTION_ACCE "));
     assert!(out.contains("#101"));
     insta::assert_snapshot!(out);
 }
 
 #[test]
 fn table_colour_only_when_asked() {
-    let opts = TableOptions { width: 120, color: true, details: false };
+    let opts = TableOptions { width: 120, color: true, ..TableOptions::default() };
     let out = render_table(&sample_report(), &opts);
     assert!(out.contains("\u{1b}["), "colour requested: ANSI escapes expected");
 }
@@ -67,7 +71,7 @@ fn markdown_ticket() {
     assert!(out.contains("| Bucket id | `b-infoctrs` |"));
     assert!(out.contains("`infoctrs.dll` 5.0.2195.1"));
     // Prose is escaped: `_` renders the same, but no value can start emphasis or markup.
-    assert!(out.contains(r"`0xc0000005` EXCEPTION\_ACCESS\_VIOLATION\_READ"));
+    assert!(out.contains(r"`0xc0000005` ACCESS\_VIOLATION"));
     assert!(out.contains("**delete** by rule `q275494-perflib-infoctrs`"));
     insta::assert_snapshot!(out);
 }
@@ -81,7 +85,7 @@ fn markdown_lists_three_examples_then_more() {
     let out = render_markdown(&r);
     assert!(out.contains("- `dumps/x3.dmp`"));
     assert!(!out.contains("- `dumps/x4.dmp`"));
-    assert!(out.contains("- … and 2 more"));
+    assert!(out.contains("Example dumps (3 of 5):"));
 }
 
 #[test]
@@ -94,7 +98,9 @@ fn json_is_deterministic_and_round_trips() {
     assert_eq!(back, r);
     let v: Value = serde_json::from_slice(&a).unwrap();
     assert_eq!(v["dumps"][1]["exception"]["code"], "0xc0000005");
-    assert_eq!(v["buckets"][0]["first_seen"], "2024-03-01T09:00:00Z");
+    // Attention first: the kept crash, then the review, then the deletes.
+    assert_eq!(v["buckets"][0]["first_seen"], "2024-03-02T10:15:00Z");
+    assert_eq!(v["buckets"][2]["actions"], serde_json::json!({"delete": 2, "keep": 0, "review": 0}));
     assert_eq!(v["dumps"][0]["path"], "dumps/hang/app_hang.dmp");
 }
 
@@ -248,9 +254,14 @@ fn sample_report_matches_schema() {
     // Exercise the optional shapes too: a fingerprint, a stack-walk attribution, a log row.
     if let Some(d) = r.dumps.first_mut() {
         d.fingerprint = Some(triage::fingerprint::FileFingerprint {
+            version: triage::fingerprint::FINGERPRINT_VERSION,
             size: 2048,
             modified: "2024-03-01T09:00:00.123456789Z".parse().unwrap(),
-            head_sha256: "ab".repeat(32),
+            dev: Some(2049),
+            ino: Some(131_074),
+            covers: triage::fingerprint::Covers::WholeFile,
+            hashed_bytes: 2048,
+            blake3: "ab".repeat(32),
         });
         d.faulting_module = Some(triage::report::ModuleRow {
             name: "KERNELBASE.dll".into(),
@@ -406,7 +417,8 @@ fn history_and_merge_fields_match_schema() {
     ]);
     assert_valid(&merged);
     let value: Value = serde_json::from_slice(&render_json(&merged, true)).unwrap();
-    assert_eq!(value["buckets"][0]["hosts"], serde_json::json!({"web01": 2, "web02": 2}));
+    let infoctrs = value["buckets"].as_array().unwrap().iter().find(|b| b["id"] == "b-infoctrs").unwrap();
+    assert_eq!(infoctrs["hosts"], serde_json::json!({"web01": 2, "web02": 2}));
     assert_eq!(value["failures"][0]["host"], "web01");
     assert_eq!(value["skipped"][0]["host"], "web02");
     assert!(value["buckets"][0].get("history").is_none(), "history does not survive a merge");

@@ -117,13 +117,26 @@ fn q275494_scenario_report() {
     assert_eq!(late["log_coverage"], "not_covered");
     assert!(late["verdict"]["reason"].as_str().unwrap().contains("no log coverage"));
 
+    // Attention first: the kept crash, the dump to review, then the four deletes.
     let buckets = r["buckets"].as_array().unwrap();
-    assert_eq!(buckets[0]["title"], "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION | first chance");
-    assert_eq!(buckets[0]["id"], "5d02f1f0a615");
-    assert_eq!(buckets[0]["count"], 4);
-    assert_eq!(buckets[0]["action"], "delete");
-    assert_eq!(buckets[0]["first_seen"], "2001-03-12T09:00:00Z");
-    assert_eq!(buckets[0]["last_seen"], "2001-03-12T09:30:00Z");
+    let order: Vec<String> = buckets.iter().map(|b| b["actions"].to_string()).collect();
+    assert_eq!(
+        order,
+        [
+            r#"{"delete":0,"keep":1,"review":0}"#,
+            r#"{"delete":0,"keep":0,"review":1}"#,
+            r#"{"delete":4,"keep":0,"review":0}"#
+        ]
+    );
+    let b = &buckets[2];
+    assert_eq!(b["title"], "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION");
+    assert_eq!(b["id"], "5d02f1f0a615");
+    assert_eq!(b["count"], 4);
+    assert_eq!(b["action"], "delete");
+    assert_eq!(b["first_seen"], "2001-03-12T09:00:00Z");
+    assert_eq!(b["last_seen"], "2001-03-12T09:30:00Z");
+    assert_eq!(b["seen_from"], "header");
+    assert_eq!(b["offsets"], serde_json::json!([{"offset": "0x1234", "count": 4}]));
     assert_eq!(av["bucket"], "5d02f1f0a615");
 }
 

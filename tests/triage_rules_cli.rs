@@ -97,3 +97,20 @@ fn scan_with_a_broken_rules_file_is_fatal() {
         .code(2)
         .stderr(predicate::str::contains("bad.toml:8:1"));
 }
+
+#[test]
+fn lint_reports_every_structural_problem_with_suggestions() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    std::fs::write(
+        &file,
+        "[[rule]]\nid = \"a\"\naction = \"delete\"\nreason = \"x\"\nproces = [\"inetinfo.exe\"]\n\n[[rule]]\nid = \"b\"\naction = \"keep\"\nreason = \"y\"\nexception_code = [\"c0000005\"]\n",
+    )
+    .unwrap();
+    let out = triage().args(["rules", "lint"]).arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(":5:1: unknown field `proces`; did you mean `process`?"), "{text}");
+    assert!(text.contains(":11:1: unknown field `exception_code`; did you mean `exception_codes`?"), "{text}");
+    assert!(text.ends_with("2 problems\n"), "{text}");
+}

@@ -5,6 +5,7 @@
 mod check;
 mod clean;
 mod history;
+mod manual;
 mod merge;
 mod report;
 mod rules;
@@ -28,6 +29,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Rules(cmd) => rules::rules_command(&cmd),
         Command::History(args) => history::history_command(&args),
         Command::Merge(args) => merge::merge_command(&args),
+        Command::Completions { shell } => manual::completions_command(shell),
+        Command::Man => manual::man_command(),
     }
 }
 

@@ -4,16 +4,17 @@
 use std::io::Write;
 
 use super::{write_output, write_stdout};
-use crate::cli::ScanArgs;
+use crate::cli::{Format, ScanArgs};
 use crate::config::ScanConfig;
 use crate::model::Exit;
-use crate::report;
+use crate::report::{self, table::TableOptions};
 use crate::text;
 use crate::{history, pipeline};
 
 /// `triage scan`: exits 2 with `--strict` when any file failed or a flagged path was left out
 /// of the newline delete list.
 pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
+    let format = stdout_format(args)?;
     let config = ScanConfig::from_args(&args.input)?;
     // Open the history first: a store that cannot be used should not cost a whole scan.
     let hook = history::ScanHook::prepare(args.history.as_ref(), args.input.host.as_deref())?;
@@ -32,17 +33,54 @@ pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         refused = refusals.len();
         warn_refused(&refusals);
     }
-    let stdout_taken = [args.json.as_deref(), args.html.as_deref(), args.delete_list.as_deref()]
-        .into_iter()
-        .flatten()
-        .any(|p| p.as_os_str() == "-");
-    if !stdout_taken {
-        write_stdout(&super::render_format(&report, args.format, args.details))?;
+    if let Some(format) = format {
+        let bytes = match format {
+            Format::Table => {
+                let mut opts = TableOptions::for_stdout(args.details);
+                opts.list_limit = args.list_limit;
+                report::table::render_table(&report, &opts).into_bytes()
+            }
+            other => super::render_format(&report, other, args.details),
+        };
+        write_stdout(&bytes)?;
     }
     if args.strict && (!report.failures.is_empty() || refused > 0) {
         return Ok(Exit::Fatal);
     }
     Ok(Exit::Ok)
+}
+
+/// What goes to stdout: at most one of `--json -`, `--html -`, `--delete-list -` and `--format`, so two
+/// outputs are never interleaved and none is silently dropped. `None`: a `-` file takes stdout.
+/// `--json - --format json` is one output said twice, and fine.
+fn stdout_format(args: &ScanArgs) -> anyhow::Result<Option<Format>> {
+    let dash = |p: Option<&std::path::Path>| p.is_some_and(|p| p.as_os_str() == "-");
+    let mut claims = Vec::new();
+    if dash(args.json.as_deref()) {
+        claims.push("--json -".to_owned());
+    }
+    if dash(args.html.as_deref()) {
+        claims.push("--html -".to_owned());
+    }
+    if dash(args.delete_list.as_deref()) {
+        claims.push("--delete-list -".to_owned());
+    }
+    match args.format {
+        Some(Format::Json) if dash(args.json.as_deref()) => {}
+        Some(f) => claims.push(format!("--format {}", f.as_str())),
+        None => {}
+    }
+    if claims.len() > 1 {
+        anyhow::bail!(
+            "{} all write to stdout; send all but one to a file (e.g. --json report.json)",
+            claims.join(" and ")
+        );
+    }
+    Ok(match (claims.len(), args.format) {
+        (0, _) => Some(Format::Table),
+        (_, Some(f)) if !dash(args.json.as_deref()) => Some(f),
+        _ => None,
+    })
 }
 
 /// Tell the user (on stderr: stdout may be the list itself) which flagged paths the newline

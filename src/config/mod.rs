@@ -1,6 +1,6 @@
 //! Validated settings: [`crate::cli`] flags resolved into what the stages use.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -22,6 +22,60 @@ pub fn default_window_text() -> String {
     format_duration(DEFAULT_WINDOW)
 }
 
+/// Rows of the table's delete and skipped lists shown before the rest is only counted
+/// (`--list-limit`).
+pub const DEFAULT_LIST_LIMIT: usize = 20;
+
+/// Which machine each dump comes from (`--host-map DIR=NAME`; `.=NAME` for every dump). Dumps
+/// do not record their machine's name, so this is what the user says; without it a dump's
+/// machine is unknown and every log may apply. (`--host` is only the report's label: it
+/// defaults to this machine's name, which says nothing about where copied dumps came from.)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostMap {
+    /// `--host`: the machine of every dump not under a mapped folder.
+    pub default: Option<String>,
+    /// `--host-map`: folder (as typed, normalised) → machine.
+    pub dirs: Vec<(PathBuf, String)>,
+}
+
+impl HostMap {
+    /// Parse `--host` and the `--host-map DIR=NAME` entries.
+    pub fn parse(default: Option<&str>, maps: &[String]) -> anyhow::Result<Self> {
+        let name = |n: &str, what: &str| -> anyhow::Result<String> {
+            let n = n.trim();
+            if n.is_empty() {
+                bail!("{what}: the machine name is empty");
+            }
+            Ok(n.to_owned())
+        };
+        let default = default.map(|d| name(d, "--host")).transpose()?;
+        let mut dirs = Vec::new();
+        for m in maps {
+            let Some((dir, host)) = m.rsplit_once('=') else {
+                bail!("--host-map {m:?}: expected DIR=NAME, e.g. dumps/web01=WEB01");
+            };
+            if dir.is_empty() {
+                bail!("--host-map {m:?}: the folder is empty");
+            }
+            dirs.push((normalize(Path::new(dir)), name(host, "--host-map")?));
+        }
+        // Longest folder first, so the most specific mapping wins.
+        dirs.sort_by(|a, b| b.0.components().count().cmp(&a.0.components().count()).then_with(|| a.0.cmp(&b.0)));
+        Ok(HostMap { default, dirs })
+    }
+
+    /// The machine of the dump at `path`, if the user said.
+    pub fn host_of(&self, path: &Path) -> Option<&str> {
+        let path = normalize(path);
+        self.dirs.iter().find(|(dir, _)| path.starts_with(dir)).map(|(_, h)| h.as_str()).or(self.default.as_deref())
+    }
+}
+
+/// A path without `.` components (`./dumps/x.dmp` and `dumps/x.dmp` compare equal).
+fn normalize(path: &Path) -> PathBuf {
+    path.components().filter(|c| !matches!(c, Component::CurDir)).collect()
+}
+
 /// Everything a scan needs, validated.
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
@@ -32,6 +86,11 @@ pub struct ScanConfig {
     pub quiet: bool,
     /// Follow symbolic links below the given paths (`--follow`).
     pub follow_links: bool,
+    /// `--allow-missing`: typed paths that are missing, unreadable or not what their flag
+    /// expects become failures in the report instead of a fatal error.
+    pub allow_missing: bool,
+    /// `--host` / `--host-map`: which machine each dump comes from, for correlation.
+    pub hosts: HostMap,
     /// `--symbols` and `TRIAGE_SYMBOLS`; `None` keeps the symbol-free fast path.
     pub symbols: Option<SymbolConfig>,
     /// `--signature-rules`.
@@ -51,6 +110,9 @@ impl ScanConfig {
             rules_path: args.rules.clone(),
             quiet: args.quiet,
             follow_links: args.follow,
+            allow_missing: args.allow_missing,
+            // `--host` only names the report's machine; correlation uses what `--host-map` says.
+            hosts: HostMap::parse(None, &args.host_map)?,
             symbols,
             signature_rules: args.signature_rules.clone(),
             group_by: args.group_by,
@@ -66,6 +128,8 @@ impl ScanConfig {
             rules_path: None,
             quiet: true,
             follow_links: false,
+            allow_missing: false,
+            hosts: HostMap::default(),
             symbols: None,
             signature_rules: None,
             group_by: GroupBy::Module,
@@ -91,20 +155,26 @@ pub fn symbol_config(flags: &[String], env: Option<&str>, timeout: &str) -> anyh
     Ok((!sources.is_empty()).then_some(SymbolConfig { sources, timeout }))
 }
 
-/// Parse `90`, `90s`, `5m`, `2h` into a duration.
+/// Parse `90s`, `5m`, `2h` into a duration. The unit is required (a bare `5` could mean
+/// seconds or minutes, and guessing wrong silently changes every link) and the value must be
+/// positive (a zero window links nothing by time).
 pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     let text = text.trim();
     let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
     if digits.is_empty() {
-        bail!("expected a number of seconds, optionally with s, m or h (e.g. 120s, 5m)");
+        bail!("expected a number with a unit s, m or h, e.g. 90s, 5m, 1h");
     }
-    let n: u64 = digits.parse().context("number too large")?;
+    let n: u64 = digits.parse().map_err(|_| anyhow::anyhow!("number too large"))?;
     let scale = match unit {
-        "" | "s" => 1,
+        "" => bail!("give a unit: {n}s, {n}m or {n}h"),
+        "s" => 1,
         "m" => 60,
         "h" => 3600,
-        other => bail!("unknown unit {other:?}; use s, m or h"),
+        other => bail!("unknown unit {other:?}; use s, m or h, e.g. 90s, 5m, 1h"),
     };
+    if n == 0 {
+        bail!("must be more than zero, e.g. 90s, 5m, 1h");
+    }
     let secs = n.checked_mul(scale).context("number too large")?;
     Ok(Duration::from_secs(secs))
 }
@@ -124,7 +194,11 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("120").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("120s").unwrap(), Duration::from_secs(120));
+        let bare = parse_duration("5").unwrap_err().to_string();
+        assert_eq!(bare, "give a unit: 5s, 5m or 5h");
+        assert_eq!(parse_duration("0s").unwrap_err().to_string(), "must be more than zero, e.g. 90s, 5m, 1h");
+        assert!(parse_duration("0").is_err());
         assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
         assert!(parse_duration("m").is_err());
@@ -133,10 +207,21 @@ mod tests {
     }
 
     #[test]
+    fn host_map_takes_the_longest_folder() {
+        let map = HostMap::parse(Some("IIS01"), &["dumps/web=WEB01".into(), "./dumps/web/b=WEB02".into()]).unwrap();
+        assert_eq!(map.host_of(Path::new("./dumps/web/a.dmp")), Some("WEB01"));
+        assert_eq!(map.host_of(Path::new("dumps/web/b/x.dmp")), Some("WEB02"));
+        assert_eq!(map.host_of(Path::new("dumps/webby/x.dmp")), Some("IIS01"));
+        assert_eq!(HostMap::default().host_of(Path::new("x.dmp")), None);
+        assert!(HostMap::parse(None, &["dumps".into()]).is_err());
+        assert!(HostMap::parse(None, &["dumps=".into()]).is_err());
+    }
+
+    #[test]
     fn default_window_round_trips() {
         assert_eq!(default_window_text(), "5m");
         assert_eq!(parse_duration(&default_window_text()).unwrap(), DEFAULT_WINDOW);
-        for secs in [0, 1, 90, 120, 3600, 5400, 7200] {
+        for secs in [1, 90, 120, 3600, 5400, 7200] {
             let d = Duration::from_secs(secs);
             assert_eq!(parse_duration(&format_duration(d)).unwrap(), d, "{secs} s");
         }

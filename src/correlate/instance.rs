@@ -18,8 +18,7 @@ pub(super) fn link(c: &mut Collector<'_>, key: &DumpKey<'_>, window: i64) {
         for &i in index.instances.get(&(pid, start)).map(Vec::as_slice).unwrap_or_default() {
             let Some(e) = index.events.get(i) else { continue };
             let near = key.time.is_none_or(|t| (e.time.as_second() - t).abs() <= window);
-            let (code, module) = crash_details(&e.kind);
-            if near && key.describes(code, module) {
+            if near && key.describes(&crash_details(&e.kind)) {
                 c.link(i, Relation::ProcessInstance, format!("pid {pid} started at {}", fmt_secs(start)));
             }
         }
@@ -49,6 +48,29 @@ pub(super) fn survived_later_event(c: &mut Collector<'_>, key: &DumpKey<'_>) {
             format!("same process instance (pid {pid}) still running at {}", event_label(e)),
         ));
     }
+}
+
+/// For each dump: whether a later dump of the same process instance (pid + start time) exists,
+/// so the process outlived this dump's exception. Dumps without an exception are never marked.
+pub(super) fn dumped_again(dumps: &[DumpFacts]) -> Vec<bool> {
+    let mut out = vec![false; dumps.len()];
+    let mut latest: BTreeMap<(u32, i64), i64> = BTreeMap::new();
+    for d in dumps {
+        if let (Some(pid), Some(start), Some(t)) = (d.process.pid, d.process.started_at, d.written_at) {
+            let e = latest.entry((pid, start.as_second())).or_insert(t.as_second());
+            *e = (*e).max(t.as_second());
+        }
+    }
+    for (i, d) in dumps.iter().enumerate() {
+        if let (Some(pid), Some(start), Some(t), Some(_)) =
+            (d.process.pid, d.process.started_at, d.written_at, d.exception.as_ref())
+            && latest.get(&(pid, start.as_second())).is_some_and(|&l| l > t.as_second())
+            && let Some(slot) = out.get_mut(i)
+        {
+            *slot = true;
+        }
+    }
+    out
 }
 
 /// Dumps of the same process instance: every dump with a later dump of that instance was

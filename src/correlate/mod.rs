@@ -89,12 +89,28 @@ pub fn event_label(e: &Event) -> String {
 /// Collects links (strongest relation per event) and evidence for one dump.
 struct Collector<'a> {
     index: &'a EventIndex,
+    /// The dump's machine, checked against every event before it is linked.
+    machine: Machine<'a>,
     links: BTreeMap<usize, (Relation, String)>,
     evidence: Vec<Evidence>,
 }
 
+/// What identifies a dump's machine for linking (see `key::same_machine`).
+#[derive(Clone, Copy)]
+struct Machine<'a> {
+    host: Option<&'a str>,
+    windows: bool,
+}
+
 impl Collector<'_> {
+    /// Link an event, keeping the strongest key per event. Every strategy goes through here,
+    /// so an event from another machine (or a Windows log for a non-Windows dump) is never
+    /// linked, whatever key matched.
     fn link(&mut self, event: usize, relation: Relation, detail: String) {
+        let Some(e) = self.index.events.get(event) else { return };
+        if !machine_matches(self.machine, e.computer.as_deref()) {
+            return;
+        }
         match self.links.get(&event) {
             Some((r, _)) if *r <= relation => {}
             _ => {
@@ -133,17 +149,29 @@ impl Collector<'_> {
     }
 }
 
+fn machine_matches(m: Machine<'_>, computer: Option<&str>) -> bool {
+    key::same_machine(m.host, m.windows, computer)
+}
+
 /// Correlate every dump; the result is parallel to `dumps`.
 pub fn correlate(dumps: &[DumpFacts], index: &EventIndex, window: Duration) -> Vec<Correlation> {
     let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX / 4);
-    let mut out: Vec<Correlation> = dumps.iter().map(|d| correlate_one(d, index, window)).collect();
+    // Which dumps' process instance was dumped again later: known before linking, because a
+    // dump whose process lived on cannot be the crash a nearby crash event reports.
+    let survived = instance::dumped_again(dumps);
+    let mut out: Vec<Correlation> = dumps
+        .iter()
+        .enumerate()
+        .map(|(i, d)| correlate_one(d, index, window, survived.get(i).copied().unwrap_or(false)))
+        .collect();
     instance::process_survived(dumps, &mut out);
     out
 }
 
-fn correlate_one(d: &DumpFacts, index: &EventIndex, window: i64) -> Correlation {
+fn correlate_one(d: &DumpFacts, index: &EventIndex, window: i64, dumped_again: bool) -> Correlation {
     let key = DumpKey::new(d);
-    let mut c = Collector { index, links: BTreeMap::new(), evidence: Vec::new() };
+    let machine = Machine { host: key.host, windows: key.windows };
+    let mut c = Collector { index, machine, links: BTreeMap::new(), evidence: Vec::new() };
 
     // The numbers are the join keys of the module docs; 2 chains from what 1 and 3 linked.
     report_file::link_attached(&mut c, &key, window);
@@ -155,13 +183,28 @@ fn correlate_one(d: &DumpFacts, index: &EventIndex, window: i64) -> Correlation 
     }
     report_file::chain_report_ids(&mut c, &key);
 
+    instance::survived_later_event(&mut c, &key);
+    // The process instance demonstrably lived on after this exception: a crash event linked
+    // by time alone (process name or pid in the window) is about another exception of it.
+    // Links by exact keys (the report naming this file, the same instance at this time) stay.
+    let survived = dumped_again || c.evidence.iter().any(|e| e.source == EvidenceSource::ProcessSurvived);
+    if survived {
+        c.links.retain(|&i, (relation, _)| {
+            *relation != Relation::ProcessTime || index.events.get(i).is_none_or(|e| !is_crash_event(&e.kind))
+        });
+    }
     c.crash_evidence();
     perflib::evidence(&mut c, &key, d);
-    instance::survived_later_event(&mut c, &key);
 
+    // An event linked to the dump shows a log covered it (on its machine), whatever the spans
+    // say: reasons then never read "events: …; no log coverage".
+    let coverage = match index.coverage(key.time, window, machine) {
+        _ if !c.links.is_empty() => Coverage::Covered,
+        other => other,
+    };
     Correlation {
         links: c.links.into_iter().map(|(event, (relation, detail))| EventLink { event, relation, detail }).collect(),
-        coverage: index.coverage(key.time, window),
+        coverage,
         evidence: c.evidence,
     }
 }

@@ -19,19 +19,19 @@ pub(super) fn link(c: &mut Collector<'_>, key: &DumpKey<'_>, t: i64, window: i64
 
 /// Links made by the time window: process (pid or name, or a service it hosts) and Perflib.
 fn link_one(c: &mut Collector<'_>, key: &DumpKey<'_>, i: usize, e: &Event) {
-    let (code, module) = crash_details(&e.kind);
+    let crash = crash_details(&e.kind);
     let process_match = match &e.kind {
         EventKind::AppCrash { app, pid, process_started, .. } => {
-            key.same_process(app.as_deref(), *pid, *process_started) && key.describes(code, module)
+            key.same_process(app.as_deref(), *pid, *process_started) && key.describes(&crash)
         }
         EventKind::WerReport { params, is_crash: true, report_id, .. } => {
             key.same_name(params.first().map(String::as_str))
-                && key.describes(code, module)
+                && key.describes(&crash)
                 && !chained_instance_conflicts(c.index, report_id.as_deref(), key)
         }
         EventKind::AppHang { app, pid, process_started } => key.same_process(app.as_deref(), *pid, *process_started),
         EventKind::DotNetUnhandled { app, .. } => key.same_name(app.as_deref()),
-        EventKind::DrWatson { app, .. } => key.same_name(app.as_deref()) && key.describes(code, None),
+        EventKind::DrWatson { app, .. } => key.same_name(app.as_deref()) && key.describes(&crash),
         EventKind::WorkerProcessDied { pid, .. } => key.pid.is_some() && key.pid == *pid,
         EventKind::ServiceCrashed { service, .. } => service_hosting(service.as_deref(), key.name) == Hosting::Hosts,
         EventKind::PerflibHandled { .. } => {

@@ -170,11 +170,14 @@ pub fn extract(input: &InputFile, data: &[u8], symbols: Option<&Symbols>) -> Res
         _ => (None, None),
     };
 
+    let written_at = header_time(dump.header.time_date_stamp, &mut notes);
     Ok(DumpFacts {
         path: input.path.clone(),
         format: DumpFormat::Minidump,
         size: len,
-        written_at: Timestamp::from_second(i64::from(dump.header.time_date_stamp)).ok(),
+        written_at,
+        time_source: written_at.map(|_| crate::model::TimeSource::Header),
+        host: None,
         dump_flags: Some(dump.header.flags),
         os,
         cpu,
@@ -188,6 +191,36 @@ pub fn extract(input: &InputFile, data: &[u8], symbols: Option<&Symbols>) -> Res
         crashing_thread,
         signature,
     })
+}
+
+/// The one naming table's name for a Windows code, keeping the detail the crate adds after a
+/// ` / ` (the fail-fast subcode of `STACK_BUFFER_OVERRUN / FAST_FAIL_FATAL_APP_EXIT`); the
+/// crate's own name for codes the table lacks and for POSIX signals.
+fn exception_name(code: u32, os: Os, crate_name: &str) -> String {
+    match (os, crate::model::exception_name(code)) {
+        (Os::Windows, Some(name)) => match crate_name.split_once(" / ") {
+            Some((_, detail)) => format!("{name} / {detail}"),
+            None => name.to_owned(),
+        },
+        _ => crate_name.to_owned(),
+    }
+}
+
+/// The header time, unless it is zero or outside 1980..2100: a writer that left it unset must
+/// not put a dump at 1970-01-01 (and into the coverage of no log, or the wrong one).
+fn header_time(stamp: u32, notes: &mut Vec<String>) -> Option<Timestamp> {
+    const EARLIEST: i64 = 315_532_800; // 1980-01-01
+    const LATEST: i64 = 4_102_444_800; // 2100-01-01
+    let secs = i64::from(stamp);
+    if (EARLIEST..LATEST).contains(&secs) {
+        return Timestamp::from_second(secs).ok();
+    }
+    notes.push(if stamp == 0 {
+        "header time is zero: time unknown".to_owned()
+    } else {
+        format!("header time {stamp:#x} is implausible: time unknown")
+    });
+    None
 }
 
 /// Read one stream; a missing one is silent, a damaged one leaves a note.
@@ -321,7 +354,9 @@ fn exception_facts(exc: &MinidumpException<'_>, sys: Option<&MinidumpSystemInfo>
     };
     ExceptionFacts {
         code: rec.exception_code,
-        name: exc.get_crash_reason(os, cpu).to_string(),
+        // One naming table for every output; the crate's name only for codes it lacks (and
+        // for POSIX signals, whose numbers mean something else).
+        name: exception_name(rec.exception_code, os, &exc.get_crash_reason(os, cpu).to_string()),
         flags: rec.exception_flags,
         address: mask(sys, rec.exception_address),
         thread_id: exc.get_crashing_thread_id(),

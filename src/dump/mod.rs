@@ -19,8 +19,12 @@ mod walk;
 
 pub use provenance::provenance;
 
+use std::fs::File;
+use std::path::Path;
+
 use crate::discover::InputFile;
 use crate::error::Failure;
+use crate::fingerprint::FileFingerprint;
 use crate::symbols::Symbols;
 // The facts live in the shared model; re-exported so `crate::dump::DumpFacts` keeps working.
 pub use crate::model::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
@@ -72,11 +76,45 @@ pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
 /// [`read_dump`], and with `symbols` also walk the crashing thread and compute its signature
 /// (minidumps only; legacy user dumps keep the symbol-free facts).
 pub fn read_dump_with(input: &InputFile, symbols: Option<&Symbols>) -> Result<DumpFacts, Failure> {
+    read_dump_fingerprinted(input, symbols).map(|(facts, _)| facts)
+}
+
+/// [`read_dump_with`], plus the fingerprint of the bytes the facts were read from, taken from
+/// the same open file while it was read (what `triage clean` later compares).
+pub fn read_dump_fingerprinted(
+    input: &InputFile,
+    symbols: Option<&Symbols>,
+) -> Result<(DumpFacts, FileFingerprint), Failure> {
+    read_input(input, None, symbols)
+}
+
+/// Read a dump from a file the caller has already opened: `triage clean` re-reads the very
+/// handle it is about to move, so what it checks is what it moves. `path` names the file in
+/// messages and file-name provenance; `format` is the format the caller expects (a file of
+/// another format is a failure, `not_a_minidump` or `userdump_bad_signature`).
+pub fn read_open_file(file: File, path: &Path, format: DumpFormat) -> Result<(DumpFacts, FileFingerprint), Failure> {
+    let (len, modified) = match file.metadata() {
+        Ok(m) => (m.len(), m.modified().ok()),
+        Err(e) => return Err(Failure::from_error(path, crate::error::Stage::Dump, &DumpError::Read(e))),
+    };
+    let kind = match format {
+        DumpFormat::Minidump => crate::discover::InputKind::Minidump,
+        DumpFormat::Userdump => crate::discover::InputKind::Userdump,
+    };
+    let input = InputFile { path: path.to_path_buf(), len, modified, kind };
+    read_input(&input, Some(file), None)
+}
+
+fn read_input(
+    input: &InputFile,
+    file: Option<File>,
+    symbols: Option<&Symbols>,
+) -> Result<(DumpFacts, FileFingerprint), Failure> {
     if input.kind == crate::discover::InputKind::Userdump {
-        return userdump::read_userdump(input);
+        return userdump::read_userdump_fingerprinted(input, file);
     }
     // The parser has been fuzzed clean, but one bad file must never take the batch down.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input, symbols)))
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input, file, symbols)))
         .unwrap_or_else(|payload| Err(DumpError::Panic(panic_message(payload.as_ref()))));
     result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
 }
@@ -132,14 +170,33 @@ pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFact
 }
 
 /// Load, extract, then check the file did not change underneath us. Everything the reader
-/// holds is charged to one lease of the shared pool, given back when the dump is done.
-fn read_minidump(input: &InputFile, symbols: Option<&Symbols>) -> Result<DumpFacts, DumpError> {
+/// holds is charged to one lease of the shared pool, given back when the dump is done. The
+/// fingerprint is the `fstat` of the handle read plus the hash of the bytes read through it.
+fn read_minidump(
+    input: &InputFile,
+    file: Option<File>,
+    symbols: Option<&Symbols>,
+) -> Result<(DumpFacts, FileFingerprint), DumpError> {
+    let by_path = file.is_none();
+    let file = match file {
+        Some(file) => file,
+        None => {
+            source::check_unchanged(input)?;
+            // Read-only: the scan never writes to an input.
+            File::open(&input.path).map_err(DumpError::Read)?
+        }
+    };
     let mut lease = budget::POOL.lease(budget::DUMP_BUDGET);
-    let bytes = source::load(input, &mut lease)?;
+    let bytes = source::load_file(&file, input, &mut lease)?;
     let mut facts = extract::extract(input, bytes.data(), symbols)?;
     facts.notes.extend_from_slice(bytes.notes());
-    source::check_unchanged(input)?;
-    Ok(facts)
+    let meta = source::check_unchanged_file(&file, input)?;
+    if by_path {
+        // A file renamed over the one being read: the report must describe what the path names.
+        source::check_unchanged(input)?;
+    }
+    let fingerprint = FileFingerprint::new(&meta, bytes.content()).map_err(DumpError::Read)?;
+    Ok((facts, fingerprint))
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -150,4 +207,17 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "unknown panic payload".to_owned()
     }
+}
+
+/// Fingerprint the dump at `path` exactly as a scan would: open it without following a final
+/// symbolic link and run the reader. For tests and tools; the scan and clean take theirs from
+/// the reads they do anyway.
+pub fn fingerprint_file(path: &Path, format: DumpFormat) -> std::io::Result<FileFingerprint> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.file_type().is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    read_open_file(File::open(path)?, path, format)
+        .map(|(_, f)| f)
+        .map_err(|f| std::io::Error::new(std::io::ErrorKind::InvalidData, f.message))
 }

@@ -36,6 +36,7 @@ use minidump::{Minidump, MinidumpException, MinidumpMiscInfo, MinidumpSystemInfo
 use super::budget::{self, Cost, Image, Lease, Plain};
 use super::{DumpError, walk};
 use crate::discover::InputFile;
+use crate::fingerprint::{ContentHash, ContentHasher};
 
 /// Files up to this size are copied into memory whole.
 pub const READ_LIMIT: u64 = 64 * 1024 * 1024;
@@ -105,7 +106,7 @@ pub enum Bytes {
     Owned(Vec<u8>),
     /// A large file: an anonymous buffer of the file's length holding only what the reader
     /// needs; `notes` list the bounds that cut work.
-    Sparse { buf: memmap2::MmapMut, notes: Vec<String> },
+    Sparse { buf: memmap2::MmapMut, notes: Vec<String>, content: ContentHash },
 }
 
 impl Bytes {
@@ -113,6 +114,15 @@ impl Bytes {
         match self {
             Bytes::Owned(v) => v,
             Bytes::Sparse { buf, .. } => buf,
+        }
+    }
+
+    /// The hash of exactly the bytes read from the file: all of them for a small file, each
+    /// range read (with its offset) for a large one. Taken before any length field is clamped.
+    pub fn content(&self) -> ContentHash {
+        match self {
+            Bytes::Owned(v) => ContentHasher::whole(v),
+            Bytes::Sparse { content, .. } => content.clone(),
         }
     }
 
@@ -124,29 +134,28 @@ impl Bytes {
     }
 }
 
-/// Read `input` (small) or the parts of it the reader needs (large), failing with
+/// Read `input` (small) or the parts of it the reader needs (large) from `file`, opened by the
+/// scan or by `triage clean` (which re-reads the very handle it is about to move), failing with
 /// `changed_during_scan` if it is not what discovery saw, and with `over_budget` if holding it
-/// and parsing it would take more than `lease` allows.
-pub fn load(input: &InputFile, lease: &mut Lease<'_>) -> Result<Bytes, DumpError> {
-    check_unchanged(input)?;
+/// and parsing it would take more than `lease` allows. The bytes read are hashed as they are
+/// read: see [`Bytes::content`].
+pub fn load_file(file: &File, input: &InputFile, lease: &mut Lease<'_>) -> Result<Bytes, DumpError> {
     if input.len < READ_LIMIT {
         // Below READ_LIMIT, so always within one dump's budget; this may wait for other readers.
         lease.grow(input.len).map_err(|e| DumpError::OverBudget(format!("{} bytes to read", e.wanted)))?;
-        // `fs::read` opens read-only.
-        let bytes = fs::read(&input.path).map_err(DumpError::Read)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(input.len).unwrap_or(0));
+        io::Read::read_to_end(&mut &*file, &mut bytes).map_err(DumpError::Read)?;
         if bytes.len() as u64 != input.len {
             return Err(changed(input.len, bytes.len() as u64));
         }
         charge_parse(lease, &budget::estimate_all(&Plain::new(&bytes)))?;
         Ok(Bytes::Owned(bytes))
     } else {
-        load_sparse(input, lease)
+        load_sparse(file, input, lease)
     }
 }
 
-fn load_sparse(input: &InputFile, lease: &mut Lease<'_>) -> Result<Bytes, DumpError> {
-    // `File::open` is read-only: the scan never writes to an input.
-    let file = File::open(&input.path).map_err(DumpError::Read)?;
+fn load_sparse(file: &File, input: &InputFile, lease: &mut Lease<'_>) -> Result<Bytes, DumpError> {
     let now = file.metadata().map_err(DumpError::Read)?.len();
     if now != input.len {
         return Err(changed(input.len, now));
@@ -166,18 +175,19 @@ fn load_sparse(input: &InputFile, lease: &mut Lease<'_>) -> Result<Bytes, DumpEr
         notes: Vec::new(),
         patches: Vec::new(),
         lease,
+        content: ContentHasher::ranges(),
     };
     sparse.fill_metadata()?;
     // Before anything parses the buffer (the stack window is found by parsing it).
     let declared = sparse.declared_cost();
     charge_parse(sparse.lease, &declared)?;
     sparse.fill_stack()?;
-    Ok(Bytes::Sparse { buf: sparse.buf, notes: sparse.notes })
+    Ok(Bytes::Sparse { buf: sparse.buf, notes: sparse.notes, content: sparse.content.finish() })
 }
 
 /// The state of one sparse read.
-struct Sparse<'l, 'p> {
-    file: File,
+struct Sparse<'f, 'l, 'p> {
+    file: &'f File,
     buf: memmap2::MmapMut,
     len: u64,
     big_endian: bool,
@@ -188,9 +198,11 @@ struct Sparse<'l, 'p> {
     /// file has there, the bytes the parser must see.
     patches: Vec<(usize, [u8; 4], [u8; 4])>,
     lease: &'l mut Lease<'p>,
+    /// Every range read, hashed as it is read (the fingerprint `clean` compares).
+    content: ContentHasher,
 }
 
-impl Image for Sparse<'_, '_> {
+impl Image for Sparse<'_, '_, '_> {
     fn len(&self) -> u64 {
         self.len
     }
@@ -210,7 +222,7 @@ struct Entry {
     rva: u32,
 }
 
-impl Sparse<'_, '_> {
+impl Sparse<'_, '_, '_> {
     /// Header, directory, stream bodies and what they point to.
     fn fill_metadata(&mut self) -> Result<(), DumpError> {
         self.fill(vec![(0, 32)])?;
@@ -400,7 +412,12 @@ impl Sparse<'_, '_> {
             })?;
             let (Ok(s_us), Ok(e_us)) = (usize::try_from(s), usize::try_from(e)) else { continue };
             let Some(dst) = self.buf.get_mut(s_us..e_us) else { continue };
-            if let Err(err) = read_at(&self.file, dst, s) {
+            let read = read_at(self.file, dst, s);
+            if read.is_ok() {
+                // The bytes as the file has them, before any clamp is put back.
+                self.content.range(s, dst);
+            }
+            if let Err(err) = read {
                 return Err(if err.kind() == io::ErrorKind::UnexpectedEof {
                     let now = self.file.metadata().map(|m| m.len()).unwrap_or(0);
                     DumpError::Changed(format!(
@@ -487,6 +504,24 @@ pub fn check_unchanged(input: &InputFile) -> Result<(), DumpError> {
     Ok(())
 }
 
+/// [`check_unchanged`] on an open handle (`fstat`), for readers that were handed the file.
+pub fn check_unchanged_file(file: &File, input: &InputFile) -> Result<fs::Metadata, DumpError> {
+    let meta = file.metadata().map_err(DumpError::Read)?;
+    if meta.len() != input.len {
+        return Err(changed(input.len, meta.len()));
+    }
+    if let (Some(before), Ok(now)) = (input.modified, meta.modified())
+        && before != now
+    {
+        return Err(DumpError::Changed(format!(
+            "modification time moved from {} to {}",
+            describe(before),
+            describe(now)
+        )));
+    }
+    Ok(meta)
+}
+
 fn changed(before: u64, now: u64) -> DumpError {
     DumpError::Changed(format!("size was {before} bytes at discovery, {now} bytes when read"))
 }
@@ -510,7 +545,7 @@ mod tests {
         let mut lease = pool.lease(1 << 20);
         let buf = memmap2::MmapOptions::new().len(8192).map_anon().unwrap();
         let mut sparse = Sparse {
-            file,
+            file: &file,
             buf,
             len: 8192,
             big_endian: false,
@@ -518,6 +553,7 @@ mod tests {
             notes: Vec::new(),
             patches: Vec::new(),
             lease: &mut lease,
+            content: ContentHasher::ranges(),
         };
         sparse.fill(vec![(96, 108)]).unwrap();
         sparse.put_u32(100, 0);

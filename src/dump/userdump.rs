@@ -54,6 +54,7 @@ use read::{
 use super::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 use crate::discover::InputFile;
 use crate::error::{ErrorCode, Failure, Stage};
+use crate::fingerprint::FileFingerprint;
 use crate::model::{Chance, Evidence, EvidenceSource, Strength};
 use crate::text::file_name;
 
@@ -127,19 +128,33 @@ impl UserdumpError {
 
 /// Read a legacy user dump. Never panics on bad input; errors carry a stable code.
 pub fn read_userdump(input: &InputFile) -> Result<DumpFacts, Failure> {
-    read(input).map_err(|err| Failure::from_error(&input.path, Stage::Dump, &err))
+    read_userdump_fingerprinted(input, None).map(|(facts, _)| facts)
 }
 
-fn read(input: &InputFile) -> Result<DumpFacts, UserdumpError> {
-    let file = File::open(&input.path)?;
+/// [`read_userdump`] from `file` when given (else the path), plus the fingerprint of the
+/// ranges read (see [`crate::fingerprint`]).
+pub fn read_userdump_fingerprinted(
+    input: &InputFile,
+    file: Option<File>,
+) -> Result<(DumpFacts, FileFingerprint), Failure> {
+    read(input, file).map_err(|err| Failure::from_error(&input.path, Stage::Dump, &err))
+}
+
+fn read(input: &InputFile, file: Option<File>) -> Result<(DumpFacts, FileFingerprint), UserdumpError> {
+    let file = match file {
+        Some(file) => file,
+        None => File::open(&input.path)?,
+    };
     let meta = file.metadata()?;
     check_unchanged(input, &meta)?;
     let handle = file.try_clone()?;
     let mut src = Source::new(Box::new(file), meta.len());
     let parsed = parse(&mut src)?;
     // A writer still appending would change the size while we read; check once more at the end.
-    check_unchanged(input, &handle.metadata()?)?;
-    Ok(facts(&input.path, input.len, meta.modified().ok(), parsed))
+    let after = handle.metadata()?;
+    check_unchanged(input, &after)?;
+    let fingerprint = FileFingerprint::new(&after, src.content())?;
+    Ok((facts(&input.path, input.len, meta.modified().ok(), parsed), fingerprint))
 }
 
 /// Read a legacy user dump that is an archive member (its bytes in memory). Its time is the
@@ -377,7 +392,8 @@ fn facts(path: &std::path::Path, size: u64, modified: Option<SystemTime>, parsed
             };
             exception = Some(ExceptionFacts {
                 code: rec.code,
-                name: exception_name(rec, *tid, cpu),
+                name: crate::model::exception_name(rec.code)
+                    .map_or_else(|| exception_name(rec, *tid, cpu), str::to_owned),
                 flags: rec.flags,
                 address: rec.address,
                 thread_id: *tid,
@@ -414,6 +430,8 @@ fn facts(path: &std::path::Path, size: u64, modified: Option<SystemTime>, parsed
         format: DumpFormat::Userdump,
         size,
         written_at,
+        time_source: written_at.map(|_| crate::model::TimeSource::FileModified),
+        host: None,
         dump_flags: None,
         os: None,
         cpu: Some(cpu_name(header.machine)),

@@ -83,7 +83,7 @@ pub fn dump_key(d: &DumpRow, host: Option<&str>) -> DumpKey {
 /// The one accessor for the fingerprint's content-hash field (its name and extent belong to
 /// the fingerprint module).
 fn content_hash(f: &FileFingerprint) -> &str {
-    &f.head_sha256
+    &f.blake3
 }
 
 /// A hex digest as bytes; any other text (should the fingerprint's hash change form) is hashed,
@@ -443,9 +443,18 @@ mod tests {
         // Without fingerprints the place is all there is.
         assert_ne!(dump_key(&a, Some("h")), dump_key(&b, Some("h")));
         assert_ne!(dump_key(&a, Some("h1")), dump_key(&a, Some("h2")));
-        let fp = FileFingerprint { size: 9, modified: "2026-01-01T00:00:00Z".parse().unwrap(), head_sha256: hex };
+        let fp = FileFingerprint {
+            version: crate::fingerprint::FINGERPRINT_VERSION,
+            size: 9,
+            modified: "2026-01-01T00:00:00Z".parse().unwrap(),
+            dev: Some(1),
+            ino: Some(2),
+            covers: crate::fingerprint::Covers::WholeFile,
+            hashed_bytes: 9,
+            blake3: hex,
+        };
         a.fingerprint = Some(fp.clone());
-        b.fingerprint = Some(FileFingerprint { modified: "2026-02-01T00:00:00Z".parse().unwrap(), ..fp });
+        b.fingerprint = Some(FileFingerprint { modified: "2026-02-01T00:00:00Z".parse().unwrap(), ino: Some(3), ..fp });
         assert_eq!(dump_key(&a, Some("h1")), dump_key(&b, Some("h2")), "same content, other place and mtime");
     }
 

@@ -33,6 +33,17 @@ pub enum Writer {
     Debugger,
 }
 
+/// Where a dump's time came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeSource {
+    /// The dump header (`MINIDUMP_HEADER.TimeDateStamp`): when the writer wrote it.
+    Header,
+    /// The file's modification time (legacy user dumps have no time of their own): a copy
+    /// that did not keep file times moves it, so it is shown as a file time everywhere.
+    FileModified,
+}
+
 /// Process identity as the dump records it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProcessFacts {
@@ -102,8 +113,13 @@ pub struct DumpFacts {
     pub path: PathBuf,
     pub format: DumpFormat,
     pub size: u64,
-    /// Header time (UTC). Legacy user dumps have none.
+    /// When the dump was written (UTC): the header time, or for legacy user dumps (which have
+    /// none) the file's modification time; `None` when neither is plausible.
     pub written_at: Option<Timestamp>,
+    /// Where `written_at` came from (`None` when there is no time).
+    pub time_source: Option<TimeSource>,
+    /// The machine the dump came from, from `--host` / `--host-map` (dumps do not record it).
+    pub host: Option<String>,
     /// `MINIDUMP_TYPE` flags from the header.
     pub dump_flags: Option<u64>,
     pub os: Option<String>,

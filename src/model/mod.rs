@@ -14,6 +14,7 @@
 pub mod chance;
 pub mod correlation;
 pub mod events;
+pub mod exception;
 pub mod facts;
 pub mod symbols;
 pub mod verdict;
@@ -21,7 +22,10 @@ pub mod verdict;
 pub use chance::{Chance, ChanceAssessment, Evidence, EvidenceSource, Strength};
 pub use correlation::{Correlation, Coverage, EventLink, Relation};
 pub use events::{Event, EventKind, LogFormat, LogRead, LogStats};
-pub use facts::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
+pub use exception::exception_name;
+pub use facts::{
+    Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, TimeSource, Writer,
+};
 pub use symbols::{
     CrashingThread, Frame, GroupBy, InlineFrame, MAX_REPORTED_FRAMES, ModuleSymbols, Source, SymbolConfig,
     SymbolFormat, SymbolStatus, SymbolsSummary,

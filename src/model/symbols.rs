@@ -20,6 +20,9 @@ pub enum GroupBy {
     /// program crashing in one function share a bucket. Needs `--symbols` for function names;
     /// without symbols the signature is `module+0xoffset`.
     Signature,
+    /// Process, faulting module and the fault offset in it, exception code and chance
+    /// (WER-style offset buckets): two crash sites in one DLL are two buckets.
+    Offset,
 }
 
 impl GroupBy {
@@ -27,6 +30,7 @@ impl GroupBy {
         match self {
             GroupBy::Module => "module",
             GroupBy::Signature => "signature",
+            GroupBy::Offset => "offset",
         }
     }
 
@@ -41,6 +45,7 @@ impl GroupBy {
         match self {
             GroupBy::Module => "",
             GroupBy::Signature => "sig-",
+            GroupBy::Offset => "off-",
         }
     }
 }

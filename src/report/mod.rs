@@ -24,7 +24,7 @@ use crate::dump::{Access, Attribution, DumpFormat, Writer};
 use crate::error::Failure;
 use crate::events::LogFormat;
 use crate::fingerprint::FileFingerprint;
-use crate::model::{CrashingThread, GroupBy, SymbolsSummary};
+use crate::model::{CrashingThread, GroupBy, SymbolsSummary, TimeSource};
 use crate::rules::{Action, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -80,7 +80,7 @@ pub struct Inputs {
     /// User rules file, if any.
     #[serde(default, with = "crate::path_json::option")]
     pub rules: Option<PathBuf>,
-    /// What made the buckets; absent means `module`.
+    /// What made the buckets (`module`, `offset`, `signature`); absent means `module`.
     #[serde(default, skip_serializing_if = "GroupBy::is_module")]
     pub group_by: GroupBy,
     /// User signature lists file (`--signature-rules`), if any.
@@ -111,8 +111,12 @@ pub struct DumpRow {
     pub format: DumpFormat,
     /// Bytes on disk.
     pub size: u64,
-    /// RFC 3339 UTC, from the dump header.
+    /// RFC 3339 UTC: when the dump was written (see `time_source`).
     pub written_at: Option<Timestamp>,
+    /// Where `written_at` came from: `header` (the dump's own time) or `file_modified` (the
+    /// file system's, for legacy user dumps; moved by a copy). `null` when there is no time.
+    #[serde(default)]
+    pub time_source: Option<TimeSource>,
     /// `MINIDUMP_TYPE` flags, hex.
     pub dump_flags: Option<String>,
     #[serde(default)]
@@ -143,7 +147,7 @@ pub struct DumpRow {
     pub verdict: Verdict,
     #[serde(default)]
     pub notes: Vec<String>,
-    /// Size, modification time and head hash at scan time; `triage clean` refuses to touch a
+    /// Taken by the dump reader from the bytes it read (see `docs/clean.md`); `triage clean` refuses to touch a
     /// file that no longer matches. `null` when it could not be taken, and in baselines.
     #[serde(default)]
     pub fingerprint: Option<FileFingerprint>,
@@ -245,15 +249,26 @@ pub struct BucketRow {
     pub exception_name: Option<String>,
     #[serde(default)]
     pub chance: Chance,
-    /// The verdict shared by all members, or `review` when members differ.
+    /// The verdict shared by all members, or `review` when members differ (`actions` has the
+    /// counts).
     #[serde(default)]
     pub action: Action,
+    /// How many members have each verdict.
+    #[serde(default)]
+    pub actions: ActionCounts,
     #[serde(default)]
     pub count: u64,
     #[serde(default)]
     pub bytes: u64,
+    /// Earliest and latest member time: header times when any member has one, file times only
+    /// when no member has better (`seen_from` says which).
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
+    #[serde(default)]
+    pub seen_from: Option<TimeSource>,
+    /// The distinct offsets in the faulting module where members fault, most frequent first.
+    #[serde(default)]
+    pub offsets: Vec<OffsetCount>,
     /// Member dump paths, sorted.
     #[serde(default, with = "crate::path_json::vec")]
     pub dumps: Vec<PathBuf>,
@@ -352,6 +367,55 @@ pub struct Source {
     pub summary: Summary,
 }
 
+/// Members of a bucket per verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ActionCounts {
+    pub delete: u64,
+    pub keep: u64,
+    pub review: u64,
+}
+
+impl ActionCounts {
+    pub fn add(&mut self, action: Action) {
+        match action {
+            Action::Delete => self.delete += 1,
+            Action::Keep => self.keep += 1,
+            Action::Review => self.review += 1,
+        }
+    }
+
+    /// What needs a person first: 0 when any member is kept (a real crash), 1 when any needs
+    /// review, 2 when every member is flagged delete.
+    pub fn attention(&self) -> u8 {
+        if self.keep > 0 {
+            0
+        } else if self.review > 0 {
+            1
+        } else {
+            2
+        }
+    }
+
+    /// `4 delete · 1 review`: the non-zero counts, keep and review first.
+    pub fn text(&self) -> String {
+        let parts: Vec<String> = [(self.keep, "keep"), (self.review, "review"), (self.delete, "delete")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+        if parts.is_empty() { "-".to_owned() } else { parts.join(" · ") }
+    }
+}
+
+/// One fault offset in a bucket's module, with how many members fault there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetCount {
+    /// `0x` + lower-case hex.
+    pub offset: String,
+    pub count: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogRow {
     #[serde(with = "crate::path_json")]
@@ -378,7 +442,52 @@ pub struct LogRow {
     pub host: Option<String>,
 }
 
+/// Sort buckets by what needs attention first (any keep, then any review, then all delete),
+/// then by count (largest first), title and id. The one bucket order of every output.
+pub fn sort_buckets(buckets: &mut [BucketRow]) {
+    buckets.sort_by(|a, b| {
+        a.actions
+            .attention()
+            .cmp(&b.actions.attention())
+            .then_with(|| b.count.cmp(&a.count))
+            .then_with(|| a.title.cmp(&b.title))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
+
 impl Report {
+    /// Take the report's relative paths (dumps, bucket members, failures, skipped files and the
+    /// scanned inputs) as relative to `base`, the folder its scan ran in. Absolute paths stay.
+    /// `--base DIR` of `check` and `clean`.
+    pub fn rebase(&mut self, base: &Path) {
+        let join = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        self.inputs.paths.iter_mut().for_each(join);
+        self.inputs.logs.iter_mut().for_each(join);
+        for d in &mut self.dumps {
+            join(&mut d.path);
+        }
+        for b in &mut self.buckets {
+            b.dumps.iter_mut().for_each(join);
+        }
+        for f in &mut self.failures {
+            join(&mut f.path);
+        }
+        for s in &mut self.skipped {
+            join(&mut s.path);
+        }
+        self.dumps.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    /// A relative dump path of the report, as an example for messages about where paths are
+    /// relative to; `None` when every path is absolute.
+    pub fn relative_example(&self) -> Option<&Path> {
+        self.dumps.iter().map(|d| d.path.as_path()).find(|p| p.is_relative())
+    }
+
     /// The dumps flagged `delete`, in report order (sorted by path).
     pub fn delete_rows(&self) -> impl Iterator<Item = &DumpRow> {
         self.dumps.iter().filter(|d| d.verdict.action == Action::Delete)
@@ -392,11 +501,6 @@ impl Report {
         }
         self
     }
-}
-
-/// Bucket order in every report: most dumps first, then title, then id.
-pub fn sort_buckets(buckets: &mut [BucketRow]) {
-    buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)).then_with(|| a.id.cmp(&b.id)));
 }
 
 /// The `--delete-list` file: every path flagged `delete`, as given on the command line, one per

@@ -1,10 +1,22 @@
-//! Terminal rendering of a [`Report`] (comfy-table): buckets, then the dumps flagged for
-//! deletion with the bytes they free, then failures, then one summary line; `--details` adds one
-//! row per dump with its evidence.
+//! Terminal rendering of a [`Report`]: buckets, then the dumps flagged for deletion with the
+//! bytes they free, then failures and skipped files, then one summary line; `--details` adds
+//! one entry per dump with its evidence.
+//!
+//! Two layouts. At [`COMPACT_BELOW`] columns or more, buckets and details are tables
+//! (comfy-table). Below it, each bucket and each dump is a short block of lines, because a
+//! six-column table at 80 columns wraps every title over four or five lines. Either way:
+//!
+//! * **no token is split**: every table column is at least as wide as the longest word in it
+//!   (a wrapped `EXCEPTION_ACCESS_VIOLAT|ION_READ` cannot be searched for), and the blocks wrap
+//!   only at spaces. A word longer than the line runs past the edge rather than break.
+//! * **paths are never broken**: lists of paths are plain lines with the path last, so a long
+//!   path overflows instead of wrapping mid-name (a terminal can still be copied from).
+//! * **long lists are cut**: the delete and skipped lists show [`TableOptions::list_limit`]
+//!   rows, then a count and the flags that list them all.
 //!
 //! The renderer is pure: width and colour come in through [`TableOptions`] (the caller decides
-//! them from the terminal, see [`TableOptions::for_stdout`]), so tests get the same bytes on
-//! every machine.
+//! them from the terminal and `$COLUMNS`, see [`TableOptions::for_stdout`]), so tests get the
+//! same bytes on every machine.
 //!
 //! Every value that comes from a dump, a log, a file name or a saved report goes through
 //! [`terminal`] first: an escape sequence in a module name must not clear the screen or set the
@@ -18,51 +30,77 @@ use comfy_table::{
 };
 use jiff::Timestamp;
 
-use super::{BucketHistory, DumpRow, HistoryStatus, Report, RunHistory, human_bytes};
+use super::{BucketHistory, BucketRow, DumpRow, HistoryStatus, Report, RunHistory, human_bytes};
 use crate::chance::{Chance, Strength};
+use crate::model::TimeSource;
 use crate::rules::Action;
 use crate::text::{terminal, terminal_path};
 
-/// Width used when stdout is not a terminal: wide enough for paths, narrow enough for a log
-/// viewer or a CI page.
+/// Width used when stdout is not a terminal and `$COLUMNS` is not set: wide enough for paths,
+/// narrow enough for a log viewer or a CI page.
 pub const PIPED_WIDTH: u16 = 120;
 
-/// The bucket title column never gets narrower than this.
-const BUCKET_MIN_WIDTH: u16 = 20;
+/// Below this width buckets and details are blocks of lines instead of tables.
+pub const COMPACT_BELOW: u16 = 100;
+
+/// The narrowest width honoured (`$COLUMNS=5` would make every line a single word).
+const MIN_WIDTH: u16 = 40;
 
 /// Longest failure message shown in the table (the JSON report has the whole text).
 const FAILURE_MESSAGE_CHARS: usize = 100;
 
+/// Offsets named per bucket before the rest are counted.
+const OFFSETS_SHOWN: usize = 3;
+
 /// How to render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableOptions {
-    /// Total width the tables must fit in.
+    /// Total width the output should fit in.
     pub width: u16,
     /// ANSI colours (only on a terminal, never with `NO_COLOR`).
     pub color: bool,
-    /// Add the per-dump table with evidence.
+    /// Add the per-dump entries with evidence (and list every skipped file).
     pub details: bool,
+    /// Rows of the delete and skipped lists shown before the rest is counted; 0 shows all.
+    pub list_limit: usize,
 }
 
 impl Default for TableOptions {
     fn default() -> Self {
-        TableOptions { width: PIPED_WIDTH, color: false, details: false }
+        TableOptions { width: PIPED_WIDTH, color: false, details: false, list_limit: crate::config::DEFAULT_LIST_LIMIT }
     }
 }
 
 impl TableOptions {
-    /// Options for printing on this process's stdout: the terminal's width and colour when it
-    /// is a terminal (colour unless `NO_COLOR` is set to a non-empty value), otherwise
-    /// [`PIPED_WIDTH`] without colour.
+    /// Plain (no colour) output at `width`, the default list limit.
+    pub fn plain(width: u16, details: bool) -> Self {
+        TableOptions { width, details, ..TableOptions::default() }
+    }
+
+    /// Options for printing on this process's stdout. The width is `$COLUMNS` when it is set
+    /// (on a terminal or piped: `COLUMNS=200 triage scan … | less` means what it says), else
+    /// the terminal's width, else [`PIPED_WIDTH`]. Colour only on a terminal, never with a
+    /// non-empty `NO_COLOR`.
     pub fn for_stdout(details: bool) -> Self {
+        let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok());
         let stdout = std::io::stdout();
         if !stdout.is_terminal() {
-            return TableOptions { details, ..TableOptions::default() };
+            let width = columns.map_or(PIPED_WIDTH, |c| c.max(MIN_WIDTH));
+            return TableOptions { width, details, ..TableOptions::default() };
         }
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         // Ask comfy-table (crossterm) for the terminal width; fall back to the piped width.
-        let width = Table::new().width().filter(|w| *w >= 40).unwrap_or(PIPED_WIDTH);
-        TableOptions { width, color: !no_color, details }
+        let width = columns.or_else(|| Table::new().width()).map_or(PIPED_WIDTH, |w| w.max(MIN_WIDTH));
+        TableOptions { width, color: !no_color, details, ..TableOptions::default() }
+    }
+
+    fn compact(&self) -> bool {
+        self.width < COMPACT_BELOW
+    }
+
+    /// How many of `total` rows a list shows.
+    fn shown(&self, total: usize) -> usize {
+        if self.list_limit == 0 { total } else { total.min(self.list_limit) }
     }
 }
 
@@ -71,76 +109,30 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
     let mut out = String::new();
     if report.buckets.is_empty() {
         out.push_str("No dumps.\n");
-    } else {
-        let mut t = new_table(opts);
-        // The history column only appears with `--history`, so other output stays as it was.
-        let with_history = report.buckets.iter().any(|b| b.history.is_some());
-        let mut names = vec!["bucket", "count", "chance", "action", "size", "first / last seen"];
-        if with_history {
-            names.push("history");
-        }
-        t.set_header(header(opts, &names));
-        // On a narrow terminal the short columns keep their width (a wrapped "dele|te" reads
-        // badly), the title keeps a readable minimum, and the times wrap (at the space between
-        // date and time) first.
-        if let Some(c) = t.column_mut(0) {
-            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(BUCKET_MIN_WIDTH)));
-        }
-        for i in 1..=4 {
-            if let Some(c) = t.column_mut(i) {
-                c.set_constraint(ColumnConstraint::ContentWidth);
-            }
-        }
+    } else if opts.compact() {
         for b in &report.buckets {
-            let mut row = vec![
-                Cell::new(terminal(&b.title)),
-                Cell::new(b.count).set_alignment(CellAlignment::Right),
-                chance_cell(opts, b.chance),
-                action_cell(opts, b.action),
-                Cell::new(human_bytes(b.bytes)).set_alignment(CellAlignment::Right),
-                Cell::new(seen(b.first_seen, b.last_seen)),
-            ];
-            if with_history {
-                row.push(history_cell(opts, b.history.as_ref()));
-            }
-            t.add_row(row);
+            bucket_block(&mut out, b, opts);
         }
-        push_table(&mut out, &t);
+    } else {
+        push_table(&mut out, &bucket_table(report, opts));
+        if report.buckets.iter().any(|b| b.seen_from == Some(TimeSource::FileModified)) {
+            out.push_str(FILE_TIME_NOTE);
+            out.push('\n');
+        }
     }
 
     if opts.details && !report.dumps.is_empty() {
         out.push('\n');
-        push_table(&mut out, &details_table(report, opts));
+        if opts.compact() {
+            for d in &report.dumps {
+                dump_block(&mut out, d, opts);
+            }
+        } else {
+            push_table(&mut out, &details_table(report, opts));
+        }
     }
 
-    let delete: Vec<&DumpRow> = report.delete_rows().collect();
-    if !delete.is_empty() {
-        let bytes: u64 = delete.iter().map(|d| d.size).sum();
-        out.push_str(&format!(
-            "\nFlagged delete: {} dump{}, {} ({} bytes) would be freed\n",
-            delete.len(),
-            plural(delete.len()),
-            human_bytes(bytes),
-            bytes
-        ));
-        let mut t = new_table(opts);
-        t.set_header(header(opts, &["dump", "size", "rule"]));
-        for d in delete {
-            t.add_row(vec![
-                Cell::new(terminal_path(&d.path)),
-                Cell::new(human_bytes(d.size)).set_alignment(CellAlignment::Right),
-                Cell::new(terminal(&d.verdict.rule)),
-            ]);
-        }
-        push_table(&mut out, &t);
-        let archived = report.delete_rows().filter(|d| d.archive.is_some()).count();
-        if archived > 0 {
-            // Their bytes are counted above, but `clean` never rewrites an archive.
-            out.push_str(&format!(
-                "{archived} of them inside archives (`ARCHIVE!/member`): triage clean leaves archives alone and lists them\n"
-            ));
-        }
-    }
+    delete_list(&mut out, report, opts);
 
     if !report.failures.is_empty() {
         out.push_str(&format!("\nFailures ({}):\n", report.failures.len()));
@@ -154,16 +146,32 @@ pub fn render_table(report: &Report, opts: &TableOptions) -> String {
         }
     }
 
-    if opts.details && !report.skipped.is_empty() {
-        out.push_str(&format!("\nSkipped ({}):\n", report.skipped.len()));
-        for s in &report.skipped {
+    if !report.skipped.is_empty() {
+        let total = report.skipped.len();
+        let shown = if opts.details { total } else { opts.shown(total) };
+        out.push_str(&format!("\nSkipped ({total}):\n"));
+        for s in report.skipped.iter().take(shown) {
             out.push_str(&format!("  {}: {}\n", terminal_path(&s.path), terminal(&shorten(&s.reason))));
+        }
+        if shown < total {
+            out.push_str(&format!(
+                "  … and {} more not shown (--details or --list-limit 0 lists all; the JSON report has them too)\n",
+                total - shown
+            ));
         }
     }
 
     out.push('\n');
-    out.push_str(&summary_line(report));
-    out.push('\n');
+    if opts.compact() {
+        // Wrap between the parts of the summary, never inside one (`0 skipped` stays whole).
+        let parts = summary_line(report).replace(' ', "\u{a0}").replace(";\u{a0}", "; ");
+        let mut wrapped = String::new();
+        push_wrapped(&mut wrapped, &parts, usize::from(opts.width), "");
+        out.push_str(&wrapped.replace('\u{a0}', " "));
+    } else {
+        out.push_str(&summary_line(report));
+        out.push('\n');
+    }
     if let Some(h) = &report.history {
         out.push_str(&history_line(h));
         out.push('\n');
@@ -242,66 +250,308 @@ pub fn summary_line(report: &Report) -> String {
     )
 }
 
+fn bucket_table(report: &Report, opts: &TableOptions) -> Table {
+    let mut t = new_table(opts);
+    // The history column only appears with `--history`, so other output stays as it was.
+    let with_history = report.buckets.iter().any(|b| b.history.is_some());
+    let mut names = vec!["bucket", "count", "chance", "action", "size", "first / last seen"];
+    if with_history {
+        names.push("history");
+    }
+    t.set_header(header(opts, &names));
+    let rows: Vec<Vec<String>> = std::iter::once(names.iter().map(|n| (*n).to_owned()).collect())
+        .chain(report.buckets.iter().map(|b| {
+            let mut title = terminal(&b.title).into_owned();
+            if let Some(o) = offsets_text(b) {
+                title.push('\n');
+                title.push_str(&o);
+            }
+            let mut row = vec![
+                title,
+                b.count.to_string(),
+                b.chance.as_str().to_owned(),
+                b.actions.text().replace(" · ", "\n"),
+                human_bytes(b.bytes),
+                seen_lines(b),
+            ];
+            if with_history {
+                row.push(b.history.as_ref().map_or_else(|| "-".to_owned(), history_text));
+            }
+            row
+        }))
+        .collect();
+    // The first row is the header: its words count for the widths, but it is not a bucket.
+    for (b, row) in report.buckets.iter().zip(rows.iter().skip(1)) {
+        let mut cells = vec![
+            Cell::new(&row[0]),
+            Cell::new(&row[1]).set_alignment(CellAlignment::Right),
+            chance_cell(opts, b.chance),
+            Cell::new(&row[3]).fg_if(opts, action_color(b.action)),
+            Cell::new(&row[4]).set_alignment(CellAlignment::Right),
+            Cell::new(&row[5]),
+        ];
+        if with_history {
+            cells.push(history_cell(opts, b.history.as_ref()));
+        }
+        t.add_row(cells);
+    }
+    protect_tokens(&mut t, &rows);
+    // The title is what people read: give it up to half the width before other columns wrap.
+    let longest_line = rows.iter().flat_map(|r| r[0].lines()).map(|l| l.chars().count()).max().unwrap_or(0);
+    let longest_word = rows.iter().flat_map(|r| r[0].split_whitespace()).map(|w| w.chars().count()).max().unwrap_or(0);
+    let title = longest_word.max(longest_line.min(usize::from(opts.width) / 2));
+    if let Some(c) = t.column_mut(0) {
+        c.set_constraint(ColumnConstraint::LowerBoundary(fixed(title)));
+    }
+    // A verdict count, a size, a time and a history status are read whole: wrap between lines,
+    // never inside one.
+    for i in [3, 4, 5, 6] {
+        let longest =
+            rows.iter().filter_map(|r| r.get(i)).flat_map(|c| c.lines()).map(|l| l.chars().count()).max().unwrap_or(1);
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(fixed(longest)));
+        }
+    }
+    t
+}
+
+/// The legend of the `*` after a time in a table.
+const FILE_TIME_NOTE: &str = "* file time: the dump has no time of its own (a copy moves it)";
+
+/// A bucket as a block: title, then counts, chance, verdicts, size and times on one line, then
+/// the fault offsets. Wrapped at spaces only.
+fn bucket_block(out: &mut String, b: &BucketRow, opts: &TableOptions) {
+    let width = usize::from(opts.width);
+    push_wrapped(out, &terminal(&b.title), width, "");
+    let seen = seen_text(b);
+    let facts = format!(
+        "{} dump{} · {} · {} · {} · {}",
+        b.count,
+        plural(b.count as usize),
+        chance_text(b.chance),
+        b.actions.text(),
+        human_bytes(b.bytes),
+        seen
+    );
+    push_wrapped(out, &facts, width, "  ");
+    if let Some(o) = offsets_text(b) {
+        push_wrapped(out, &o, width, "  ");
+    }
+    if let Some(h) = &b.history {
+        push_wrapped(out, &format!("history: {}", history_text(h).replace('\n', ", ")), width, "  ");
+    }
+}
+
+/// `at +0x1a2b ×4, +0x2000 ×1`, or `None` when no member has a module offset.
+fn offsets_text(b: &BucketRow) -> Option<String> {
+    if b.offsets.is_empty() {
+        return None;
+    }
+    let mut parts: Vec<String> =
+        b.offsets.iter().take(OFFSETS_SHOWN).map(|o| format!("+{} ×{}", terminal(&o.offset), o.count)).collect();
+    if b.offsets.len() > OFFSETS_SHOWN {
+        parts.push(format!("{} more offsets", b.offsets.len() - OFFSETS_SHOWN));
+    }
+    Some(format!("at {}", parts.join(", ")))
+}
+
+fn delete_list(out: &mut String, report: &Report, opts: &TableOptions) {
+    let delete: Vec<&DumpRow> = report.delete_rows().collect();
+    if delete.is_empty() {
+        return;
+    }
+    let bytes: u64 = delete.iter().map(|d| d.size).sum();
+    out.push_str(&format!(
+        "\nFlagged delete: {} dump{}, {} ({} bytes) would be freed\n",
+        delete.len(),
+        plural(delete.len()),
+        human_bytes(bytes),
+        bytes
+    ));
+    let shown = opts.shown(delete.len());
+    let rows: Vec<(String, String, String)> = delete
+        .iter()
+        .take(shown)
+        .map(|d| (human_bytes(d.size), terminal(&d.verdict.rule).into_owned(), terminal_path(&d.path).into_owned()))
+        .collect();
+    let size_w = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0).max(4);
+    let rule_w = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0).max(4);
+    // Plain lines, path last: a long path runs past the edge instead of breaking mid-name.
+    out.push_str(&format!("  {:>size_w$}  {:<rule_w$}  dump\n", "size", "rule"));
+    for (size, rule, path) in &rows {
+        out.push_str(&format!("  {size:>size_w$}  {rule:<rule_w$}  {path}\n"));
+    }
+    if shown < delete.len() {
+        out.push_str(&format!(
+            "  … and {} more not shown (--list-limit 0 lists all; --delete-list FILE writes every path)\n",
+            delete.len() - shown
+        ));
+    }
+    let archived = delete.iter().filter(|d| d.archive.is_some()).count();
+    if archived > 0 {
+        // Their bytes are counted above, but `clean` never rewrites an archive.
+        out.push_str(&format!(
+            "  {archived} of them inside archives (`ARCHIVE!/member`): triage clean leaves archives alone and lists them\n"
+        ));
+    }
+}
+
+/// The cells of one dump's details: path and time, exception, module, chance and evidence,
+/// verdict, events.
+fn dump_cells(d: &DumpRow) -> [String; 6] {
+    let mut dump = terminal_path(&d.path).into_owned();
+    dump.push('\n');
+    dump.push_str(&dump_time(d));
+    let exception = d.exception.as_ref().map_or_else(
+        || "-".to_owned(),
+        |e| {
+            let mut s = format!("{} {}", terminal(&e.code), terminal(&e.name));
+            if let Some(access) = e.access {
+                let access = match access {
+                    crate::dump::Access::Read => "read",
+                    crate::dump::Access::Write => "write",
+                    crate::dump::Access::Execute => "execute",
+                };
+                match &e.target {
+                    Some(t) => s.push_str(&format!("\n{access} {}", terminal(t))),
+                    None => s.push_str(&format!("\n{access}")),
+                }
+            }
+            s
+        },
+    );
+    let module = d.faulting_module.as_ref().map_or_else(
+        || "-".to_owned(),
+        |m| {
+            let (name, offset) = (terminal(&m.name), terminal(&m.offset));
+            match &m.version {
+                Some(v) => format!("{name}+{offset}\n{}", terminal(v)),
+                None => format!("{name}+{offset}"),
+            }
+        },
+    );
+    let mut module = module;
+    if let Some(sig) = &d.signature {
+        module.push_str(&format!("\n{}", terminal(&crate::symbols::signature::bugzilla_form(sig))));
+    }
+    if let Some(thread) = &d.crashing_thread {
+        for line in thread.frames.iter().flat_map(super::frame_lines).take(super::TOP_FRAMES) {
+            module.push('\n');
+            module.push_str(&terminal(&line));
+        }
+    }
+    let mut chance = d.chance.value.as_str().to_owned();
+    if d.chance.conflict {
+        chance.push_str(" (conflict)");
+    }
+    for e in &d.chance.evidence {
+        let strength = match e.strength {
+            Strength::Strong => "strong",
+            Strength::Weak => "weak",
+        };
+        chance.push_str(&format!("\n- {strength} {}: {}", e.indicates, terminal(&e.detail)));
+    }
+    let verdict =
+        format!("{}: {}\n{}", d.verdict.action.as_str(), terminal(&d.verdict.rule), terminal(&d.verdict.reason));
+    let events = if d.events.is_empty() {
+        "-".to_owned()
+    } else {
+        d.events
+            .iter()
+            .map(|e| format!("{} {} #{}", terminal(&e.provider), e.event_id, e.record_id))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    [dump, exception, module, chance, verdict, events]
+}
+
 fn details_table(report: &Report, opts: &TableOptions) -> Table {
     let mut t = new_table(opts);
     t.set_header(header(opts, &["dump", "exception", "module", "chance / evidence", "action / rule", "events"]));
-    for d in &report.dumps {
-        let exception = d
-            .exception
-            .as_ref()
-            .map_or_else(|| "-".to_owned(), |e| format!("{} {}", terminal(&e.code), terminal(&e.name)));
-        let module = d.faulting_module.as_ref().map_or_else(
-            || "-".to_owned(),
-            |m| {
-                let (name, offset) = (terminal(&m.name), terminal(&m.offset));
-                match &m.version {
-                    Some(v) => format!("{name}+{offset} ({})", terminal(v)),
-                    None => format!("{name}+{offset}"),
-                }
-            },
-        );
-        let mut module = module;
-        if let Some(sig) = &d.signature {
-            module.push_str(&format!("\n{}", terminal(&crate::symbols::signature::bugzilla_form(sig))));
-        }
-        if let Some(thread) = &d.crashing_thread {
-            for line in thread.frames.iter().flat_map(super::frame_lines).take(super::TOP_FRAMES) {
-                module.push('\n');
-                module.push_str(&terminal(&line));
-            }
-        }
-        let mut chance = d.chance.value.as_str().to_owned();
-        if d.chance.conflict {
-            chance.push_str(" (conflict)");
-        }
-        for e in &d.chance.evidence {
-            let strength = match e.strength {
-                Strength::Strong => "strong",
-                Strength::Weak => "weak",
-            };
-            chance.push_str(&format!("\n- {strength} {}: {}", e.indicates, terminal(&e.detail)));
-        }
-        let verdict =
-            format!("{}: {}\n{}", d.verdict.action.as_str(), terminal(&d.verdict.rule), terminal(&d.verdict.reason));
-        let events = if d.events.is_empty() {
-            "-".to_owned()
-        } else {
-            d.events
-                .iter()
-                .map(|e| format!("{} {} #{}", terminal(&e.provider), e.event_id, e.record_id))
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
+    let names = ["dump", "exception", "module", "chance / evidence", "action / rule", "events"];
+    let rows: Vec<Vec<String>> = std::iter::once(names.iter().map(|n| (*n).to_owned()).collect())
+        .chain(report.dumps.iter().map(|d| dump_cells(d).to_vec()))
+        .collect();
+    for (d, row) in report.dumps.iter().zip(rows.iter().skip(1)) {
         t.add_row(vec![
-            Cell::new(terminal_path(&d.path)),
-            Cell::new(exception),
-            Cell::new(module),
-            Cell::new(chance),
-            Cell::new(verdict).fg_if(opts, action_color(d.verdict.action)),
-            Cell::new(events),
+            Cell::new(&row[0]),
+            Cell::new(&row[1]),
+            Cell::new(&row[2]),
+            Cell::new(&row[3]),
+            Cell::new(&row[4]).fg_if(opts, action_color(d.verdict.action)),
+            Cell::new(&row[5]),
         ]);
     }
+    protect_tokens(&mut t, &rows);
     t
+}
+
+/// One dump's details as a block of lines, for narrow terminals.
+fn dump_block(out: &mut String, d: &DumpRow, opts: &TableOptions) {
+    let width = usize::from(opts.width);
+    let [_, exception, module, chance, verdict, events] = dump_cells(d);
+    // The path on a line of its own, never wrapped.
+    out.push_str(&format!("{}  ({})\n", terminal_path(&d.path), dump_time(d)));
+    let joined = |s: &str| s.replace('\n', " ");
+    push_wrapped(out, &format!("exception: {} in {}", joined(&exception), joined(&module)), width, "  ");
+    for (i, line) in chance.lines().enumerate() {
+        let line = if i == 0 { format!("chance: {line}") } else { line.to_owned() };
+        push_wrapped(out, &line, width, "  ");
+    }
+    push_wrapped(out, &format!("verdict: {}", joined(&verdict)), width, "  ");
+    push_wrapped(out, &format!("events: {}", events.replace('\n', ", ")), width, "  ");
+}
+
+/// Every column at least as wide as its longest word, so comfy-table shrinks columns by
+/// wrapping at spaces and never cuts a token in two. When the words cannot all fit, the table
+/// grows past the width instead.
+fn protect_tokens(t: &mut Table, rows: &[Vec<String>]) {
+    let columns = rows.first().map_or(0, Vec::len);
+    for i in 0..columns {
+        let longest = rows
+            .iter()
+            .filter_map(|r| r.get(i))
+            .flat_map(|cell| cell.split_whitespace())
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(1);
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(fixed(longest)));
+        }
+    }
+}
+
+/// A column width for `content` characters: comfy-table's constraint widths include the cell
+/// padding (one space each side).
+fn fixed(content: usize) -> Width {
+    Width::Fixed(u16::try_from(content.saturating_add(2)).unwrap_or(u16::MAX))
+}
+
+/// Append `text` wrapped at spaces to `width` columns, each line starting with `indent` (and
+/// continuation lines with two more spaces). A word longer than a line is not split.
+fn push_wrapped(out: &mut String, text: &str, width: usize, indent: &str) {
+    let mut line = String::from(indent);
+    let mut empty = true;
+    let mut cont = false;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let needed = line.chars().count() + usize::from(!empty) + word.chars().count();
+        if !empty && needed > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = format!("{indent}  ");
+            empty = true;
+            cont = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    if !empty || !cont {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
 }
 
 fn new_table(opts: &TableOptions) -> Table {
@@ -337,10 +587,6 @@ fn action_color(action: Action) -> Color {
     }
 }
 
-fn action_cell(opts: &TableOptions, action: Action) -> Cell {
-    Cell::new(action.as_str()).fg_if(opts, action_color(action))
-}
-
 fn chance_cell(opts: &TableOptions, chance: Chance) -> Cell {
     let cell = Cell::new(chance.as_str());
     match chance {
@@ -359,9 +605,50 @@ impl CellExt for Cell {
     }
 }
 
-/// First and last time on two lines (one when they are equal).
-fn seen(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
-    if first == last { time(first) } else { format!("{}\n{}", time(first), time(last)) }
+/// The chance in prose: `first chance`, `chance unknown`, `no exception`.
+fn chance_text(chance: Chance) -> &'static str {
+    match chance {
+        Chance::First => "first chance",
+        Chance::Second => "second chance",
+        Chance::None => "no exception",
+        Chance::Unknown => "chance unknown",
+    }
+}
+
+/// `file time ` before times that came from the file system, so they are never taken for the
+/// dump's own.
+fn time_prefix(source: Option<TimeSource>) -> &'static str {
+    if source == Some(TimeSource::FileModified) { "file time " } else { "" }
+}
+
+/// First and last time on two lines (one when they are equal); file times end in `*`.
+fn seen_lines(b: &BucketRow) -> String {
+    let p = if b.seen_from == Some(TimeSource::FileModified) { "*" } else { "" };
+    if b.first_seen == b.last_seen {
+        format!("{}{p}", time(b.first_seen))
+    } else {
+        format!("{}{p}\n{}{p}", time(b.first_seen), time(b.last_seen))
+    }
+}
+
+/// First and last time on one line, the date once when both are on one day.
+fn seen_text(b: &BucketRow) -> String {
+    let p = time_prefix(b.seen_from);
+    let day = |t: Timestamp| t.strftime("%Y-%m-%d").to_string();
+    match (b.first_seen, b.last_seen) {
+        (Some(a), Some(z)) if a != z && day(a) == day(z) => {
+            format!("{p}{} {}–{}Z", day(a), a.strftime("%H:%M"), z.strftime("%H:%M"))
+        }
+        (a, z) if a == z => format!("{p}{}", time(a)),
+        (a, z) => format!("{p}{} – {}", time(a), time(z)),
+    }
+}
+
+fn dump_time(d: &DumpRow) -> String {
+    match d.written_at {
+        None => "time unknown".to_owned(),
+        Some(_) => format!("{}{}", time_prefix(d.time_source), time(d.written_at)),
+    }
 }
 
 /// Minutes, UTC: enough to read a table; the JSON report has full precision.
@@ -380,4 +667,21 @@ fn shorten(message: &str) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_never_splits_a_word() {
+        let mut out = String::new();
+        push_wrapped(
+            &mut out,
+            "exception: 0xc0000005 EXCEPTION_ACCESS_VIOLATION_READ in infoctrs.dll+0x1a2b",
+            30,
+            "  ",
+        );
+        assert_eq!(out, "  exception: 0xc0000005\n    EXCEPTION_ACCESS_VIOLATION_READ\n    in infoctrs.dll+0x1a2b\n");
+    }
 }

@@ -23,6 +23,7 @@
 mod classify;
 pub mod model;
 mod parse;
+mod structure;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

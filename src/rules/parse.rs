@@ -37,6 +37,12 @@ pub fn parse_code(s: &str) -> Option<u32> {
 /// Parse and validate a rules file's text. `reserved` ids may not be reused (the guard and the
 /// built-in ids, for user files). All problems are reported, not just the first.
 pub fn parse_rules(text: &str, origin: Origin, reserved: &[&str]) -> Result<Vec<Rule>, Vec<Problem>> {
+    // The typed parse stops at its first error; the loose pass finds every unknown key,
+    // missing key and wrong type first, in all rules.
+    let structural = super::structure::check(text);
+    if !structural.is_empty() {
+        return Err(structural);
+    }
     let file: model::RuleFile = match toml::from_str(text) {
         Ok(f) => f,
         Err(e) => {

@@ -92,15 +92,19 @@ fn assemble(mut dumps: Vec<DumpRow>, logs: Vec<LogRow>) -> Report {
             exception_name: Some("EXCEPTION_ACCESS_VIOLATION_READ".into()),
             chance: d.chance.value,
             action: d.verdict.action,
+            actions: Default::default(),
             count: 0,
             bytes: 0,
             first_seen: d.written_at,
             last_seen: d.written_at,
+            seen_from: None,
+            offsets: vec![],
             dumps: vec![],
             hosts: Default::default(),
             history: None,
         });
         b.count += 1;
+        b.actions.add(d.verdict.action);
         b.bytes += d.size;
         b.first_seen = b.first_seen.min(d.written_at);
         b.last_seen = b.last_seen.max(d.written_at);

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod archive_writer;
+pub mod clean_tree;
 pub mod evt_writer;
 pub mod evtx_writer;
 pub mod fleet;
@@ -18,5 +19,6 @@ pub mod rss;
 pub mod symbol_dumps;
 pub mod synth_dumps;
 pub mod userdump_writer;
+pub mod volume;
 pub mod wer_writer;
 pub mod xml_writer;

@@ -12,8 +12,10 @@ use triage::chance::{Chance, Evidence, EvidenceSource, Strength};
 use triage::correlate::{Coverage, Relation};
 use triage::dump::{Access, Attribution, DumpFormat, Writer};
 use triage::error::{Failure, Stage};
+use triage::model::TimeSource;
 use triage::report::{
-    BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, ModuleRow, ProcessRow, Report, Summary,
+    ActionCounts, BucketRow, ChanceRow, DumpRow, EventLinkRow, ExceptionRow, Inputs, ModuleRow, OffsetCount,
+    ProcessRow, Report, Summary,
 };
 use triage::rules::{Action, Verdict};
 
@@ -28,6 +30,7 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         format: DumpFormat::Minidump,
         size,
         written_at: None,
+        time_source: None,
         dump_flags: Some("0x0".into()),
         full_memory: false,
         os: Some("Windows NT 5.0.2195".into()),
@@ -82,7 +85,7 @@ pub fn sample_report() -> Report {
         };
         d.exception = Some(ExceptionRow {
             code: "0xc0000005".into(),
-            name: "EXCEPTION_ACCESS_VIOLATION_READ".into(),
+            name: "ACCESS_VIOLATION".into(),
             address: "0x6d2a1b3c".into(),
             flags: "0x00000000".into(),
             thread_id: 0x51c,
@@ -114,7 +117,7 @@ pub fn sample_report() -> Report {
     crash.process.name = Some("w3wp.exe".into());
     crash.exception = Some(ExceptionRow {
         code: "0xc0000409".into(),
-        name: "STATUS_STACK_BUFFER_OVERRUN".into(),
+        name: "STACK_BUFFER_OVERRUN".into(),
         address: "0x7ffb12340000".into(),
         flags: "0x00000001".into(),
         thread_id: 42,
@@ -150,19 +153,22 @@ pub fn sample_report() -> Report {
     ];
     let mut dumps = dumps;
     dumps.sort_by(|a, b| a.path.cmp(&b.path));
-    let buckets = vec![
+    let mut buckets = vec![
         BucketRow {
             id: "b-infoctrs".into(),
-            title: "inetinfo.exe | infoctrs.dll | 0xc0000005 | first".into(),
+            title: "inetinfo.exe | infoctrs.dll | 0xc0000005 ACCESS_VIOLATION".into(),
             process: "inetinfo.exe".into(),
             module: "infoctrs.dll".into(),
             group_by: Default::default(),
             signature: None,
             module_version: Some("5.0.2195.1".into()),
             exception_code: Some("0xc0000005".into()),
-            exception_name: Some("EXCEPTION_ACCESS_VIOLATION_READ".into()),
+            exception_name: Some("ACCESS_VIOLATION".into()),
             chance: Chance::First,
             action: Action::Delete,
+            actions: ActionCounts { delete: 2, ..Default::default() },
+            offsets: vec![OffsetCount { offset: "0x1a2b".into(), count: 2 }],
+            seen_from: Some(TimeSource::Header),
             count: 2,
             bytes: 3_145_728,
             first_seen: Some(ts("2024-03-01T09:00:00Z")),
@@ -173,7 +179,7 @@ pub fn sample_report() -> Report {
         },
         BucketRow {
             id: "b-hang".into(),
-            title: "app.exe | <none> | none".into(),
+            title: "app.exe | <none> | no exception".into(),
             process: "app.exe".into(),
             module: "<none>".into(),
             group_by: Default::default(),
@@ -183,6 +189,9 @@ pub fn sample_report() -> Report {
             exception_name: None,
             chance: Chance::None,
             action: Action::Review,
+            actions: ActionCounts { review: 1, ..Default::default() },
+            offsets: vec![],
+            seen_from: None,
             count: 1,
             bytes: 2048,
             first_seen: None,
@@ -193,16 +202,19 @@ pub fn sample_report() -> Report {
         },
         BucketRow {
             id: "b-w3svc".into(),
-            title: "w3wp.exe | w3svc.dll | 0xc0000409 | second".into(),
+            title: "w3wp.exe | w3svc.dll | 0xc0000409 STACK_BUFFER_OVERRUN".into(),
             process: "w3wp.exe".into(),
             module: "w3svc.dll".into(),
             group_by: Default::default(),
             signature: None,
             module_version: None,
             exception_code: Some("0xc0000409".into()),
-            exception_name: Some("STATUS_STACK_BUFFER_OVERRUN".into()),
+            exception_name: Some("STACK_BUFFER_OVERRUN".into()),
             chance: Chance::Second,
             action: Action::Keep,
+            actions: ActionCounts { keep: 1, ..Default::default() },
+            offsets: vec![OffsetCount { offset: "0x2210".into(), count: 1 }],
+            seen_from: Some(TimeSource::Header),
             count: 1,
             bytes: 52_428_800,
             first_seen: Some(ts("2024-03-02T10:15:00Z")),
@@ -212,6 +224,7 @@ pub fn sample_report() -> Report {
             history: None,
         },
     ];
+    triage::report::sort_buckets(&mut buckets);
     let failures = vec![Failure::new(
         "dumps/truncated.dmp",
         Stage::Dump,
@@ -252,22 +265,14 @@ pub fn sample_report() -> Report {
 }
 
 /// A report over real files: `files` are (path relative to `root`, action). Each row gets the
-/// fingerprint the scan would have recorded; `inputs.paths` is `[root]`.
+/// facts and the fingerprint the scan would have recorded (read with the real dump reader);
+/// `inputs.paths` is `[root]`.
 pub fn report_for_files(root: &Path, files: &[(&str, Action)]) -> Report {
     let mut report = sample_report();
     report.inputs = Inputs { paths: vec![root.to_path_buf()], logs: vec![], window_secs: 300, ..Default::default() };
     report.buckets.clear();
     report.failures.clear();
-    report.dumps = files
-        .iter()
-        .map(|(rel, action)| {
-            let path = root.join(rel);
-            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            let mut d = dump_row(&path.to_string_lossy(), *action, Chance::First, "b", size);
-            d.fingerprint = triage::fingerprint::fingerprint(&path).ok();
-            d
-        })
-        .collect();
+    report.dumps = files.iter().map(|(rel, action)| row_for_file(&root.join(rel), *action)).collect();
     report.dumps.sort_by(|a, b| a.path.cmp(&b.path));
     let delete: Vec<&DumpRow> = report.delete_rows().collect();
     report.summary = Summary {
@@ -277,6 +282,33 @@ pub fn report_for_files(root: &Path, files: &[(&str, Action)]) -> Report {
         ..Summary::default()
     };
     report
+}
+
+/// The row a scan would write for the dump at `path` (facts and fingerprint from the real
+/// reader), with the verdict set to `action`. A file the reader refuses gets no fingerprint.
+pub fn row_for_file(path: &Path, action: Action) -> DumpRow {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut d = dump_row(&path.to_string_lossy(), action, Chance::First, "b", size);
+    let head = std::fs::read(path).map(|b| b.get(..4).map(<[u8]>::to_vec).unwrap_or_default()).unwrap_or_default();
+    let format = if head == b"USER" { DumpFormat::Userdump } else { DumpFormat::Minidump };
+    let Ok(file) = std::fs::File::open(path) else { return d };
+    if let Ok((facts, fingerprint)) = triage::dump::read_open_file(file, path, format) {
+        d.format = facts.format;
+        d.written_at = facts.written_at;
+        d.process.pid = facts.process.pid;
+        d.process.name = facts.process.name.clone();
+        d.exception = facts.exception.as_ref().map(|e| ExceptionRow {
+            code: triage::text::hex32(e.code),
+            name: e.name.clone(),
+            address: triage::text::hex64(e.address),
+            flags: triage::text::hex32(e.flags),
+            thread_id: e.thread_id,
+            access: e.access,
+            target: e.target.map(triage::text::hex64),
+        });
+        d.fingerprint = Some(fingerprint);
+    }
+    d
 }
 
 /// Run `triage check --baseline BASELINE ARGS...` from the crate root (paths in the baseline

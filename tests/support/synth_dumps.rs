@@ -237,7 +237,8 @@ fn inetinfo(time: &str) -> Spec {
     inetinfo_instance(Q275494_PID, Q275494_CREATE, time, INFOCTRS_BASE + INFOCTRS_OFFSET)
 }
 
-fn inetinfo_instance(pid: u32, create: &str, time: &str, fault: u64) -> Spec {
+/// An inetinfo.exe access violation at `fault` (Windows 2000, x86; modules as in the Q275494 fixtures).
+pub fn inetinfo_instance(pid: u32, create: &str, time: &str, fault: u64) -> Spec {
     Spec {
         arch: Arch::X86,
         os: (5, 0, 2195),

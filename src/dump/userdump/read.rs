@@ -9,6 +9,7 @@ use super::{CrashModule, DebugEvent, ExceptionRecord, Header, UserdumpError, Wid
 use super::{EXCEPTION_DEBUG_EVENT, MAX_EXCEPTION_PARAMETERS, MAX_MODULES, MAX_NAME_LEN, MAX_REGIONS, MAX_THREADS};
 use super::{IMAGE_FILE_MACHINE_AMD64, IMAGE_FILE_MACHINE_I386, PAGE_GUARD};
 use crate::error::ErrorCode;
+use crate::fingerprint::{ContentHash, ContentHasher};
 
 /// Positioned reads with a small buffer: sequential structures (the packed module list) cost one
 /// system call per few KiB, a jump costs a seek.
@@ -17,6 +18,8 @@ pub(super) struct Source<'a> {
     /// Where the reader stands; `u64::MAX` when unknown (after an error), forcing a seek.
     pos: u64,
     len: u64,
+    /// Every range read, hashed as it is read (the fingerprint `clean` compares).
+    content: ContentHasher,
 }
 
 /// A file, or an archive member in memory.
@@ -25,7 +28,12 @@ impl<T: Read + Seek> ReadSeek for T {}
 
 impl<'a> Source<'a> {
     pub(super) fn new(file: Box<dyn ReadSeek + 'a>, len: u64) -> Self {
-        Source { reader: BufReader::with_capacity(16 * 1024, file), pos: 0, len }
+        Source { reader: BufReader::with_capacity(16 * 1024, file), pos: 0, len, content: ContentHasher::ranges() }
+    }
+
+    /// The hash of every range read so far.
+    pub(super) fn content(&self) -> ContentHash {
+        self.content.finish()
     }
 
     /// Fail with `Truncated` unless `needed` bytes at `offset` lie inside the file.
@@ -50,6 +58,7 @@ impl<'a> Source<'a> {
             _ => UserdumpError::Io(err),
         })?;
         self.pos = offset.saturating_add(needed as u64);
+        self.content.range(offset, &buf);
         Ok(buf)
     }
 }
