@@ -34,6 +34,14 @@ pub(super) fn clean_command(args: &CleanArgs) -> anyhow::Result<Exit> {
         (true, false) => clean::Mode::Quarantine,
         (true, true) => clean::Mode::Delete,
     };
+    if report.delete_rows().next().is_none() && members.iter().any(|d| d.verdict.action == crate::model::Action::Delete)
+    {
+        // Every flagged dump is inside an archive: there is nothing clean may touch, so no
+        // root is needed to say so.
+        write_stdout(b"Nothing to clean outside archives.\n")?;
+        write_stdout(render_members(&members).as_bytes())?;
+        return Ok(Exit::Ok);
+    }
     let roots =
         if args.report_roots { clean::RootChoice::FromReport } else { clean::RootChoice::Named(args.roots.clone()) };
     let options = clean::CleanOptions { mode, roots, quarantine: args.quarantine.clone() };
