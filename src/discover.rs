@@ -393,6 +393,16 @@ fn link_reason(path: &Path) -> String {
     }
 }
 
+/// Extensions that promise an archive or a compressed file: on the command line, a damaged one
+/// is read (and reported) like any other input rather than refused as a typo.
+const ARCHIVE_EXTENSIONS: &[&str] = &["zip", "7z", "cab", "tar", "tgz", "gz", "xz", "zst", "bz2"];
+
+fn has_archive_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ARCHIVE_EXTENSIONS.iter().any(|a| e.eq_ignore_ascii_case(a)))
+}
+
 fn has_dump_extension(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| DUMP_EXTENSIONS.iter().any(|d| e.eq_ignore_ascii_case(d)))
 }
@@ -538,13 +548,13 @@ fn check_input(path: &Path, is_log: bool) -> Result<(), String> {
     let log_named = path
         .extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("evtx") || e.eq_ignore_ascii_case("evt"));
+        .is_some_and(|e| ["evtx", "evt", "xml", "wer"].iter().any(|l| e.eq_ignore_ascii_case(l)));
     match (sniff(&head[..n]), is_log) {
         (Some(Sniffed::Input(kind)), true) if kind.is_dump() => {
             Err("is a dump, not an event log: give it as a PATH".to_owned())
         }
         (Some(_), _) => Ok(()),
-        (None, _) if log_named => Ok(()),
+        (None, _) if log_named || has_archive_extension(path) => Ok(()),
         (None, true) => Err("is not an event log or an archive (no .evtx, .evt, XML export or Report.wer content)".to_owned()),
         (None, false) if has_dump_extension(path) => Ok(()),
         (None, false) => Err(

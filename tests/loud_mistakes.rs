@@ -81,7 +81,7 @@ fn a_log_flag_given_a_dump_or_a_scan_path_given_a_text_file_is_an_error() {
     std::fs::write(dir.path().join("notes.txt"), "hello").unwrap();
     let o = run(dir.path(), &["scan", "notes.txt", "-q"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("PATH notes.txt: is not a dump or an event log"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("PATH notes.txt: is not a dump, an event log or an archive"), "{}", stderr(&o));
 }
 
 #[test]
@@ -209,7 +209,7 @@ fn check_and_clean_say_when_paths_are_relative_elsewhere_and_take_base() {
 
     let o = run(dir.path(), &["clean", "report.json"]);
     assert!(stderr(&o).starts_with("triage: note: none of the flagged dumps exists from here: the report's paths are relative to the folder its scan ran in"), "{}", stderr(&o));
-    let o = run(dir.path(), &["clean", "report.json", "--base", "run"]);
+    let o = run(dir.path(), &["clean", "report.json", "--base", "run", "--root", "run/dumps"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stderr(&o).contains("note:"));
     assert!(

@@ -439,3 +439,38 @@ fn unreachable_server_is_a_note() {
     assert!(m["notes"][0].as_str().unwrap().starts_with(&format!("{url}: unreachable")), "{m:#}");
     assert_eq!(report["summary"]["failures"], 0);
 }
+
+/// The HTML report shows each walked dump's signature and top frames (issue 14: "with symbols,
+/// the top frames"), inlined calls first, as the table and markdown do.
+#[test]
+fn html_report_shows_signature_and_top_frames() {
+    let c = crashy();
+    let dir = tempfile::tempdir().unwrap();
+    let syms = dir.path().join("pdbs");
+    std::fs::create_dir(&syms).unwrap();
+    std::fs::copy(crashy_pdb(), syms.join("crashy.pdb")).unwrap();
+    let dump = crashy_dump(dir.path(), "crashy.dmp", &c.module, &c);
+    let out = triage()
+        .arg("scan")
+        .args([dump.to_str().unwrap(), "--symbols", syms.to_str().unwrap(), "--html", "-", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains("signature <span class=\"raw\">write_it</span>"), "no signature in the page");
+    let frames: Vec<&str> = page
+        .split("<li class=\"frame\"><span class=\"raw\">")
+        .skip(1)
+        .map(|rest| rest.split("</span>").next().unwrap())
+        .collect();
+    assert_eq!(
+        frames,
+        [
+            "#0 crashy.exe!write_it(int*) (inlined) [crashy.c:10]",
+            "#0 crashy.exe!CrashFunction() [crashy.c:14]",
+            "#1 crashy.exe!main() [crashy.c:19]",
+            "#2 crashy.exe!mainCRTStartup() [crashy.c:24]"
+        ],
+        "{frames:?}"
+    );
+}

@@ -286,6 +286,16 @@ fn dump_details(out: &mut String, ctx: &Ctx, b: &BucketRow) {
         if let Some(c) = &d.comment {
             let _ = write!(out, "<br>comment <span class=\"raw\">{}</span>", Esc(c));
         }
+        if let Some(sig) = &d.signature {
+            let _ = write!(out, "<br>signature <span class=\"raw\">{}</span>", Esc(sig));
+        }
+        if let Some(thread) = &d.crashing_thread {
+            let _ = write!(out, "<ul class=\"frames\">");
+            for line in thread.frames.iter().flat_map(crate::report::frame_lines).take(crate::report::TOP_FRAMES) {
+                let _ = write!(out, "<li class=\"frame\"><span class=\"raw\">{}</span></li>", Esc(&line));
+            }
+            let _ = write!(out, "</ul>");
+        }
         for n in &d.notes {
             let _ = write!(out, "<br>note: {}", Esc(n));
         }
