@@ -15,6 +15,9 @@
 //! `triage clean` moving them into a quarantine on the same file system (files/s): clean checks
 //! and moves each file on its open handle and journals in batches, so its time grows linearly.
 //!
+//! `TRIAGE_SCALE_KEEP=1` keeps each generated corpus (its path is printed) for profiling with
+//! `strace -c`, `perf record` or `valgrind --tool=callgrind`.
+//!
 //! Under `cargo test --benches` (no `--bench` flag) it runs a 200-dump and a 2 MB log case once
 //! each as a smoke test.
 
@@ -217,7 +220,12 @@ fn main() {
         None => tempfile::tempdir(),
     }
     .expect("tempdir");
-    let work = tmp.path();
+    let keep = std::env::var_os("TRIAGE_SCALE_KEEP").is_some();
+    let work = tmp.path().to_path_buf();
+    let work = work.as_path();
+    if keep {
+        let _ = tmp.keep();
+    }
     if !benching {
         let dumps = work.join("dumps");
         write_dumps(&dumps, 200);
@@ -281,6 +289,10 @@ fn main() {
             "clean_50k" => clean_all(&dir, 50_000),
             _ => unreachable!("CASES lists every case"),
         }
-        let _ = std::fs::remove_dir_all(&dir);
+        if keep {
+            println!("scale: {case} corpus kept in {}", dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 }
