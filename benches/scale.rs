@@ -221,8 +221,7 @@ fn main() {
     }
     .expect("tempdir");
     let keep = std::env::var_os("TRIAGE_SCALE_KEEP").is_some();
-    let work = tmp.path().to_path_buf();
-    let work = work.as_path();
+    let work = &tmp.path().to_path_buf();
     if keep {
         let _ = tmp.keep();
     }
