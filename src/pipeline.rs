@@ -53,29 +53,43 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let progress = Progress::new(!config.quiet);
     progress.stage("discovering");
     let options = discover::DiscoverOptions { follow_links: config.follow_links };
-    let inventory = discover::discover_with(&config.paths, &config.logs, options);
-    let mut failures = inventory.failures;
-    progress.stage(&format!("reading {} dumps and {} logs", inventory.dumps.len(), inventory.logs.len()));
-    progress.files(inventory.dumps.len() + inventory.logs.len() + inventory.archives.len());
-    // Dumps and logs are read at the same time, each in parallel across files; every reader is
-    // single-threaded inside (nesting the evtx crate's own pool in rayon deadlocks).
-    let ((dump_results, log_results), archived) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    inventory
-                        .dumps
-                        .par_iter()
-                        .map(|f| counted(&progress, || dump::read_dump_fingerprinted(f, symbols.as_ref())))
-                        .collect::<Vec<_>>()
-                },
-                || inventory.logs.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
-            )
-        },
+    let listing = discover::list(&config.paths, &config.logs, options);
+    let mut failures = listing.failures;
+    let mut skipped = listing.skipped;
+    progress.stage(&format!("reading {} files", listing.files.len()));
+    progress.files(listing.files.len());
+    // Each file is opened once, on every core: a dump is read on from the handle that sniffed
+    // it; logs and archives are only classified here and read below. Every reader is
+    // single-threaded inside, except the .evtx reader, which splits one file by chunk on this
+    // same pool (nesting the evtx crate's own pool in rayon deadlocks).
+    let opened: Vec<Opened> = listing
+        .files
+        .par_iter()
+        .map(|listed| match discover::open(listed, dump::HEAD_BYTES) {
+            discover::Opened::Dump(d) => {
+                Opened::Dump(Box::new(counted(&progress, || dump::read_opened(d, symbols.as_ref()))))
+            }
+            discover::Opened::Log(l) => Opened::Log(l),
+            discover::Opened::Archive(a) => Opened::Archive(a),
+            discover::Opened::Skipped(s) => counted(&progress, || Opened::Skipped(s)),
+            discover::Opened::Failure(f) => counted(&progress, || Opened::Failure(f)),
+        })
+        .collect();
+    let (mut dump_results, mut log_files, mut archive_files) = (Vec::new(), Vec::new(), Vec::new());
+    for o in opened {
+        match o {
+            Opened::Dump(r) => dump_results.push(*r),
+            Opened::Log(l) => log_files.push(l),
+            Opened::Archive(a) => archive_files.push(a),
+            Opened::Skipped(s) => skipped.push(s),
+            Opened::Failure(f) => failures.push(f),
+        }
+    }
+    let (log_results, archived) = rayon::join(
+        || log_files.par_iter().map(|f| counted(&progress, || events::read_log(f))).collect::<Vec<_>>(),
         || {
             let limits = source::Limits::default();
-            inventory
-                .archives
+            archive_files
                 .par_iter()
                 .map(|a| counted(&progress, || read_archive(a, &limits, symbols.as_ref())))
                 .collect::<Vec<_>>()
@@ -89,7 +103,6 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let fingerprints: HashMap<PathBuf, FileFingerprint> =
         facts.iter().map(|f| f.path.clone()).zip(fingerprints).collect();
     let mut logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
-    let mut skipped = inventory.skipped;
     let mut members = BTreeMap::new();
     for a in archived {
         facts.extend(a.facts);
@@ -119,6 +132,16 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     report.symbols = symbols.as_ref().map(Symbols::stats);
     progress.finish();
     Ok(report)
+}
+
+/// One listed file after the parallel open: a dump read, or what the rest of the scan takes.
+enum Opened {
+    /// Boxed: the facts are large and most listed files are dumps, read and moved on at once.
+    Dump(Box<Result<(DumpFacts, FileFingerprint), Failure>>),
+    Log(discover::InputFile),
+    Archive(ArchiveFile),
+    Skipped(Skipped),
+    Failure(Failure),
 }
 
 /// The in-memory result of triage, before it becomes a [`Report`].

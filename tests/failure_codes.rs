@@ -26,7 +26,7 @@ fn codes_in_source() -> BTreeSet<String> {
     sources(&Path::new(ROOT).join("src"), &mut files);
     let literal = regex::Regex::new(r#""([a-z][a-z0-9]*(?:_[a-z0-9]+)*)""#).unwrap();
     let staged = regex::Regex::new(r#"Stage::\w+,\s*"([a-z][a-z0-9_]*)""#).unwrap();
-    // discover.rs picks a code before building the failure: `("not_found", "no such …")`,
+    // discovery picks a code before building the failure: `("not_found", "no such …")`,
     // `{ "permission_denied" } else { "unreadable" }`.
     let chosen = regex::Regex::new(r#"(?:\(|\{ )"([a-z]+(?:_[a-z]+)*)"(?:,| \})"#).unwrap();
     let mut codes = BTreeSet::new();
@@ -42,7 +42,7 @@ fn codes_in_source() -> BTreeSet<String> {
             rest = &body[end..];
         }
         codes.extend(staged.captures_iter(text).map(|c| c[1].to_owned()));
-        if path.ends_with("discover.rs") {
+        if path.starts_with("src/discover") {
             codes.extend(chosen.captures_iter(text).map(|c| c[1].to_owned()));
         }
     }

@@ -1,6 +1,6 @@
 //! `triage merge REPORT.json...`: join hosts' reports into one (see [`crate::history::merge`]).
 
-use super::{write_output, write_stdout};
+use super::{write_format, write_json_report};
 use crate::cli::MergeArgs;
 use crate::history::merge;
 use crate::model::Exit;
@@ -22,10 +22,10 @@ pub(super) fn merge_command(args: &MergeArgs) -> anyhow::Result<Exit> {
     }
     let report = merge::merge(&inputs);
     if let Some(path) = &args.json {
-        write_output(path, &crate::report::json::render_json(&report, true))?;
+        write_json_report(path, &report)?;
     }
     if args.json.as_deref().is_none_or(|p| p.as_os_str() != "-") {
-        write_stdout(&super::render_format(&report, args.format, false))?;
+        write_format(&report, args.format, false)?;
     }
     Ok(Exit::Ok)
 }

@@ -34,6 +34,19 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// The JSON report to a file or (`-`) stdout, streamed.
+fn write_json_report(path: &std::path::Path, report: &crate::report::Report) -> anyhow::Result<()> {
+    stream_output(path, |out| crate::report::json::write_json(report, true, out))
+}
+
+/// The report on stdout in `format` (`scan` and `merge`); JSON is streamed.
+fn write_format(report: &crate::report::Report, format: Format, details: bool) -> anyhow::Result<()> {
+    match format {
+        Format::Json => write_json_report(std::path::Path::new("-"), report),
+        other => write_stdout(&render_format(report, other, details)),
+    }
+}
+
 /// The report on stdout in `format` (`scan` and `merge`).
 fn render_format(report: &crate::report::Report, format: Format, details: bool) -> Vec<u8> {
     use crate::report;
@@ -49,10 +62,25 @@ fn render_format(report: &crate::report::Report, format: Format, details: bool) 
 
 /// Write to a file, or stdout for `-`.
 fn write_output(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    stream_output(path, |out| out.write_all(bytes))
+}
+
+/// Stream to a file, or stdout for `-`, through a buffer: what `write` produces is never held
+/// whole (a JSON report of 100,000 dumps is hundreds of MB). A closed pipe is not an error.
+fn stream_output(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     if path.as_os_str() == "-" {
-        write_stdout(bytes)
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        match write(&mut out).and_then(|_| out.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.context("cannot write to stdout"),
+        }
     } else {
-        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
+        write(&mut out).and_then(|_| out.flush()).with_context(|| format!("cannot write {}", path.display()))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{write_output, write_stdout};
+use super::{write_format, write_json_report, write_output, write_stdout};
 use crate::cli::{Format, ScanArgs};
 use crate::config::ScanConfig;
 use crate::model::Exit;
@@ -20,8 +20,7 @@ pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
     let hook = history::ScanHook::prepare(args.history.as_ref(), args.input.host.as_deref())?;
     let (report, _) = hook.finish(pipeline::scan(&config)?)?;
     if let Some(path) = &args.json {
-        let bytes = report::json::render_json(&report, true);
-        write_output(path, &bytes)?;
+        write_json_report(path, &report)?;
     }
     if let Some(path) = &args.html {
         write_output(path, report::html::render_html(&report).as_bytes())?;
@@ -33,16 +32,14 @@ pub(super) fn scan_command(args: &ScanArgs) -> anyhow::Result<Exit> {
         refused = refusals.len();
         warn_refused(&refusals);
     }
-    if let Some(format) = format {
-        let bytes = match format {
-            Format::Table => {
-                let mut opts = TableOptions::for_stdout(args.details);
-                opts.list_limit = args.list_limit;
-                report::table::render_table(&report, &opts).into_bytes()
-            }
-            other => super::render_format(&report, other, args.details),
-        };
-        write_stdout(&bytes)?;
+    match format {
+        Some(Format::Table) => {
+            let mut opts = TableOptions::for_stdout(args.details);
+            opts.list_limit = args.list_limit;
+            write_stdout(report::table::render_table(&report, &opts).as_bytes())?;
+        }
+        Some(other) => write_format(&report, other, args.details)?,
+        None => {}
     }
     if args.strict && (!report.failures.is_empty() || refused > 0) {
         return Ok(Exit::Fatal);

@@ -288,6 +288,9 @@ struct PoolState {
     next_ticket: u64,
     /// Tickets of the leases alive, oldest first.
     live: BTreeSet<u64>,
+    /// Readers waiting for room. A lease given back wakes them only when there are any:
+    /// `notify_all` is a `futex` system call even with nobody waiting, once per dump.
+    waiting: usize,
 }
 
 /// The pool every dump reader draws from.
@@ -297,7 +300,7 @@ impl Pool {
     pub const fn new(limit: u64) -> Self {
         Pool {
             limit,
-            state: Mutex::new(PoolState { used: 0, next_ticket: 0, live: BTreeSet::new() }),
+            state: Mutex::new(PoolState { used: 0, next_ticket: 0, live: BTreeSet::new(), waiting: 0 }),
             freed: Condvar::new(),
         }
     }
@@ -341,7 +344,9 @@ impl Lease<'_> {
         }
         let mut st = self.pool.lock();
         while st.used.saturating_add(n) > self.pool.limit && st.live.first() != Some(&self.ticket) {
+            st.waiting += 1;
             st = self.pool.freed.wait(st).unwrap_or_else(PoisonError::into_inner);
+            st.waiting -= 1;
         }
         st.used += n;
         self.held = wanted;
@@ -359,8 +364,11 @@ impl Drop for Lease<'_> {
         let mut st = self.pool.lock();
         st.used = st.used.saturating_sub(self.held);
         st.live.remove(&self.ticket);
+        let waiting = st.waiting > 0;
         drop(st);
-        self.pool.freed.notify_all();
+        if waiting {
+            self.pool.freed.notify_all();
+        }
     }
 }
 

@@ -68,6 +68,11 @@ impl crate::error::ErrorCode for DumpError {
     }
 }
 
+/// How much of each file a scan's one open reads at first ([`crate::discover::open()`]): a
+/// whole small minidump (the dumps of a first-chance storm are a few KiB to a few tens), so
+/// that most dumps cost one `read`; a bigger one is read on from there.
+pub const HEAD_BYTES: usize = 64 * 1024;
+
 /// Read one dump. Never panics on bad input; errors carry a stable code.
 pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {
     read_dump_with(input, None)
@@ -85,7 +90,26 @@ pub fn read_dump_fingerprinted(
     input: &InputFile,
     symbols: Option<&Symbols>,
 ) -> Result<(DumpFacts, FileFingerprint), Failure> {
-    read_input(input, None, symbols)
+    read_input(input, Handle::Path, symbols)
+}
+
+/// Read a dump discovery has opened and sniffed ([`crate::discover::open()`]): the same handle,
+/// going on after the bytes it already read, so a scan opens each dump once.
+pub fn read_opened(
+    opened: crate::discover::OpenDump,
+    symbols: Option<&Symbols>,
+) -> Result<(DumpFacts, FileFingerprint), Failure> {
+    let crate::discover::OpenDump { input, file, head } = opened;
+    read_input(&input, Handle::Open { file, head }, symbols)
+}
+
+/// Where a reader gets the dump's bytes from.
+enum Handle {
+    /// Open the path (and check by path that it still names what discovery saw).
+    Path,
+    /// A handle the caller opened and checked; `head` holds the bytes already read from the
+    /// start of the file through it, and the handle is positioned after them.
+    Open { file: File, head: Vec<u8> },
 }
 
 /// Read a dump from a file the caller has already opened: `triage clean` re-reads the very
@@ -102,19 +126,31 @@ pub fn read_open_file(file: File, path: &Path, format: DumpFormat) -> Result<(Du
         DumpFormat::Userdump => crate::discover::InputKind::Userdump,
     };
     let input = InputFile { path: path.to_path_buf(), len, modified, kind };
-    read_input(&input, Some(file), None)
+    read_input(&input, Handle::Open { file, head: Vec::new() }, None)
 }
 
 fn read_input(
     input: &InputFile,
-    file: Option<File>,
+    handle: Handle,
     symbols: Option<&Symbols>,
 ) -> Result<(DumpFacts, FileFingerprint), Failure> {
     if input.kind == crate::discover::InputKind::Userdump {
+        let file = match handle {
+            Handle::Path => None,
+            // The user-dump reader reads from where the handle stands: the start.
+            Handle::Open { mut file, head } => {
+                if !head.is_empty() {
+                    std::io::Seek::rewind(&mut file).map_err(|e| {
+                        Failure::from_error(&input.path, crate::error::Stage::Dump, &DumpError::Read(e))
+                    })?;
+                }
+                Some(file)
+            }
+        };
         return userdump::read_userdump_fingerprinted(input, file);
     }
     // The parser has been fuzzed clean, but one bad file must never take the batch down.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input, file, symbols)))
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_minidump(input, handle, symbols)))
         .unwrap_or_else(|payload| Err(DumpError::Panic(panic_message(payload.as_ref()))));
     result.map_err(|e| Failure::from_error(&input.path, crate::error::Stage::Dump, &e))
 }
@@ -174,20 +210,20 @@ pub fn facts_from_bytes(name: &std::path::Path, bytes: &[u8]) -> Result<DumpFact
 /// fingerprint is the `fstat` of the handle read plus the hash of the bytes read through it.
 fn read_minidump(
     input: &InputFile,
-    file: Option<File>,
+    handle: Handle,
     symbols: Option<&Symbols>,
 ) -> Result<(DumpFacts, FileFingerprint), DumpError> {
-    let by_path = file.is_none();
-    let file = match file {
-        Some(file) => file,
-        None => {
+    let by_path = matches!(handle, Handle::Path);
+    let (file, head) = match handle {
+        Handle::Open { file, head } => (file, head),
+        Handle::Path => {
             source::check_unchanged(input)?;
             // Read-only: the scan never writes to an input.
-            File::open(&input.path).map_err(DumpError::Read)?
+            (File::open(&input.path).map_err(DumpError::Read)?, Vec::new())
         }
     };
     let mut lease = budget::POOL.lease(budget::DUMP_BUDGET);
-    let bytes = source::load_file(&file, input, &mut lease)?;
+    let bytes = source::load_file(&file, input, head, &mut lease)?;
     let mut facts = extract::extract(input, bytes.data(), symbols)?;
     facts.notes.extend_from_slice(bytes.notes());
     let meta = source::check_unchanged_file(&file, input)?;

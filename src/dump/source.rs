@@ -137,22 +137,46 @@ impl Bytes {
 /// Read `input` (small) or the parts of it the reader needs (large) from `file`, opened by the
 /// scan or by `triage clean` (which re-reads the very handle it is about to move), failing with
 /// `changed_during_scan` if it is not what discovery saw, and with `over_budget` if holding it
-/// and parsing it would take more than `lease` allows. The bytes read are hashed as they are
-/// read: see [`Bytes::content`].
-pub fn load_file(file: &File, input: &InputFile, lease: &mut Lease<'_>) -> Result<Bytes, DumpError> {
+/// and parsing it would take more than `lease` allows. `head` holds the bytes already read from
+/// the start of the file through `file` (the sniff's read, which for a small dump is all of it);
+/// a small file's read goes on after them. The bytes read are hashed as they are read: see
+/// [`Bytes::content`].
+pub fn load_file(file: &File, input: &InputFile, head: Vec<u8>, lease: &mut Lease<'_>) -> Result<Bytes, DumpError> {
     if input.len < READ_LIMIT {
         // Below READ_LIMIT, so always within one dump's budget; this may wait for other readers.
         lease.grow(input.len).map_err(|e| DumpError::OverBudget(format!("{} bytes to read", e.wanted)))?;
-        let mut bytes = Vec::with_capacity(usize::try_from(input.len).unwrap_or(0));
-        io::Read::read_to_end(&mut &*file, &mut bytes).map_err(DumpError::Read)?;
+        let bytes = read_rest(file, head, input.len).map_err(DumpError::Read)?;
         if bytes.len() as u64 != input.len {
             return Err(changed(input.len, bytes.len() as u64));
         }
         charge_parse(lease, &budget::estimate_all(&Plain::new(&bytes)))?;
         Ok(Bytes::Owned(bytes))
     } else {
+        // The ranges are read at their offsets; what the sniff read is not needed.
         load_sparse(file, input, lease)
     }
+}
+
+/// `head` extended with what `file` holds after it, up to `len` bytes in all (fewer if the
+/// file is shorter now). Not `read_to_end`: on a `File` that costs an `fstat` and an `lseek`
+/// for a size we already know, and growth past `len` is caught by the `fstat` after the read.
+fn read_rest(mut file: &File, mut bytes: Vec<u8>, len: u64) -> io::Result<Vec<u8>> {
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
+    if bytes.len() >= len {
+        return Ok(bytes);
+    }
+    let mut filled = bytes.len();
+    bytes.resize(len, 0);
+    while filled < len {
+        match io::Read::read(&mut file, &mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(filled);
+    Ok(bytes)
 }
 
 fn load_sparse(file: &File, input: &InputFile, lease: &mut Lease<'_>) -> Result<Bytes, DumpError> {

@@ -1,0 +1,166 @@
+//! Opening a listed file: the one `open` a scan does per file.
+//!
+//! The handle is checked to be the file the walk listed (same device and inode) before a byte
+//! is read, then the file's head is read and sniffed. A dump keeps its handle and the bytes
+//! read so far ([`OpenDump`]), so the dump reader goes on from there instead of opening the
+//! file again; a log or an archive is handed on by path (there are few of them, and their
+//! readers open them their own way).
+
+use std::fs::File;
+use std::io::Read;
+
+use super::{ArchiveFile, InputFile, Listed, SNIFF_BYTES, Skipped, Sniffed, has_dump_extension, sniff};
+use crate::error::{Failure, Stage};
+
+/// What a listed file turned out to be once opened.
+#[derive(Debug)]
+pub enum Opened {
+    /// A dump, still open.
+    Dump(OpenDump),
+    Log(InputFile),
+    Archive(ArchiveFile),
+    Skipped(Skipped),
+    Failure(Failure),
+}
+
+/// A dump found by [`open()`]: its handle, positioned just after `head`, the bytes read from the
+/// start of the file through it.
+#[derive(Debug)]
+pub struct OpenDump {
+    pub input: InputFile,
+    pub file: File,
+    pub head: Vec<u8>,
+}
+
+/// Open `listed`, check it is the file the walk saw, and read its head: at least
+/// [`SNIFF_BYTES`] (what the sniff needs) and up to `head_limit` bytes of the file's length, so
+/// that a small dump is read whole by this one read. Only the first [`SNIFF_BYTES`] decide
+/// what the file is.
+pub fn open(listed: &Listed, head_limit: usize) -> Opened {
+    let path = listed.path.as_path();
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(err) => return Opened::Failure(read_failure(listed, "cannot open", &err)),
+    };
+    if !same_file(&file, listed) {
+        return Opened::Failure(Failure::new(
+            path,
+            Stage::Discover,
+            "changed_during_scan",
+            "replaced (by another file or a symbolic link) between listing the folder and opening it; not read",
+        ));
+    }
+    let want = usize::try_from(listed.len).unwrap_or(usize::MAX).min(head_limit).max(SNIFF_BYTES);
+    let mut head = vec![0u8; want];
+    let mut file = file;
+    let n = match read_head(&mut file, &mut head) {
+        Ok(n) => n,
+        Err(err) => return Opened::Failure(read_failure(listed, "cannot read", &err)),
+    };
+    head.truncate(n);
+    let input = |kind| InputFile { path: path.to_path_buf(), len: listed.len, modified: listed.modified, kind };
+    let skip =
+        |reason: &str| Opened::Skipped(Skipped { path: path.to_path_buf(), reason: reason.to_owned(), host: None });
+    match sniff(&head[..n.min(SNIFF_BYTES)]) {
+        Some(Sniffed::Input(kind)) if kind.is_dump() && listed.logs_only => {
+            skip("a dump given as an event log (--evtx); pass it as a scan path")
+        }
+        Some(Sniffed::Input(kind)) if kind.is_dump() => Opened::Dump(OpenDump { input: input(kind), file, head }),
+        Some(Sniffed::Input(kind)) => Opened::Log(input(kind)),
+        // An archive under --evtx is opened too: its logs are used, its dumps skipped.
+        Some(Sniffed::Archive(format)) => Opened::Archive(ArchiveFile {
+            path: path.to_path_buf(),
+            len: listed.len,
+            modified: listed.modified,
+            format,
+            logs_only: listed.logs_only,
+        }),
+        None if n == 0 && has_dump_extension(path) => Opened::Failure(Failure::new(
+            path,
+            Stage::Discover,
+            "empty_file",
+            "zero-byte file (a dump that was never written, or a full disk)",
+        )),
+        None if has_dump_extension(path) => Opened::Failure(Failure::new(
+            path,
+            Stage::Discover,
+            "not_a_dump",
+            "has a dump extension but no dump signature (MDMP, USERDUMP); possibly still being written or damaged",
+        )),
+        None if n == 0 => skip("empty file"),
+        None => skip("not a dump or event log"),
+    }
+}
+
+fn read_failure(listed: &Listed, what: &str, err: &std::io::Error) -> Failure {
+    let code = if err.kind() == std::io::ErrorKind::PermissionDenied { "permission_denied" } else { "unreadable" };
+    Failure::new(&listed.path, Stage::Discover, code, format!("{what}: {err}"))
+}
+
+/// Whether the open handle is the file the walk listed (same device and inode), so a name
+/// swapped for a link in between is not read through.
+#[cfg(unix)]
+fn same_file(file: &File, listed: &Listed) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    file.metadata().is_ok_and(|m| listed.id == Some((m.dev(), m.ino())))
+}
+
+#[cfg(not(unix))]
+fn same_file(file: &File, listed: &Listed) -> bool {
+    // No inode numbers in std here: compare what there is.
+    file.metadata().is_ok_and(|m| m.is_file() && m.len() == listed.len && m.modified().ok() == listed.modified)
+}
+
+/// Fill `buf` from `f` as far as the file goes; the number of bytes read.
+pub(super) fn read_head(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_after_it_was_listed_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.dmp"), dir.path().join("b"));
+        std::fs::write(&a, b"MDMP").unwrap();
+        std::fs::write(&b, b"MDMP").unwrap();
+        let listing = super::super::list(std::slice::from_ref(&a), &[], Default::default());
+        assert!(matches!(open(&listing.files[0], 1024), Opened::Dump(d) if d.head == b"MDMP"));
+        // `a` replaced after it was listed (here: by another file of the same size).
+        std::fs::rename(&b, &a).unwrap();
+        match open(&listing.files[0], 1024) {
+            Opened::Failure(f) => assert_eq!(f.code, "changed_during_scan"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_small_dump_is_read_whole_by_the_head_read_and_only_its_start_is_sniffed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.dmp");
+        let mut bytes = b"MDMP".to_vec();
+        bytes.resize(3000, 7);
+        std::fs::write(&path, &bytes).unwrap();
+        let listing = super::super::list(&[path], &[], Default::default());
+        match open(&listing.files[0], 64 * 1024) {
+            Opened::Dump(d) => assert_eq!(d.head, bytes),
+            other => panic!("{other:?}"),
+        }
+        match open(&listing.files[0], 1000) {
+            Opened::Dump(d) => assert_eq!(d.head, &bytes[..1000]),
+            other => panic!("{other:?}"),
+        }
+    }
+}
