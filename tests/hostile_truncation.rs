@@ -49,6 +49,28 @@ fn sparse_read_gives_the_same_facts_as_a_whole_read() {
 }
 
 #[test]
+fn a_large_dump_read_after_another_on_the_same_thread_gives_its_own_facts() {
+    // The large-file reader keeps its buffer for the thread's next large dump and zeroes what it
+    // wrote: a dump read after a bigger, differently laid out one must not see its bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.dmp");
+    let second = dir.path().join("second.dmp");
+    support::synth_dumps::write_sparse_full_dump(&first, REGIONS * 3, REGION).unwrap();
+    support::synth_dumps::write_sparse_full_dump(&second, REGIONS, REGION).unwrap();
+    let second_input = input(&second);
+    let fresh = {
+        let i = second_input.clone();
+        std::thread::spawn(move || read_dump(&i).expect("reads on a fresh thread")).join().unwrap()
+    };
+    let first_facts = read_dump(&input(&first)).expect("first reads");
+    // Laid out differently (a Memory64List three times as long moves every region, the stack
+    // among them), so the first read wrote where the second does not.
+    assert_ne!(first_facts.size, fresh.size);
+    let after = read_dump(&second_input).expect("second reads after the first");
+    assert_eq!(after, fresh);
+}
+
+#[test]
 fn a_large_dump_cut_short_on_disk_is_truncated_not_a_crash() {
     // The directory points past the end: a dump whose writer ran out of disk.
     let dir = tempfile::tempdir().unwrap();

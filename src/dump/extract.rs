@@ -58,7 +58,19 @@ fn is_hardware_fault(code: u32) -> bool {
 }
 
 pub fn extract(input: &InputFile, data: &[u8], symbols: Option<&Symbols>) -> Result<DumpFacts, DumpError> {
+    extract_with(input, data, symbols, None)
+}
+
+/// [`extract`], with the exception stack window when the large-file reader already found it
+/// in `data` (see [`walk::StackOnce`]).
+pub fn extract_with(
+    input: &InputFile,
+    data: &[u8],
+    symbols: Option<&Symbols>,
+    stack_found: Option<Result<walk::StackWindow, String>>,
+) -> Result<DumpFacts, DumpError> {
     let len = data.len() as u64;
+    let stack = walk::StackOnce::new(data, stack_found);
     let dump = Minidump::read(data).map_err(|e| open_error(&e, data))?;
     let mut notes = Vec::new();
 
@@ -135,6 +147,7 @@ pub fn extract(input: &InputFile, data: &[u8], symbols: Option<&Symbols>) -> Res
             evidence.extend(provenance::in_process_handler_evidence(writer, facts.code));
             let fault = faulting_module(
                 &dump,
+                &stack,
                 exc,
                 &facts,
                 sys.as_ref(),
@@ -156,7 +169,10 @@ pub fn extract(input: &InputFile, data: &[u8], symbols: Option<&Symbols>) -> Res
     // Only with --symbols: the symbol-free path above never walks more than attribution needs.
     let (crashing_thread, signature) = match (symbols, &exception, &sys, &modules) {
         (Some(symbols), Some(exc), Some(sys), Some(modules)) => {
-            match super::frames::crashing_thread(&dump, exc, sys, misc.as_ref(), modules, symbols) {
+            let thread = stack
+                .get(&dump, exc, sys, misc.as_ref())
+                .and_then(|st| super::frames::crashing_thread(&dump, st, exc, sys, modules, symbols));
+            match thread {
                 Ok(thread) => {
                     let signature = symbols.signature_rules().signature(&thread.frames);
                     (Some(thread), signature)
@@ -398,6 +414,7 @@ fn unloaded_module(m: &MinidumpUnloadedModule, addr: u64, attribution: Attributi
 #[allow(clippy::too_many_arguments)]
 fn faulting_module<T: std::ops::Deref<Target = [u8]>>(
     dump: &Minidump<'_, T>,
+    stack: &walk::StackOnce<'_>,
     exc: &MinidumpException<'_>,
     facts: &ExceptionFacts,
     sys: Option<&MinidumpSystemInfo>,
@@ -435,7 +452,7 @@ fn faulting_module<T: std::ops::Deref<Target = [u8]>>(
     let (Some(sys), Some(modules)) = (sys, modules) else { return frame0 };
     let frame0_desc =
         frame0.as_ref().map_or_else(|| "no module".to_owned(), |m| format!("{}+0x{:x}", m.name, m.offset));
-    match walk::first_app_frame(dump, exc, sys, misc, modules) {
+    match stack.get(dump, exc, sys, misc).and_then(|st| walk::first_app_frame(dump, st, exc, sys, modules)) {
         Ok(Some(f)) => {
             notes.push(format!(
                 "software-raised exception 0x{:08x}: frame 0 in {frame0_desc}, attributed to stack frame {}",

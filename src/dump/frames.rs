@@ -11,8 +11,7 @@ use std::collections::BTreeSet;
 use std::ops::Deref;
 
 use minidump::{
-    Minidump, MinidumpException, MinidumpMemory, MinidumpMiscInfo, MinidumpModuleList, MinidumpSystemInfo, Module,
-    UnifiedMemory,
+    Minidump, MinidumpException, MinidumpMemory, MinidumpModuleList, MinidumpSystemInfo, Module, UnifiedMemory,
 };
 use minidump_unwind::{CallStack, FrameTrust, StackFrame, SystemInfo};
 
@@ -23,13 +22,13 @@ use crate::text::{file_name, hex64};
 /// Walk the exception thread with symbols. `Err` says why no walk was possible.
 pub fn crashing_thread<T: Deref<Target = [u8]>>(
     dump: &Minidump<'_, T>,
+    stack: walk::Stack<'_>,
     exception: &MinidumpException<'_>,
     sys: &MinidumpSystemInfo,
-    misc: Option<&MinidumpMiscInfo>,
     modules: &MinidumpModuleList,
     symbols: &Symbols,
 ) -> Result<CrashingThread, String> {
-    let walk::Stack { context, base, bytes } = walk::exception_stack(dump, exception, sys, misc)?;
+    let walk::Stack { context, base, bytes } = stack;
     let memory = MinidumpMemory {
         desc: Default::default(),
         base_address: base,

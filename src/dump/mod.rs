@@ -9,6 +9,7 @@
 //!
 //! Parser types (`minidump::*`) never leave this module.
 
+mod arena;
 pub mod budget;
 mod extract;
 mod frames;
@@ -224,7 +225,7 @@ fn read_minidump(
     };
     let mut lease = budget::POOL.lease(budget::DUMP_BUDGET);
     let bytes = source::load_file(&file, input, head, &mut lease)?;
-    let mut facts = extract::extract(input, bytes.data(), symbols)?;
+    let mut facts = extract::extract_with(input, bytes.data(), symbols, bytes.stack_found())?;
     facts.notes.extend_from_slice(bytes.notes());
     let meta = source::check_unchanged_file(&file, input)?;
     if by_path {

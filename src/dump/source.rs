@@ -5,7 +5,8 @@
 //! Bigger files (full-memory dumps, up to hundreds of GB) are never memory-mapped: a writer
 //! that truncates a mapped file kills the whole scan with SIGBUS, and no size check before or
 //! after can close that window. Instead we allocate an anonymous, lazily committed buffer of
-//! the file's length (untouched pages cost nothing and read as zeros) and `pread` into it only
+//! the file's length (untouched pages cost nothing and read as zeros; the thread's buffer is
+//! reused, zeroed where the last read wrote: [`arena`]) and `pread` into it only
 //! the ranges the reader needs: the header, the stream directory, the bodies of the streams
 //! `extract` parses, the strings, CodeView records and exception context those streams point
 //! to, and the capped stack window the stack walk uses (found by the same code as the walk,
@@ -34,7 +35,7 @@ use std::time::SystemTime;
 use minidump::{Minidump, MinidumpException, MinidumpMiscInfo, MinidumpSystemInfo};
 
 use super::budget::{self, Cost, Image, Lease, Plain};
-use super::{DumpError, walk};
+use super::{DumpError, arena, walk};
 use crate::discover::InputFile;
 use crate::fingerprint::{ContentHash, ContentHasher};
 
@@ -106,14 +107,20 @@ pub enum Bytes {
     Owned(Vec<u8>),
     /// A large file: an anonymous buffer of the file's length holding only what the reader
     /// needs; `notes` list the bounds that cut work.
-    Sparse { buf: memmap2::MmapMut, notes: Vec<String>, content: ContentHash },
+    Sparse {
+        buf: arena::Buffer,
+        notes: Vec<String>,
+        content: ContentHash,
+        /// The exception stack window, found before it was filled (see [`walk::StackOnce`]).
+        stack: Option<Result<walk::StackWindow, String>>,
+    },
 }
 
 impl Bytes {
     pub fn data(&self) -> &[u8] {
         match self {
             Bytes::Owned(v) => v,
-            Bytes::Sparse { buf, .. } => buf,
+            Bytes::Sparse { buf, .. } => buf.as_slice(),
         }
     }
 
@@ -123,6 +130,14 @@ impl Bytes {
         match self {
             Bytes::Owned(v) => ContentHasher::whole(v),
             Bytes::Sparse { content, .. } => content.clone(),
+        }
+    }
+
+    /// The exception stack window, when the read already found it.
+    pub fn stack_found(&self) -> Option<Result<walk::StackWindow, String>> {
+        match self {
+            Bytes::Owned(_) => None,
+            Bytes::Sparse { stack, .. } => stack.clone(),
         }
     }
 
@@ -188,8 +203,8 @@ fn load_sparse(file: &File, input: &InputFile, lease: &mut Lease<'_>) -> Result<
         DumpError::Map(io::Error::other(format!("{} bytes do not fit this platform's address space", input.len)))
     })?;
     // Lazily committed and without swap reservation, so a 100 GB dump costs only the pages
-    // we fill. (With vm.overcommit_memory=2 the kernel may refuse: that is `map_failed`.)
-    let buf = memmap2::MmapOptions::new().len(n).no_reserve_swap().map_anon().map_err(DumpError::Map)?;
+    // we fill; kept for the thread's next large dump (see `arena`).
+    let buf = arena::Buffer::take(n).map_err(DumpError::Map)?;
     let mut sparse = Sparse {
         file,
         buf,
@@ -205,14 +220,14 @@ fn load_sparse(file: &File, input: &InputFile, lease: &mut Lease<'_>) -> Result<
     // Before anything parses the buffer (the stack window is found by parsing it).
     let declared = sparse.declared_cost();
     charge_parse(sparse.lease, &declared)?;
-    sparse.fill_stack()?;
-    Ok(Bytes::Sparse { buf: sparse.buf, notes: sparse.notes, content: sparse.content.finish() })
+    let stack = sparse.fill_stack()?;
+    Ok(Bytes::Sparse { buf: sparse.buf, notes: sparse.notes, content: sparse.content.finish(), stack })
 }
 
 /// The state of one sparse read.
 struct Sparse<'f, 'l, 'p> {
     file: &'f File,
-    buf: memmap2::MmapMut,
+    buf: arena::Buffer,
     len: u64,
     big_endian: bool,
     /// Bytes still allowed to be read.
@@ -345,23 +360,24 @@ impl Sparse<'_, '_, '_> {
         self.fill(bodies)
     }
 
-    /// The capped stack window of the exception thread, located by the walker's own code.
-    fn fill_stack(&mut self) -> Result<(), DumpError> {
-        let Some((start, end)) = self.stack_range() else { return Ok(()) };
-        self.fill(vec![(start, end)])
+    /// The capped stack window of the exception thread, located by the walker's own code, and
+    /// filled. The window is returned for the parse that follows (`None` when this parse could
+    /// not get as far as looking for it: the dump's own parse then says why).
+    fn fill_stack(&mut self) -> Result<Option<Result<walk::StackWindow, String>>, DumpError> {
+        let found = self.stack_window();
+        if let Some(Ok(w)) = &found {
+            self.fill(vec![(w.start as u64, w.end as u64)])?;
+        }
+        Ok(found)
     }
 
-    fn stack_range(&self) -> Option<(u64, u64)> {
-        let data: &[u8] = &self.buf;
+    fn stack_window(&self) -> Option<Result<walk::StackWindow, String>> {
+        let data: &[u8] = self.buf.as_slice();
         let dump = Minidump::read(data).ok()?;
         let exception = dump.get_stream::<MinidumpException<'_>>().ok()?;
         let sys = dump.get_stream::<MinidumpSystemInfo>().ok()?;
         let misc = dump.get_stream::<MinidumpMiscInfo>().ok();
-        let stack = walk::exception_stack(&dump, &exception, &sys, misc.as_ref()).ok()?;
-        // The window is a slice of `data`: its position in the buffer is its position in the file.
-        let start = (stack.bytes.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
-        let end = start.checked_add(stack.bytes.len()).filter(|&e| e <= data.len())?;
-        Some((start as u64, end as u64))
+        Some(walk::find_window(&dump, data, &exception, &sys, misc.as_ref()))
     }
 
     /// A `MINIDUMP_LOCATION_DESCRIPTOR` {size, rva} at `pos`, or None (and its size clamped
@@ -381,17 +397,21 @@ impl Sparse<'_, '_, '_> {
     /// with every clamp undone (latest first), then the clamps go back.
     fn declared_cost(&mut self) -> Cost {
         for &(p, original, _) in self.patches.iter().rev() {
-            self.buf[p..p + 4].copy_from_slice(&original);
+            if let Some(dst) = self.buf.get_mut(p, p + 4) {
+                dst.copy_from_slice(&original);
+            }
         }
         // The parser is shown the first MAX_STREAMS directory entries (the count is clamped).
-        let cost = budget::estimate(&Plain::new(&self.buf), MAX_STREAMS);
+        let cost = budget::estimate(&Plain::new(self.buf.as_slice()), MAX_STREAMS);
         self.apply_patches();
         cost
     }
 
     fn apply_patches(&mut self) {
         for &(p, _, clamped) in &self.patches {
-            self.buf[p..p + 4].copy_from_slice(&clamped);
+            if let Some(dst) = self.buf.get_mut(p, p + 4) {
+                dst.copy_from_slice(&clamped);
+            }
         }
     }
 
@@ -435,7 +455,7 @@ impl Sparse<'_, '_, '_> {
                 ))
             })?;
             let (Ok(s_us), Ok(e_us)) = (usize::try_from(s), usize::try_from(e)) else { continue };
-            let Some(dst) = self.buf.get_mut(s_us..e_us) else { continue };
+            let Some(dst) = self.buf.get_mut(s_us, e_us) else { continue };
             let read = read_at(self.file, dst, s);
             if read.is_ok() {
                 // The bytes as the file has them, before any clamp is put back.
@@ -458,7 +478,7 @@ impl Sparse<'_, '_, '_> {
 
     fn bytes_at<const N: usize>(&self, pos: u64) -> Option<[u8; N]> {
         let p = usize::try_from(pos).ok()?;
-        self.buf.get(p..p.checked_add(N)?)?.try_into().ok()
+        self.buf.as_slice().get(p..p.checked_add(N)?)?.try_into().ok()
     }
 
     fn u32_at(&self, pos: u64) -> Option<u32> {
@@ -479,7 +499,7 @@ impl Sparse<'_, '_, '_> {
         }
         let b = if self.big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
         if let Ok(p) = usize::try_from(pos)
-            && let Some(dst) = p.checked_add(4).and_then(|e| self.buf.get_mut(p..e))
+            && let Some(dst) = p.checked_add(4).and_then(|e| self.buf.get_mut(p, e))
             && let Ok(original) = <[u8; 4]>::try_from(&*dst)
         {
             dst.copy_from_slice(&b);
@@ -567,7 +587,7 @@ mod tests {
         file.write_all(&[0xff; 8192]).unwrap();
         let pool = Pool::new(1 << 20);
         let mut lease = pool.lease(1 << 20);
-        let buf = memmap2::MmapOptions::new().len(8192).map_anon().unwrap();
+        let buf = arena::Buffer::take(8192).unwrap();
         let mut sparse = Sparse {
             file: &file,
             buf,

@@ -8,6 +8,7 @@
 //! Without symbols, frames above 0 are frame-pointer or stack-scan guesses; the report says
 //! that the attribution came from a stack walk.
 
+use std::cell::OnceCell;
 use std::ops::Deref;
 
 use minidump::{
@@ -84,16 +85,73 @@ pub fn exception_stack<'d, T: Deref<Target = [u8]>>(
     Ok(Stack { context, base: base.wrapping_add(from), bytes: window })
 }
 
+/// Where the exception thread's stack window lies in the bytes the parser reads, and the
+/// address of its first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StackWindow {
+    pub base: u64,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// [`exception_stack`]'s window as positions in `data`, the bytes `dump` was read from.
+pub fn find_window<T: Deref<Target = [u8]>>(
+    dump: &Minidump<'_, T>,
+    data: &[u8],
+    exception: &MinidumpException<'_>,
+    sys: &MinidumpSystemInfo,
+    misc: Option<&MinidumpMiscInfo>,
+) -> Result<StackWindow, String> {
+    let stack = exception_stack(dump, exception, sys, misc)?;
+    // The window is a slice of `data`: its position in the buffer is its position in the file.
+    let start = (stack.bytes.as_ptr() as usize).checked_sub(data.as_ptr() as usize).ok_or("stack outside the dump")?;
+    let end = start.checked_add(stack.bytes.len()).filter(|&e| e <= data.len()).ok_or("stack outside the dump")?;
+    Ok(StackWindow { base: stack.base, start, end })
+}
+
+/// The exception stack of one dump, found at most once however many walks use it (the
+/// attribution walk and the symbolised one), or handed over by the large-file reader, which
+/// finds the window on the same bytes before it fills exactly that window: finding it means
+/// parsing the memory list, which for a full-memory dump of 4,096 regions is most of a read.
+pub struct StackOnce<'d> {
+    data: &'d [u8],
+    window: OnceCell<Result<StackWindow, String>>,
+}
+
+impl<'d> StackOnce<'d> {
+    /// `found`: the window already found in `data`, if any.
+    pub fn new(data: &'d [u8], found: Option<Result<StackWindow, String>>) -> Self {
+        let window = OnceCell::new();
+        if let Some(found) = found {
+            let _ = window.set(found);
+        }
+        StackOnce { data, window }
+    }
+
+    pub fn get<T: Deref<Target = [u8]>>(
+        &self,
+        dump: &Minidump<'_, T>,
+        exception: &MinidumpException<'_>,
+        sys: &MinidumpSystemInfo,
+        misc: Option<&MinidumpMiscInfo>,
+    ) -> Result<Stack<'d>, String> {
+        let w = self.window.get_or_init(|| find_window(dump, self.data, exception, sys, misc)).clone()?;
+        let context = exception.context(sys, misc).ok_or("exception context unreadable")?.into_owned();
+        let bytes = self.data.get(w.start..w.end).ok_or("stack slice out of range")?;
+        Ok(Stack { context, base: w.base, bytes })
+    }
+}
+
 /// Walk the exception thread and find the first application frame.
 /// `Err` says why no walk was possible; `Ok(None)` means every frame was a system one.
 pub fn first_app_frame<'m, T: Deref<Target = [u8]>>(
     dump: &Minidump<'_, T>,
+    stack: Stack<'_>,
     exception: &MinidumpException<'_>,
     sys: &MinidumpSystemInfo,
-    misc: Option<&MinidumpMiscInfo>,
     modules: &'m MinidumpModuleList,
 ) -> Result<Option<AppFrame<'m>>, String> {
-    let Stack { context, base, bytes } = exception_stack(dump, exception, sys, misc)?;
+    let Stack { context, base, bytes } = stack;
     let capped = MinidumpMemory {
         desc: Default::default(),
         base_address: base,
