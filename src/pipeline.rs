@@ -124,7 +124,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         group_by: config.group_by,
         signature_rules: config.signature_rules.clone(),
     };
-    let mut report = build_report(inputs, &triaged, &buckets, &index, &logs, failures, skipped);
+    let mut report = build_report(inputs, triaged, &buckets, &index, &logs, failures, skipped);
     for row in &mut report.dumps {
         row.archive = members.remove(&row.path);
         row.fingerprint = fingerprints.get(&row.path).cloned();
@@ -248,10 +248,12 @@ fn collect_ok<T>(results: Vec<Result<T, Failure>>, failures: &mut Vec<Failure>) 
     ok
 }
 
-/// Assemble the report from stage outputs. Sorted, deterministic.
+/// Assemble the report from stage outputs. Sorted, deterministic. `triaged` is consumed: its
+/// strings move into the dump rows rather than being copied (at 100,000 dumps the two would
+/// otherwise be held twice at the scan's peak).
 pub fn build_report(
     inputs: Inputs,
-    triaged: &[Triaged],
+    triaged: Vec<Triaged>,
     buckets: &[Bucket],
     index: &EventIndex,
     logs: &[LogRead],
@@ -264,9 +266,7 @@ pub fn build_report(
             bucket_of[m] = Some(b.id.clone());
         }
     }
-    let mut dumps: Vec<DumpRow> = triaged.iter().zip(bucket_of).map(|(t, b)| dump_row(t, b, index)).collect();
-    dumps.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut bucket_rows: Vec<BucketRow> = buckets.iter().map(|b| bucket_row(b, triaged)).collect();
+    let mut bucket_rows: Vec<BucketRow> = buckets.iter().map(|b| bucket_row(b, &triaged)).collect();
     report::sort_buckets(&mut bucket_rows);
     let mut log_rows: Vec<LogRow> = logs.iter().map(log_row).collect();
     log_rows.sort_by(|a, b| a.path.cmp(&b.path));
@@ -286,6 +286,8 @@ pub fn build_report(
         delete_bytes: triaged.iter().filter(|t| t.verdict.action == Action::Delete).map(|t| t.facts.size).sum(),
         total_bytes: triaged.iter().map(|t| t.facts.size).sum(),
     };
+    let mut dumps: Vec<DumpRow> = triaged.into_iter().zip(bucket_of).map(|(t, b)| dump_row(t, b, index)).collect();
+    dumps.sort_by(|a, b| a.path.cmp(&b.path));
     Report {
         schema_version: report::SCHEMA_VERSION,
         generator: format!("triage {}", env!("CARGO_PKG_VERSION")),
@@ -303,12 +305,13 @@ pub fn build_report(
     }
 }
 
-fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
-    let f = &t.facts;
-    let mut events: Vec<EventLinkRow> = t
-        .correlation
+fn dump_row(t: Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
+    let wer_bucket = wer_bucket(&t, index);
+    let full_memory = t.facts.full_memory();
+    let Triaged { facts: f, chance, correlation, verdict } = t;
+    let mut events: Vec<EventLinkRow> = correlation
         .links
-        .iter()
+        .into_iter()
         .filter_map(|l| {
             let e = index.events.get(l.event)?;
             Some(EventLinkRow {
@@ -318,7 +321,7 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
                 event_id: e.event_id,
                 time: e.time,
                 relation: l.relation,
-                detail: l.detail.clone(),
+                detail: l.detail,
             })
         })
         .collect();
@@ -326,54 +329,54 @@ fn dump_row(t: &Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow 
         a.time.cmp(&b.time).then_with(|| a.log.cmp(&b.log)).then_with(|| a.record_id.cmp(&b.record_id))
     });
     DumpRow {
-        path: f.path.clone(),
+        path: f.path,
         format: f.format,
         size: f.size,
         written_at: f.written_at,
         time_source: f.time_source,
         dump_flags: f.dump_flags.map(hex64),
-        full_memory: f.full_memory(),
-        os: f.os.clone(),
-        cpu: f.cpu.clone(),
+        full_memory,
+        os: f.os,
+        cpu: f.cpu,
         process: ProcessRow {
-            name: f.process.name.clone(),
-            path: f.process.path.clone(),
+            name: f.process.name,
+            path: f.process.path,
             pid: f.process.pid,
             started_at: f.process.started_at,
         },
-        exception: f.exception.as_ref().map(|e| ExceptionRow {
+        exception: f.exception.map(|e| ExceptionRow {
             code: hex32(e.code),
-            name: e.name.clone(),
+            name: e.name,
             address: hex64(e.address),
             flags: hex32(e.flags),
             thread_id: e.thread_id,
             access: e.access,
             target: e.target.map(hex64),
         }),
-        faulting_module: f.faulting_module.as_ref().map(|m| ModuleRow {
-            name: m.name.clone(),
-            path: m.path.clone(),
+        faulting_module: f.faulting_module.map(|m| ModuleRow {
+            name: m.name,
+            path: m.path,
             base: hex64(m.base),
             offset: hex64(m.offset),
-            version: m.version.clone(),
+            version: m.version,
             unloaded: m.unloaded,
             attribution: m.attribution,
         }),
-        signature: f.signature.clone(),
-        crashing_thread: f.crashing_thread.clone(),
+        signature: f.signature,
+        crashing_thread: f.crashing_thread,
         writer: f.writer,
-        comment: f.comment.clone(),
-        chance: ChanceRow { value: t.chance.value, conflict: t.chance.conflict, evidence: t.chance.evidence.clone() },
+        comment: f.comment,
+        chance: ChanceRow { value: chance.value, conflict: chance.conflict, evidence: chance.evidence },
         events,
-        log_coverage: t.correlation.coverage,
+        log_coverage: correlation.coverage,
         bucket,
-        verdict: t.verdict.clone(),
-        notes: f.notes.clone(),
+        verdict,
+        notes: f.notes,
         // Filled in by `scan` from what the reader hashed; `build_report` itself does no I/O.
         fingerprint: None,
         host: None,
         archive: None,
-        wer_bucket: wer_bucket(t, index),
+        wer_bucket,
     }
 }
 
