@@ -89,7 +89,9 @@ pub(super) fn process_survived(dumps: &[DumpFacts], out: &mut [Correlation]) {
             if dumps.get(i).is_none_or(|d| d.exception.is_none()) {
                 continue;
             }
-            let Some(&(later_t, j)) = members.iter().find(|(u, _)| *u > t) else { continue };
+            // Sorted by time: the first later dump by binary search (a storm of 100,000
+            // dumps of one process instance would make a scan per dump quadratic).
+            let Some(&(later_t, j)) = members.get(members.partition_point(|(u, _)| *u <= t)) else { continue };
             let name = dumps
                 .get(j)
                 .and_then(|d| d.path.file_name())

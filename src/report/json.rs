@@ -5,11 +5,14 @@
 //! characters as they are. `--format json` and `--json -` go to a terminal as often as to a
 //! file, so those are written as `\uXXXX` escapes too: the same JSON value, inert bytes.
 //!
-//! The report is streamed ([`write_json`]): serde_json writes it token by token through an
-//! escaping adaptor into a buffered writer, so the JSON text of 100,000 dumps (about 2.4 KB
-//! each) is never held in memory, neither whole nor as an escaped copy.
+//! The report is streamed ([`write_json`]): serde_json writes it token by token into a buffered
+//! writer, escaping in its formatter's string hook, so the JSON text of 100,000 dumps (about
+//! 2.4 KB each) is never held in memory, neither whole nor as an escaped copy.
 
 use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
 use super::Report;
 use crate::text::is_hidden;
@@ -22,135 +25,73 @@ pub fn render_json(report: &Report, pretty: bool) -> Vec<u8> {
 }
 
 /// Write the report as JSON to `out`, as [`render_json`] renders it, without building the text.
-/// `out` should be buffered (serde_json writes many small pieces).
 pub fn write_json(report: &Report, pretty: bool, out: impl Write) -> io::Result<()> {
-    let mut out = EscapeHidden::new(out);
+    let mut out = io::BufWriter::with_capacity(64 * 1024, out);
     // Every path goes through `crate::path_json`, so a name that is not UTF-8 no longer fails;
     // an error here is the writer's.
     if pretty {
-        serde_json::to_writer_pretty(&mut out, report)?;
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, EscapeHidden(PrettyFormatter::new()));
+        report.serialize(&mut ser)?;
     } else {
-        serde_json::to_writer(&mut out, report)?;
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, EscapeHidden(CompactFormatter));
+        report.serialize(&mut ser)?;
     }
     out.write_all(b"\n")?;
-    out.finish()
+    out.flush()
 }
 
-/// A writer that replaces each hidden character serde_json leaves raw with its `\uXXXX`
-/// escape. Outside strings JSON is plain ASCII, so every such character is inside a string,
-/// where the escape means the same character. All of them are in the Basic Multilingual
-/// Plane. serde_json may split a character across two writes, so an incomplete UTF-8 sequence
-/// at the end of one write waits for the next.
-struct EscapeHidden<W: Write> {
-    inner: W,
-    /// The start of a UTF-8 sequence the last write ended in.
-    pending: [u8; 4],
-    pending_len: usize,
-}
+/// A formatter that writes each hidden character serde_json would leave raw in a string as its
+/// `\uXXXX` escape (the same character to a JSON reader). All of them are in the Basic
+/// Multilingual Plane. Only string contents pass through here (serde_json hands them over as
+/// whole characters); the layout is the wrapped formatter's.
+struct EscapeHidden<F>(F);
 
-impl<W: Write> EscapeHidden<W> {
-    fn new(inner: W) -> Self {
-        EscapeHidden { inner, pending: [0; 4], pending_len: 0 }
-    }
-
-    /// Write out an unfinished sequence as it is (serde_json always finishes its characters)
-    /// and flush.
-    fn finish(mut self) -> io::Result<()> {
-        let pending = self.pending;
-        self.inner.write_all(&pending[..self.pending_len])?;
-        self.pending_len = 0;
-        self.inner.flush()
-    }
-
-    /// Escape `c` if it is hidden, else write `bytes` (its encoding) as they are.
-    fn emit_char(&mut self, c: char, bytes: &[u8]) -> io::Result<()> {
-        if is_hidden(c) { write!(self.inner, "\\u{:04x}", c as u32) } else { self.inner.write_all(bytes) }
-    }
-
-    /// Complete the pending sequence from the front of `buf`; the bytes of `buf` it used.
-    fn complete_pending(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let need = utf8_len(self.pending[0]) - self.pending_len;
-        let take = need.min(buf.len());
-        self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&buf[..take]);
-        self.pending_len += take;
-        if take < need {
-            return Ok(take);
+impl<F: Formatter> Formatter for EscapeHidden<F> {
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return writer.write_all(fragment.as_bytes());
         }
-        let seq = self.pending;
-        let seq = &seq[..self.pending_len];
-        self.pending_len = 0;
-        match std::str::from_utf8(seq).ok().and_then(|s| s.chars().next()) {
-            Some(c) => self.emit_char(c, seq)?,
-            None => self.inner.write_all(seq)?,
-        }
-        Ok(take)
-    }
-}
-
-/// The length of the UTF-8 sequence `lead` starts (1 for a byte that starts none).
-fn utf8_len(lead: u8) -> usize {
-    match lead {
-        0xc2..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf4 => 4,
-        _ => 1,
-    }
-}
-
-/// An ASCII byte that must be escaped: a C0 control other than the pretty printer's newline
-/// (serde_json never writes one raw; checked all the same), or DEL.
-fn hidden_ascii(b: u8) -> bool {
-    (b < 0x20 && b != b'\n') || b == 0x7f
-}
-
-impl<W: Write> Write for EscapeHidden<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut start = 0;
-        if self.pending_len > 0 {
-            start = self.complete_pending(buf)?;
-        }
-        // `run_start..i` is plain text not yet written.
-        let mut run_start = start;
-        let mut i = start;
-        while i < buf.len() {
-            let b = buf[i];
-            if b < 0x80 && !hidden_ascii(b) {
-                i += 1;
-                continue;
-            }
-            if b < 0x80 {
-                self.inner.write_all(&buf[run_start..i])?;
-                write!(self.inner, "\\u{:04x}", b)?;
-                i += 1;
-                run_start = i;
-                continue;
-            }
-            let len = utf8_len(b);
-            if i + len > buf.len() && len > 1 {
-                self.inner.write_all(&buf[run_start..i])?;
-                self.pending[..buf.len() - i].copy_from_slice(&buf[i..]);
-                self.pending_len = buf.len() - i;
-                return Ok(buf.len());
-            }
-            let seq = &buf[i..i + len];
-            match std::str::from_utf8(seq).ok().and_then(|s| s.chars().next()) {
-                Some(c) if is_hidden(c) => {
-                    self.inner.write_all(&buf[run_start..i])?;
-                    self.emit_char(c, seq)?;
-                    run_start = i + len;
-                    i += len;
-                }
-                Some(_) => i += len,
-                // Not UTF-8 (serde_json never writes that): passed through byte by byte.
-                None => i += 1,
+        let mut plain = 0;
+        for (at, c) in fragment.char_indices() {
+            if is_hidden(c) {
+                writer.write_all(&fragment.as_bytes()[plain..at])?;
+                write!(writer, "\\u{:04x}", c as u32)?;
+                plain = at + c.len_utf8();
             }
         }
-        self.inner.write_all(&buf[run_start..])?;
-        Ok(buf.len())
+        writer.write_all(&fragment.as_bytes()[plain..])
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+    // The layout: the wrapped formatter's.
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
     }
 }
 
@@ -158,45 +99,39 @@ impl<W: Write> Write for EscapeHidden<W> {
 mod tests {
     use super::*;
 
-    fn escape(raw: &[u8], piece: usize) -> Vec<u8> {
+    fn escaped(value: &serde_json::Value, pretty: bool) -> Vec<u8> {
         let mut out = Vec::new();
-        let mut w = EscapeHidden::new(&mut out);
-        for chunk in raw.chunks(piece) {
-            w.write_all(chunk).unwrap();
+        if pretty {
+            let mut ser = serde_json::Serializer::with_formatter(&mut out, EscapeHidden(PrettyFormatter::new()));
+            value.serialize(&mut ser).unwrap();
+        } else {
+            let mut ser = serde_json::Serializer::with_formatter(&mut out, EscapeHidden(CompactFormatter));
+            value.serialize(&mut ser).unwrap();
         }
-        w.finish().unwrap();
         out
     }
 
     #[test]
     fn hidden_characters_are_escaped_and_mean_the_same() {
-        let raw = serde_json::to_vec(&serde_json::json!({"c": "a\u{9b}31m\u{202e}b\u{7f}\u{1b}"})).unwrap();
-        let escaped = escape(&raw, raw.len());
-        assert_eq!(escaped, br#"{"c":"a\u009b31m\u202eb\u007f\u001b"}"#);
-        let back: serde_json::Value = serde_json::from_slice(&escaped).unwrap();
-        assert_eq!(back["c"], "a\u{9b}31m\u{202e}b\u{7f}\u{1b}");
-        let plain = r#"{"c":"ünïcode"}"#.as_bytes().to_vec();
-        assert_eq!(escape(&plain, plain.len()), plain);
+        let value = serde_json::json!({"c": "a\u{9b}31m\u{202e}b\u{7f}\u{1b}"});
+        let out = escaped(&value, false);
+        assert_eq!(out, br#"{"c":"a\u009b31m\u202eb\u007f\u001b"}"#);
+        let back: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back, value);
+        let plain = serde_json::json!({"c": "ünïcode 中😀"});
+        assert_eq!(escaped(&plain, false), serde_json::to_vec(&plain).unwrap());
     }
 
     #[test]
-    fn a_character_split_across_writes_is_escaped_as_if_whole() {
-        let text = "x\u{9b}é\u{202e}\u{feff}中😀\u{7f}\n\u{2066}ok\u{85}";
-        let raw = serde_json::to_vec_pretty(&serde_json::json!({ "k": [text, text] })).unwrap();
-        let whole = escape(&raw, raw.len());
-        assert!(!String::from_utf8(whole.clone()).unwrap().chars().any(|c| c != '\n' && is_hidden(c)));
-        for piece in 1..8 {
-            assert_eq!(escape(&raw, piece), whole, "written {piece} bytes at a time");
-        }
-        let back: serde_json::Value = serde_json::from_slice(&whole).unwrap();
-        assert_eq!(back["k"][1], text);
-    }
-
-    #[test]
-    fn bytes_that_are_not_utf8_pass_through() {
-        let raw = b"\"a\xff\xc3\"\xe2\x80".to_vec();
-        for piece in 1..4 {
-            assert_eq!(escape(&raw, piece), raw);
-        }
+    fn keys_are_escaped_too_and_the_layout_is_serde_jsons() {
+        let value = serde_json::json!({ "k\u{2066}": ["x\u{85}y", 1, {"z": null}], "é": "\u{feff}" });
+        let out = String::from_utf8(escaped(&value, true)).unwrap();
+        assert!(!out.chars().any(|c| c != '\n' && is_hidden(c)), "{out}");
+        assert!(out.contains(r#""k\u2066""#) && out.contains(r#""x\u0085y""#) && out.contains(r#""\ufeff""#), "{out}");
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, value);
+        // Without hidden characters, byte for byte what serde_json's own formatter writes.
+        let clean = serde_json::json!({ "a": [1, "b", {"c": []}], "d": {} });
+        assert_eq!(escaped(&clean, true), serde_json::to_vec_pretty(&clean).unwrap());
     }
 }
