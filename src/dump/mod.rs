@@ -95,7 +95,11 @@ pub fn read_dump_fingerprinted(
 }
 
 /// Read a dump discovery has opened and sniffed ([`crate::discover::open()`]): the same handle,
-/// going on after the bytes it already read, so a scan opens each dump once.
+/// going on after the bytes it already read, so a scan opens each dump once. The handle was
+/// checked to be the listed file when it was opened, and its `fstat` after the read must still
+/// show the listed size and time; the path is not looked up again. A file renamed over this
+/// one during the read is therefore reported as what was at the path when it was opened, and
+/// `triage clean` refuses it: its fingerprint check compares device, inode and content.
 pub fn read_opened(
     opened: crate::discover::OpenDump,
     symbols: Option<&Symbols>,
