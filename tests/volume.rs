@@ -132,3 +132,32 @@ fn ten_thousand_dumps_fit_a_ticket() {
     assert!(table.contains("Flagged delete: 9000 dumps"));
     assert!(table.contains("… and 8980 more not shown"));
 }
+
+#[test]
+fn a_storm_of_twenty_thousand_dumps_of_one_process_each_names_the_next_later_dump() {
+    // One process instance (pid 1234, one start time), two dumps a second: every dump but the
+    // last second's two was followed by a strictly later one, the first of the next second.
+    // (Before the lookup was a binary search this storm cost 200 million comparisons.)
+    use triage::model::EvidenceSource;
+    use triage::testing;
+    let base = 984_387_600i64; // 2001-03-12T09:00:00Z
+    let at = |s: i64| jiff::Timestamp::from_second(base + s).unwrap().to_string();
+    let n = 20_000i64;
+    let dumps: Vec<_> = (0..n)
+        .map(|i| testing::dump(&format!("d{i:05}.dmp"), &at(i / 2), Some("infoctrs.dll"), Some(0xc000_0005)))
+        .collect();
+    let rules = triage::rules::RuleSet::builtin();
+    let t = triage::pipeline::triage(dumps, &[], &rules, triage::config::DEFAULT_WINDOW);
+    for (i, d) in t.triaged.iter().enumerate() {
+        let i = i as i64;
+        let survived: Vec<_> =
+            d.chance.evidence.iter().filter(|e| e.source == EvidenceSource::ProcessSurvived).collect();
+        if i >= n - 2 {
+            assert!(survived.is_empty(), "dump {i} has no later dump: {survived:?}");
+            continue;
+        }
+        assert_eq!(survived.len(), 1, "dump {i}");
+        let next = format!("(d{:05}.dmp)", (i / 2 + 1) * 2);
+        assert!(survived[0].detail.ends_with(&next), "dump {i}: {}", survived[0].detail);
+    }
+}
