@@ -38,7 +38,7 @@ pub struct OpenDump {
 /// what the file is.
 pub fn open(listed: &Listed, head_limit: usize) -> Opened {
     let path = listed.path.as_path();
-    let file = match File::open(path) {
+    let file = match open_read_only(path) {
         Ok(f) => f,
         Err(err) => return Opened::Failure(read_failure(listed, "cannot open", &err)),
     };
@@ -92,6 +92,18 @@ pub fn open(listed: &Listed, head_limit: usize) -> Opened {
     }
 }
 
+/// Open for reading without blocking: the walk saw a regular file, but the listing of a big
+/// tree can take seconds, and a FIFO put in its place meanwhile would block a plain `open`
+/// until a writer came (the scan would hang). Non-blocking open returns at once, and the
+/// identity check then refuses the FIFO. For a regular file the flag changes nothing.
+fn open_read_only(path: &std::path::Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    options.open(path)
+}
+
 fn read_failure(listed: &Listed, what: &str, err: &std::io::Error) -> Failure {
     let code = if err.kind() == std::io::ErrorKind::PermissionDenied { "permission_denied" } else { "unreadable" };
     Failure::new(&listed.path, Stage::Discover, code, format!("{what}: {err}"))
@@ -141,6 +153,25 @@ mod tests {
         // `a` replaced after it was listed (here: by another file of the same size).
         std::fs::rename(&b, &a).unwrap();
         match open(&listing.files[0], 1024) {
+            Opened::Failure(f) => assert_eq!(f.code, "changed_during_scan"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_put_in_place_of_a_listed_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.dmp");
+        std::fs::write(&path, b"MDMP").unwrap();
+        let listing = super::super::list(std::slice::from_ref(&path), &[], Default::default());
+        std::fs::remove_file(&path).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+        assert!(made.success());
+        let listed = listing.files[0].clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(open(&listed, 1024)).unwrap());
+        match rx.recv_timeout(std::time::Duration::from_secs(20)).expect("open returned (did not block on the FIFO)") {
             Opened::Failure(f) => assert_eq!(f.code, "changed_during_scan"),
             other => panic!("{other:?}"),
         }
