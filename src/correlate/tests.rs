@@ -275,3 +275,36 @@ fn basenames() {
     assert_eq!(basename("  a/b/c.dmp\r\n"), "c.dmp");
     assert_eq!(basename("x.dmp"), "x.dmp");
 }
+
+#[test]
+fn a_report_id_shared_by_many_events_chains_only_the_nearest() {
+    // A log that repeats one report id 40 more times (exported twice, or a writer reusing ids):
+    // the dump is reached by process instance and chains the nearest few, saying why.
+    let mut d = crash_dump();
+    d.path = "dumps/renamed.dmp".into();
+    let mut log = scenario_log();
+    let base = ts("2001-03-12T10:00:00Z").as_second();
+    for k in 1..=40i64 {
+        let t = jiff::Timestamp::from_second(base + k * 97).unwrap().to_string();
+        log.events.push(wer(100 + k as u64, &t, "APPCRASH", true, &[]));
+    }
+    let (t, index) = triage(vec![d], &[log]);
+    let chained: Vec<&crate::model::EventLink> =
+        t[0].correlation.links.iter().filter(|l| l.relation == Relation::ReportId).collect();
+    assert_eq!(chained.len(), report_file::MAX_CHAINED_PER_REPORT_ID, "{chained:?}");
+    assert!(chained.iter().all(|l| l.detail.contains("shared by 41 events")), "{chained:?}");
+    let distance = |i: usize| (index.events[i].time.as_second() - base).abs();
+    let farthest_linked = chained.iter().map(|l| distance(l.event)).max().unwrap();
+    let nearest_left = index
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| e.event_id == 1001 && !chained.iter().any(|l| l.event == *i))
+        .map(|(i, _)| distance(i))
+        .min()
+        .unwrap();
+    assert!(farthest_linked <= nearest_left, "linked up to {farthest_linked} s away, left one {nearest_left} s away");
+    // The exact links are untouched, and the dump is still a second-chance crash.
+    assert!(relations(&t[0], &index).contains(&("Application Error/1000".into(), Relation::ProcessInstance)));
+    assert_eq!(t[0].chance.value, Chance::Second);
+}
