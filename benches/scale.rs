@@ -31,7 +31,8 @@ use std::time::Instant;
 use support::evtx_writer::{self, EvtxEvent, Payload, Style, Val};
 
 /// Every case the harness knows, in the order it runs them.
-const CASES: &[&str] = &["dumps_10k", "dumps_100k", "sparse_1000", "evtx_113mb", "evtx_75_small", "clean_50k"];
+const CASES: &[&str] =
+    &["dumps_10k", "dumps_100k", "sparse_1000", "evtx_113mb", "evtx_75_small", "correlated_10k", "clean_50k"];
 
 /// One measured run of the binary.
 #[derive(Debug, Clone, Copy)]
@@ -294,6 +295,17 @@ fn main() {
                 }
                 let mb = dir_bytes(&dir) as f64 / 1e6;
                 measure(case, mb, "MB", &[&empty, Path::new("--evtx"), &dir], work, runs);
+            }
+            "correlated_10k" => {
+                // 10,000 dumps and a log of 120,000 records, one in ten a candidate (12,000
+                // Application Error / WER / Perflib events) over the dumps' hours: what
+                // correlation costs when every dump has events to weigh.
+                let dumps = dir.join("dumps");
+                let logs = dir.join("logs");
+                write_dumps(&dumps, 10_000);
+                std::fs::create_dir_all(&logs).expect("mkdir");
+                std::fs::write(logs.join("Application.evtx"), log_records(120_000, 0)).expect("write log");
+                measure(case, 10_000.0, "dumps", &[&dumps, Path::new("--evtx"), &logs], work, runs);
             }
             "clean_50k" => clean_all(&dir, 50_000),
             _ => unreachable!("CASES lists every case"),

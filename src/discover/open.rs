@@ -109,12 +109,13 @@ fn read_failure(listed: &Listed, what: &str, err: &std::io::Error) -> Failure {
     Failure::new(&listed.path, Stage::Discover, code, format!("{what}: {err}"))
 }
 
-/// Whether the open handle is the file the walk listed (same device and inode), so a name
-/// swapped for a link in between is not read through.
+/// Whether the open handle is the file the walk listed (a regular file, same device and
+/// inode), so a name swapped for a link in between is not read through. The type is checked
+/// too: a FIFO made right after the listed file was deleted can get its inode number.
 #[cfg(unix)]
 fn same_file(file: &File, listed: &Listed) -> bool {
     use std::os::unix::fs::MetadataExt;
-    file.metadata().is_ok_and(|m| listed.id == Some((m.dev(), m.ino())))
+    file.metadata().is_ok_and(|m| m.is_file() && listed.id == Some((m.dev(), m.ino())))
 }
 
 #[cfg(not(unix))]
