@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Failure, Stage};
 
-pub use open::{OpenDump, Opened, open};
+pub use open::{OpenDump, Opened, open, read_up_to};
 pub use sniff::{ArchiveFormat, InputKind, SNIFF_BYTES, Sniffed, archive_format, classify, sniff};
 
 /// An archive found by discovery, with what discovery saw of it.
@@ -386,7 +386,7 @@ fn check_input(path: &Path, is_log: bool) -> Result<(), String> {
         return Err("not a regular file (FIFO, socket or device)".to_owned());
     }
     let mut head = [0u8; SNIFF_BYTES];
-    let n = File::open(path).and_then(|mut f| open::read_head(&mut f, &mut head)).map_err(|e| match e.kind() {
+    let n = File::open(path).and_then(|mut f| read_up_to(&mut f, &mut head)).map_err(|e| match e.kind() {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         _ => format!("cannot be read ({e})"),
     })?;

@@ -53,7 +53,7 @@ pub fn open(listed: &Listed, head_limit: usize) -> Opened {
     let want = usize::try_from(listed.len).unwrap_or(usize::MAX).min(head_limit).max(SNIFF_BYTES);
     let mut head = vec![0u8; want];
     let mut file = file;
-    let n = match read_head(&mut file, &mut head) {
+    let n = match read_up_to(&mut file, &mut head) {
         Ok(n) => n,
         Err(err) => return Opened::Failure(read_failure(listed, "cannot read", &err)),
     };
@@ -124,8 +124,9 @@ fn same_file(file: &File, listed: &Listed) -> bool {
     file.metadata().is_ok_and(|m| m.is_file() && m.len() == listed.len && m.modified().ok() == listed.modified)
 }
 
-/// Fill `buf` from `f` as far as the file goes; the number of bytes read.
-pub(super) fn read_head(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+/// Fill `buf` from `f` as far as the file goes; the number of bytes read. (Also how the dump
+/// reader reads the rest of a small dump after the head.)
+pub fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match f.read(&mut buf[n..]) {

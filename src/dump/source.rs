@@ -180,17 +180,10 @@ fn read_rest(mut file: &File, mut bytes: Vec<u8>, len: u64) -> io::Result<Vec<u8
     if bytes.len() >= len {
         return Ok(bytes);
     }
-    let mut filled = bytes.len();
+    let start = bytes.len();
     bytes.resize(len, 0);
-    while filled < len {
-        match io::Read::read(&mut file, &mut bytes[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    bytes.truncate(filled);
+    let n = crate::discover::read_up_to(&mut file, &mut bytes[start..])?;
+    bytes.truncate(start + n);
     Ok(bytes)
 }
 
