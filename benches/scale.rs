@@ -223,7 +223,7 @@ fn main() {
     let runs = std::env::var("TRIAGE_SCALE_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
     let root = std::env::var_os("TRIAGE_SCALE_DIR").map(PathBuf::from);
     let tmp = match &root {
-        Some(r) => tempfile::tempdir_in(r),
+        Some(r) => std::fs::create_dir_all(r).and_then(|()| tempfile::tempdir_in(r)),
         None => tempfile::tempdir(),
     }
     .expect("tempdir");

@@ -3,7 +3,7 @@
 //! Each stage is a function over plain data; this module only wires them together and turns
 //! stage outputs into the one [`Report`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,7 +17,6 @@ use crate::discover::{self, ArchiveFile, Skipped};
 use crate::dump;
 use crate::error::Failure;
 use crate::events;
-use crate::fingerprint::FileFingerprint;
 use crate::model::{Action, DumpFacts, GroupBy, LogRead, TimeSource, Verdict};
 use crate::progress::Progress;
 use crate::report::{
@@ -29,7 +28,7 @@ use crate::source;
 use crate::symbols::{SignatureRules, Symbols};
 // Re-exported: `Triaged` lived here before the shared model existed.
 pub use crate::model::Triaged;
-use crate::text::{hex32, hex64};
+use crate::text::{Hex32, Hex64, hex32, hex64};
 
 /// Run the whole pipeline. Per-file problems end up in `Report::failures`; only a broken rules
 /// file is an error (loaded first, so a typo costs nothing but a message).
@@ -66,15 +65,20 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         .files
         .par_iter()
         .map(|listed| match discover::open(listed, dump::HEAD_BYTES) {
-            discover::Opened::Dump(d) => {
-                Opened::Dump(Box::new(counted(&progress, || dump::read_opened(d, symbols.as_ref()))))
-            }
+            discover::Opened::Dump(d) => Opened::Dump(Box::new(counted(&progress, || {
+                // The fingerprint rides with the facts to its row: taken by the reader from the
+                // bytes it read, so clean can refuse a file that changed since.
+                dump::read_opened(d, symbols.as_ref())
+                    .map(|(facts, fingerprint)| DumpFacts { fingerprint: Some(fingerprint), ..facts })
+            }))),
             discover::Opened::Log(l) => Opened::Log(l),
             discover::Opened::Archive(a) => Opened::Archive(a),
             discover::Opened::Skipped(s) => counted(&progress, || Opened::Skipped(s)),
             discover::Opened::Failure(f) => counted(&progress, || Opened::Failure(f)),
         })
         .collect();
+    // Every listed file is opened: at 100,000 dumps the listing's paths are ~20 MB.
+    drop(listing.files);
     let (mut dump_results, mut log_files, mut archive_files) = (Vec::new(), Vec::new(), Vec::new());
     for o in opened {
         match o {
@@ -96,12 +100,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         },
     );
     progress.stage("correlating");
-    let read: Vec<(DumpFacts, FileFingerprint)> = collect_ok(dump_results, &mut failures);
-    let (mut facts, fingerprints): (Vec<DumpFacts>, Vec<FileFingerprint>) = read.into_iter().unzip();
-    // Taken by the reader from the bytes it read; joined back to the rows by path below.
-    // Archive members have none: clean never touches them.
-    let fingerprints: HashMap<PathBuf, FileFingerprint> =
-        facts.iter().map(|f| f.path.clone()).zip(fingerprints).collect();
+    let mut facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
     let mut logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
     let mut members = BTreeMap::new();
     for a in archived {
@@ -127,7 +126,6 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let mut report = build_report(inputs, triaged, &buckets, &index, &logs, failures, skipped);
     for row in &mut report.dumps {
         row.archive = members.remove(&row.path);
-        row.fingerprint = fingerprints.get(&row.path).cloned();
     }
     report.symbols = symbols.as_ref().map(Symbols::stats);
     progress.finish();
@@ -137,7 +135,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
 /// One listed file after the parallel open: a dump read, or what the rest of the scan takes.
 enum Opened {
     /// Boxed: the facts are large and most listed files are dumps, read and moved on at once.
-    Dump(Box<Result<(DumpFacts, FileFingerprint), Failure>>),
+    Dump(Box<Result<DumpFacts, Failure>>),
     Log(discover::InputFile),
     Archive(ArchiveFile),
     Skipped(Skipped),
@@ -171,8 +169,10 @@ pub fn triage_by(
     let mut triaged: Vec<Triaged> = facts
         .into_iter()
         .zip(correlations)
-        .map(|(facts, correlation)| {
-            let evidence = facts.evidence.iter().chain(&correlation.evidence).cloned().collect();
+        .map(|(mut facts, mut correlation)| {
+            // Moved, not cloned: `chance.evidence` is the one copy (see `Triaged`).
+            let mut evidence = std::mem::take(&mut facts.evidence);
+            evidence.extend(std::mem::take(&mut correlation.evidence));
             Triaged { chance: chance::assess(evidence), facts, correlation, verdict: Verdict::default() }
         })
         .collect();
@@ -249,8 +249,8 @@ fn collect_ok<T>(results: Vec<Result<T, Failure>>, failures: &mut Vec<Failure>) 
 }
 
 /// Assemble the report from stage outputs. Sorted, deterministic. `triaged` is consumed: its
-/// strings move into the dump rows rather than being copied (at 100,000 dumps the two would
-/// otherwise be held twice at the scan's peak).
+/// strings move into the dump rows rather than being copied, and its memory is given back as
+/// the rows are made (see [`rows_by_path`]).
 pub fn build_report(
     inputs: Inputs,
     triaged: Vec<Triaged>,
@@ -286,8 +286,7 @@ pub fn build_report(
         delete_bytes: triaged.iter().filter(|t| t.verdict.action == Action::Delete).map(|t| t.facts.size).sum(),
         total_bytes: triaged.iter().map(|t| t.facts.size).sum(),
     };
-    let mut dumps: Vec<DumpRow> = triaged.into_iter().zip(bucket_of).map(|(t, b)| dump_row(t, b, index)).collect();
-    dumps.sort_by(|a, b| a.path.cmp(&b.path));
+    let dumps = rows_by_path(triaged, |i, t| dump_row(t, bucket_of[i].take(), index));
     Report {
         schema_version: report::SCHEMA_VERSION,
         generator: format!("triage {}", env!("CARGO_PKG_VERSION")),
@@ -302,6 +301,47 @@ pub fn build_report(
         host: None,
         sources: Vec::new(),
         history: None,
+    }
+}
+
+/// Every triaged dump's row, sorted by path (stable: equal paths keep their scan order).
+///
+/// At 100,000 dumps the triaged dumps (704 bytes each inline) and the rows (960) are the
+/// scan's peak memory, so the rows are made from the end of the list, which is shrunk as it
+/// goes, instead of holding both lists whole. And the rows are put in order by moving each
+/// once along the cycles of the sorted permutation, not by a merge sort that copies 960-byte
+/// rows log n times through a scratch buffer of half of them.
+fn rows_by_path(mut triaged: Vec<Triaged>, mut row: impl FnMut(usize, Triaged) -> DumpRow) -> Vec<DumpRow> {
+    const SHRINK_EVERY: usize = 4096;
+    let mut order: Vec<usize> = (0..triaged.len()).collect();
+    order.sort_by(|&a, &b| triaged[a].facts.path.cmp(&triaged[b].facts.path));
+    let mut rows = Vec::with_capacity(triaged.len());
+    while let Some(t) = triaged.pop() {
+        rows.push(row(triaged.len(), t));
+        if triaged.len().is_multiple_of(SHRINK_EVERY) {
+            triaged.shrink_to_fit();
+        }
+    }
+    rows.reverse();
+    permute(&mut rows, order);
+    rows
+}
+
+/// Reorder `items` in place so that `items[j]` is the old `items[order[j]]` (`order` a
+/// permutation of the indices): each cycle of the permutation is walked once, one swap per
+/// element.
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..items.len() {
+        let mut j = start;
+        loop {
+            let next = std::mem::replace(&mut order[j], DONE);
+            if next == start || next == DONE {
+                break;
+            }
+            items.swap(j, next);
+            j = next;
+        }
     }
 }
 
@@ -334,7 +374,7 @@ fn dump_row(t: Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
         size: f.size,
         written_at: f.written_at,
         time_source: f.time_source,
-        dump_flags: f.dump_flags.map(hex64),
+        dump_flags: f.dump_flags.map(Hex64),
         full_memory,
         os: f.os,
         cpu: f.cpu,
@@ -345,19 +385,19 @@ fn dump_row(t: Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
             started_at: f.process.started_at,
         },
         exception: f.exception.map(|e| ExceptionRow {
-            code: hex32(e.code),
+            code: Hex32(e.code),
             name: e.name,
-            address: hex64(e.address),
-            flags: hex32(e.flags),
+            address: Hex64(e.address),
+            flags: Hex32(e.flags),
             thread_id: e.thread_id,
             access: e.access,
-            target: e.target.map(hex64),
+            target: e.target.map(Hex64),
         }),
         faulting_module: f.faulting_module.map(|m| ModuleRow {
             name: m.name,
             path: m.path,
-            base: hex64(m.base),
-            offset: hex64(m.offset),
+            base: Hex64(m.base),
+            offset: Hex64(m.offset),
             version: m.version,
             unloaded: m.unloaded,
             attribution: m.attribution,
@@ -372,8 +412,7 @@ fn dump_row(t: Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
         bucket,
         verdict,
         notes: f.notes,
-        // Filled in by `scan` from what the reader hashed; `build_report` itself does no I/O.
-        fingerprint: None,
+        fingerprint: f.fingerprint,
         host: None,
         archive: None,
         wer_bucket,
@@ -480,5 +519,21 @@ fn log_row(l: &LogRead) -> LogRow {
         counts: l.stats.counts.clone(),
         notes: l.stats.notes.clone(),
         host: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        // Cycles of length 1, 2 and 4, and an empty list.
+        let mut items = vec!['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+        permute(&mut items, vec![0, 2, 1, 6, 3, 4, 5]);
+        assert_eq!(items, vec!['a', 'c', 'b', 'g', 'd', 'e', 'f']);
+        let mut none: Vec<u8> = Vec::new();
+        permute(&mut none, Vec::new());
+        assert!(none.is_empty());
     }
 }

@@ -68,6 +68,7 @@ pub fn dump(name: &str, time: &str, module: Option<&str>, code: Option<u32>) -> 
         notes: vec![],
         crashing_thread: None,
         signature: None,
+        fingerprint: None,
     }
 }
 

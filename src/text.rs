@@ -34,6 +34,7 @@
 //! JSON needs no sanitizer: serde_json escapes every control character.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -59,12 +60,109 @@ pub fn sniff_text(head: &[u8]) -> Cow<'_, str> {
 
 /// Format a 32-bit code as the report contract wants it: `0x` + 8 lower-case hex digits.
 pub fn hex32(v: u32) -> String {
-    format!("{v:#010x}")
+    Hex32(v).to_string()
 }
 
 /// Format an address or offset: `0x` + lower-case hex, no padding.
 pub fn hex64(v: u64) -> String {
-    format!("{v:#x}")
+    Hex64(v).to_string()
+}
+
+/// A code or flags word that the report writes as [`hex32`] text (`"0xc0000005"`) and keeps
+/// as a number: at 100,000 report rows, seven hex fields as `String`s are ~40 MB.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Hex32(pub u32);
+
+/// An address or offset that the report writes as [`hex64`] text (`"0x7ff6a1b2"`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Hex64(pub u64);
+
+impl fmt::Display for Hex32 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#010x}", self.0)
+    }
+}
+
+impl fmt::Display for Hex64 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+// Debug as the report shows them, so test failures and `{:?}` of rows read as hex.
+impl fmt::Debug for Hex32 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Debug for Hex64 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+// Equal to the text the report shows (`code == "0xc0000005"`), for checks written as text.
+impl PartialEq<&str> for Hex32 {
+    fn eq(&self, other: &&str) -> bool {
+        displays_as(self, other)
+    }
+}
+
+impl PartialEq<&str> for Hex64 {
+    fn eq(&self, other: &&str) -> bool {
+        displays_as(self, other)
+    }
+}
+
+/// Whether `value` displays as exactly `text`, compared as it is written (no `String`).
+fn displays_as(value: &impl fmt::Display, text: &str) -> bool {
+    struct Rest<'a>(&'a str);
+    impl fmt::Write for Rest<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0 = self.0.strip_prefix(s).ok_or(fmt::Error)?;
+            Ok(())
+        }
+    }
+    let mut rest = Rest(text);
+    write!(rest, "{value}").is_ok() && rest.0.is_empty()
+}
+
+impl serde::Serialize for Hex32 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl serde::Serialize for Hex64 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Reads `0x`-prefixed hex text back (any case, padded or not); anything else is an error
+/// naming the value, so a hand-edited baseline with `"c0000005"` is refused, not misread.
+fn de_hex<'de, D: serde::Deserializer<'de>>(d: D, bits: u32) -> Result<u64, D::Error> {
+    let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    let digits = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"));
+    digits
+        .filter(|h| !h.is_empty() && !h.starts_with('+'))
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .filter(|v| bits == 64 || *v <= u64::from(u32::MAX))
+        .ok_or_else(|| serde::de::Error::custom(format!("expected a {bits}-bit 0x-prefixed hex number, found {s:?}")))
+}
+
+impl<'de> serde::Deserialize<'de> for Hex32 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Range checked in `de_hex`.
+        de_hex(d, 32).map(|v| Hex32(v as u32))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Hex64 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        de_hex(d, 64).map(Hex64)
+    }
 }
 
 /// Bytes as lower-case hex, two digits each (hash digests).
@@ -217,6 +315,22 @@ pub fn markdown_text(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_numbers_are_written_and_read_as_the_report_text() {
+        let json = serde_json::to_string(&(Hex32(0xc0000005), Hex32(1), Hex64(0x7ff6a1b2), Hex64(0))).unwrap();
+        assert_eq!(json, r#"["0xc0000005","0x00000001","0x7ff6a1b2","0x0"]"#);
+        let back: (Hex32, Hex32, Hex64, Hex64) = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, (Hex32(0xc0000005), Hex32(1), Hex64(0x7ff6a1b2), Hex64(0)));
+        assert_eq!(serde_json::from_str::<Hex64>(r#""0XFF""#).unwrap(), Hex64(255));
+        assert!(Hex32(0xc0000005) == "0xc0000005" && Hex32(5) != "0x5" && Hex64(5) == "0x5");
+        for bad in [r#""c0000005""#, r#""0x""#, r#""0x+1""#, r#""0xzz""#, "5"] {
+            let err = serde_json::from_str::<Hex64>(bad).unwrap_err().to_string();
+            assert!(bad == "5" || err.contains("expected a 64-bit 0x-prefixed hex number"), "{bad}: {err}");
+        }
+        let err = serde_json::from_str::<Hex32>(r#""0x100000000""#).unwrap_err().to_string();
+        assert!(err.contains("expected a 32-bit"), "{err}");
+    }
 
     /// The issue's hostile name: clear screen, red, window title, bell.
     const HOSTILE: &str = "x\x1b[2J\x1b[31mFAKE\x1b]0;pwned\x07.dmp";

@@ -100,7 +100,7 @@ fn the_corpus_xz_dump_is_read_in_place() {
     assert_eq!(ff.size, 3_882_993);
     assert_eq!(ff.exception.as_ref().unwrap().code, "0x80000003");
     let module = ff.faulting_module.as_ref().unwrap();
-    assert_eq!((module.name.as_str(), module.offset.as_str()), ("xul.dll", "0x38ab264"));
+    assert_eq!((module.name.as_str(), module.offset.to_string().as_str()), ("xul.dll", "0x38ab264"));
     let member = ff.archive.as_ref().unwrap();
     assert_eq!(member.member, "mozilla__firefox-windows-x86_64.dmp");
     assert_eq!(member.expanded_bytes, 3_882_993);

@@ -266,8 +266,8 @@ fn sample_report_matches_schema() {
         d.faulting_module = Some(triage::report::ModuleRow {
             name: "KERNELBASE.dll".into(),
             path: "C:\\Windows\\System32\\KERNELBASE.dll".into(),
-            base: "0x7ff800000000".into(),
-            offset: "0x1234".into(),
+            base: triage::text::Hex64(0x7ff800000000),
+            offset: triage::text::Hex64(0x1234),
             version: None,
             unloaded: true,
             attribution: triage::dump::Attribution::StackWalk { frame: 3 },

@@ -137,7 +137,7 @@ fn facts_mismatch(row: &DumpRow, facts: &DumpFacts) -> Option<String> {
         .or_else(|| differ("process", opt(row.process.name.clone()), opt(facts.process.name.clone())))
         .or_else(|| {
             let file = code(facts.exception.as_ref().map(|e| e.code));
-            let report = row.exception.as_ref().map_or_else(|| "none".to_owned(), |e| e.code.clone());
+            let report = code(row.exception.as_ref().map(|e| e.code.0));
             differ("exception code", report, file)
         })
 }

@@ -206,6 +206,7 @@ pub fn extract_with(
         notes,
         crashing_thread,
         signature,
+        fingerprint: None,
     })
 }
 

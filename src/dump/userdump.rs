@@ -444,6 +444,7 @@ fn facts(path: &std::path::Path, size: u64, modified: Option<SystemTime>, parsed
         notes,
         crashing_thread: None,
         signature: None,
+        fingerprint: None,
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::fingerprint::FileFingerprint;
 use crate::model::Evidence;
 use crate::model::symbols::CrashingThread;
 
@@ -139,6 +140,10 @@ pub struct DumpFacts {
     pub crashing_thread: Option<CrashingThread>,
     /// The signature of `crashing_thread` (`--symbols` only; see `crate::symbols::signature`).
     pub signature: Option<String>,
+    /// What identifies the file that was read, for `triage clean`: set by the scan from the
+    /// reader's fingerprint of the bytes it read; `None` for archive members (clean never
+    /// touches them) and for facts built by hand.
+    pub fingerprint: Option<FileFingerprint>,
 }
 
 impl DumpFacts {

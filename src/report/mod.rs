@@ -26,6 +26,7 @@ use crate::events::LogFormat;
 use crate::fingerprint::FileFingerprint;
 use crate::model::{CrashingThread, GroupBy, SymbolsSummary, TimeSource};
 use crate::rules::{Action, Verdict};
+use crate::text::{Hex32, Hex64};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -118,7 +119,7 @@ pub struct DumpRow {
     #[serde(default)]
     pub time_source: Option<TimeSource>,
     /// `MINIDUMP_TYPE` flags, hex.
-    pub dump_flags: Option<String>,
+    pub dump_flags: Option<Hex64>,
     #[serde(default)]
     pub full_memory: bool,
     pub os: Option<String>,
@@ -190,22 +191,22 @@ pub struct ProcessRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExceptionRow {
     /// `0x` + 8 lower-case hex digits.
-    pub code: String,
+    pub code: Hex32,
     pub name: String,
-    pub address: String,
-    pub flags: String,
+    pub address: Hex64,
+    pub flags: Hex32,
     pub thread_id: u32,
     pub access: Option<Access>,
     /// Data address of an access violation.
-    pub target: Option<String>,
+    pub target: Option<Hex64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleRow {
     pub name: String,
     pub path: String,
-    pub base: String,
-    pub offset: String,
+    pub base: Hex64,
+    pub offset: Hex64,
     pub version: Option<String>,
     pub unloaded: bool,
     pub attribution: Attribution,

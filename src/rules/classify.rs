@@ -194,9 +194,10 @@ impl Rule {
 }
 
 /// "No exception" means the dump says so (no exception stream, or the chance says none), not
-/// merely that the exception stream could not be read.
+/// merely that the exception stream could not be read. (The dump's own evidence is in
+/// `chance.evidence`; triage moved it there.)
 fn has_no_exception(dump: &Triaged) -> bool {
     dump.facts.exception.is_none()
         && (dump.chance.value == Chance::None
-            || dump.facts.evidence.iter().any(|e| e.source == EvidenceSource::NoException))
+            || dump.chance.evidence.iter().any(|e| e.source == EvidenceSource::NoException))
 }

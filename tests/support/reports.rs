@@ -18,6 +18,7 @@ use triage::report::{
     ProcessRow, Report, Summary,
 };
 use triage::rules::{Action, Verdict};
+use triage::text::{Hex32, Hex64};
 
 pub fn ts(s: &str) -> Timestamp {
     s.parse().expect("test timestamp")
@@ -31,7 +32,7 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         size,
         written_at: None,
         time_source: None,
-        dump_flags: Some("0x0".into()),
+        dump_flags: Some(Hex64(0x0)),
         full_memory: false,
         os: Some("Windows NT 5.0.2195".into()),
         cpu: Some("x86".into()),
@@ -84,19 +85,19 @@ pub fn sample_report() -> Report {
             started_at: Some(ts("2024-03-01T08:00:00Z")),
         };
         d.exception = Some(ExceptionRow {
-            code: "0xc0000005".into(),
+            code: Hex32(0xc0000005),
             name: "ACCESS_VIOLATION".into(),
-            address: "0x6d2a1b3c".into(),
-            flags: "0x00000000".into(),
+            address: Hex64(0x6d2a1b3c),
+            flags: Hex32(0x00000000),
             thread_id: 0x51c,
             access: Some(Access::Read),
-            target: Some("0x0".into()),
+            target: Some(Hex64(0x0)),
         });
         d.faulting_module = Some(ModuleRow {
             name: "infoctrs.dll".into(),
             path: "C:\\WINNT\\system32\\inetsrv\\infoctrs.dll".into(),
-            base: "0x6d2a0000".into(),
-            offset: "0x1b3c".into(),
+            base: Hex64(0x6d2a0000),
+            offset: Hex64(0x1b3c),
             version: Some("5.0.2195.1".into()),
             unloaded: false,
             attribution: Attribution::ExceptionAddress,
@@ -116,10 +117,10 @@ pub fn sample_report() -> Report {
     crash.written_at = Some(ts("2024-03-02T10:15:00Z"));
     crash.process.name = Some("w3wp.exe".into());
     crash.exception = Some(ExceptionRow {
-        code: "0xc0000409".into(),
+        code: Hex32(0xc0000409),
         name: "STACK_BUFFER_OVERRUN".into(),
-        address: "0x7ffb12340000".into(),
-        flags: "0x00000001".into(),
+        address: Hex64(0x7ffb12340000),
+        flags: Hex32(0x00000001),
         thread_id: 42,
         access: None,
         target: None,
@@ -127,8 +128,8 @@ pub fn sample_report() -> Report {
     crash.faulting_module = Some(ModuleRow {
         name: "w3svc.dll".into(),
         path: "C:\\Windows\\System32\\inetsrv\\w3svc.dll".into(),
-        base: "0x7ffb12300000".into(),
-        offset: "0x40000".into(),
+        base: Hex64(0x7ffb12300000),
+        offset: Hex64(0x40000),
         version: None,
         unloaded: false,
         attribution: Attribution::ExceptionAddress,
@@ -298,13 +299,13 @@ pub fn row_for_file(path: &Path, action: Action) -> DumpRow {
         d.process.pid = facts.process.pid;
         d.process.name = facts.process.name.clone();
         d.exception = facts.exception.as_ref().map(|e| ExceptionRow {
-            code: triage::text::hex32(e.code),
+            code: Hex32(e.code),
             name: e.name.clone(),
-            address: triage::text::hex64(e.address),
-            flags: triage::text::hex32(e.flags),
+            address: Hex64(e.address),
+            flags: Hex32(e.flags),
             thread_id: e.thread_id,
             access: e.access,
-            target: e.target.map(triage::text::hex64),
+            target: e.target.map(Hex64),
         });
         d.fingerprint = Some(fingerprint);
     }

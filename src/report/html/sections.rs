@@ -281,7 +281,7 @@ fn dump_details(out: &mut String, ctx: &Ctx, b: &BucketRow) {
             let _ = write!(out, "<br>process <span class=\"raw\">{}</span>{pid}", Esc(p));
         }
         if let Some(m) = &d.faulting_module {
-            let _ = write!(out, "<br>module <span class=\"raw\">{}+{}</span>", Esc(&m.name), Esc(&m.offset));
+            let _ = write!(out, "<br>module <span class=\"raw\">{}+{}</span>", Esc(&m.name), m.offset);
         }
         if let Some(c) = &d.comment {
             let _ = write!(out, "<br>comment <span class=\"raw\">{}</span>", Esc(c));

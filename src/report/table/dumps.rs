@@ -58,7 +58,8 @@ fn dump_cells(d: &DumpRow) -> [String; 6] {
     let exception = d.exception.as_ref().map_or_else(
         || "-".to_owned(),
         |e| {
-            let mut s = format!("{} {}", terminal(&e.code), terminal(&e.name));
+            // Hex values are digits only: the sanitizer is for the strings.
+            let mut s = format!("{} {}", e.code, terminal(&e.name));
             if let Some(access) = e.access {
                 let access = match access {
                     crate::dump::Access::Read => "read",
@@ -66,7 +67,7 @@ fn dump_cells(d: &DumpRow) -> [String; 6] {
                     crate::dump::Access::Execute => "execute",
                 };
                 match &e.target {
-                    Some(t) => s.push_str(&format!("\n{access} {}", terminal(t))),
+                    Some(t) => s.push_str(&format!("\n{access} {t}")),
                     None => s.push_str(&format!("\n{access}")),
                 }
             }
@@ -76,7 +77,7 @@ fn dump_cells(d: &DumpRow) -> [String; 6] {
     let module = d.faulting_module.as_ref().map_or_else(
         || "-".to_owned(),
         |m| {
-            let (name, offset) = (terminal(&m.name), terminal(&m.offset));
+            let (name, offset) = (terminal(&m.name), m.offset);
             match &m.version {
                 Some(v) => format!("{name}+{offset}\n{}", terminal(v)),
                 None => format!("{name}+{offset}"),
