@@ -166,8 +166,9 @@ pub fn triage_by(
 ) -> Triage {
     let index = EventIndex::build(logs);
     let correlations = correlate::correlate(&facts, &index, window);
+    // Per dump and independent of the others (buckets come after): on every core, in order.
     let mut triaged: Vec<Triaged> = facts
-        .into_iter()
+        .into_par_iter()
         .zip(correlations)
         .map(|(mut facts, mut correlation)| {
             // Moved, not cloned: `chance.evidence` is the one copy (see `Triaged`).
@@ -176,9 +177,7 @@ pub fn triage_by(
             Triaged { chance: chance::assess(evidence), facts, correlation, verdict: Verdict::default() }
         })
         .collect();
-    for t in &mut triaged {
-        t.verdict = rules.classify(t, &index);
-    }
+    triaged.par_iter_mut().for_each(|t| t.verdict = rules.classify(t, &index));
     let buckets = bucket::group_by(&triaged, group_by);
     Triage { triaged, buckets, index }
 }

@@ -44,6 +44,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 
 use crate::model::{Chance, DumpFacts, Event, EventKind, Evidence, EvidenceSource, LogFormat, Strength};
 use crate::text::file_name;
@@ -159,8 +160,9 @@ pub fn correlate(dumps: &[DumpFacts], index: &EventIndex, window: Duration) -> V
     // Which dumps' process instance was dumped again later: known before linking, because a
     // dump whose process lived on cannot be the crash a nearby crash event reports.
     let survived = instance::dumped_again(dumps);
+    // Each dump is linked on its own against the shared index: on every core, in order.
     let mut out: Vec<Correlation> = dumps
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, d)| correlate_one(d, index, window, survived.get(i).copied().unwrap_or(false)))
         .collect();
