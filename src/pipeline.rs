@@ -125,7 +125,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     };
     let mut report = build_report(inputs, triaged, &buckets, &index, &logs, failures, skipped);
     for row in &mut report.dumps {
-        row.archive = members.remove(&row.path);
+        row.archive = members.remove(&row.path).map(Box::new);
     }
     report.symbols = symbols.as_ref().map(Symbols::stats);
     progress.finish();
@@ -402,7 +402,7 @@ fn dump_row(t: Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
             attribution: m.attribution,
         }),
         signature: f.signature,
-        crashing_thread: f.crashing_thread,
+        crashing_thread: f.crashing_thread.map(Box::new),
         writer: f.writer,
         comment: f.comment,
         chance: ChanceRow { value: chance.value, conflict: chance.conflict, evidence: chance.evidence },
