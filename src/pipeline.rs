@@ -65,12 +65,14 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         .files
         .par_iter()
         .map(|listed| match discover::open(listed, dump::HEAD_BYTES) {
-            discover::Opened::Dump(d) => Opened::Dump(Box::new(counted(&progress, || {
+            discover::Opened::Dump(d) => counted(&progress, || match dump::read_opened(d, symbols.as_ref()) {
                 // The fingerprint rides with the facts to its row: taken by the reader from the
                 // bytes it read, so clean can refuse a file that changed since.
-                dump::read_opened(d, symbols.as_ref())
-                    .map(|(facts, fingerprint)| DumpFacts { fingerprint: Some(fingerprint), ..facts })
-            }))),
+                Ok((facts, fingerprint)) => {
+                    Opened::Dump(Box::new(DumpFacts { fingerprint: Some(fingerprint), ..facts }))
+                }
+                Err(f) => Opened::Failure(f),
+            }),
             discover::Opened::Log(l) => Opened::Log(l),
             discover::Opened::Archive(a) => Opened::Archive(a),
             discover::Opened::Skipped(s) => counted(&progress, || Opened::Skipped(s)),
@@ -79,10 +81,13 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         .collect();
     // Every listed file is opened: at 100,000 dumps the listing's paths are ~20 MB.
     drop(listing.files);
-    let (mut dump_results, mut log_files, mut archive_files) = (Vec::new(), Vec::new(), Vec::new());
+    // Sized once: at 100,000 dumps a list of facts is 65 MB, and growing it by doubling would
+    // copy it and hold two.
+    let mut facts = Vec::with_capacity(opened.iter().filter(|o| matches!(o, Opened::Dump(_))).count());
+    let (mut log_files, mut archive_files) = (Vec::new(), Vec::new());
     for o in opened {
         match o {
-            Opened::Dump(r) => dump_results.push(*r),
+            Opened::Dump(d) => facts.push(*d),
             Opened::Log(l) => log_files.push(l),
             Opened::Archive(a) => archive_files.push(a),
             Opened::Skipped(s) => skipped.push(s),
@@ -100,7 +105,6 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         },
     );
     progress.stage("correlating");
-    let mut facts: Vec<DumpFacts> = collect_ok(dump_results, &mut failures);
     let mut logs: Vec<LogRead> = collect_ok(log_results, &mut failures);
     let mut members = BTreeMap::new();
     for a in archived {
@@ -135,7 +139,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
 /// One listed file after the parallel open: a dump read, or what the rest of the scan takes.
 enum Opened {
     /// Boxed: the facts are large and most listed files are dumps, read and moved on at once.
-    Dump(Box<Result<DumpFacts, Failure>>),
+    Dump(Box<DumpFacts>),
     Log(discover::InputFile),
     Archive(ArchiveFile),
     Skipped(Skipped),
@@ -165,18 +169,16 @@ pub fn triage_by(
     group_by: GroupBy,
 ) -> Triage {
     let index = EventIndex::build(logs);
-    let correlations = correlate::correlate(&facts, &index, window);
+    let mut correlations = correlate::correlate(&facts, &index, window);
+    let mut triaged = map_giving_back(facts, |_, mut facts| {
+        // Popped in step with the facts, from the end.
+        let mut correlation = correlations.pop().unwrap_or_default();
+        // Moved, not cloned: `chance.evidence` is the one copy (see `Triaged`).
+        let mut evidence = std::mem::take(&mut facts.evidence);
+        evidence.extend(std::mem::take(&mut correlation.evidence));
+        Triaged { chance: chance::assess(evidence), facts, correlation, verdict: Verdict::default() }
+    });
     // Per dump and independent of the others (buckets come after): on every core, in order.
-    let mut triaged: Vec<Triaged> = facts
-        .into_par_iter()
-        .zip(correlations)
-        .map(|(mut facts, mut correlation)| {
-            // Moved, not cloned: `chance.evidence` is the one copy (see `Triaged`).
-            let mut evidence = std::mem::take(&mut facts.evidence);
-            evidence.extend(std::mem::take(&mut correlation.evidence));
-            Triaged { chance: chance::assess(evidence), facts, correlation, verdict: Verdict::default() }
-        })
-        .collect();
     triaged.par_iter_mut().for_each(|t| t.verdict = rules.classify(t, &index));
     let buckets = bucket::group_by(&triaged, group_by);
     Triage { triaged, buckets, index }
@@ -305,25 +307,32 @@ pub fn build_report(
 
 /// Every triaged dump's row, sorted by path (stable: equal paths keep their scan order).
 ///
-/// At 100,000 dumps the triaged dumps (704 bytes each inline) and the rows (960) are the
-/// scan's peak memory, so the rows are made from the end of the list, which is shrunk as it
-/// goes, instead of holding both lists whole. And the rows are put in order by moving each
-/// once along the cycles of the sorted permutation, not by a merge sort that copies 960-byte
-/// rows log n times through a scratch buffer of half of them.
-fn rows_by_path(mut triaged: Vec<Triaged>, mut row: impl FnMut(usize, Triaged) -> DumpRow) -> Vec<DumpRow> {
-    const SHRINK_EVERY: usize = 4096;
+/// Made with [`map_giving_back`], and put in order by moving each row once along the cycles
+/// of the sorted permutation, not by a merge sort that copies 850-byte rows log n times
+/// through a scratch buffer of half of them.
+fn rows_by_path(triaged: Vec<Triaged>, row: impl FnMut(usize, Triaged) -> DumpRow) -> Vec<DumpRow> {
     let mut order: Vec<usize> = (0..triaged.len()).collect();
     order.sort_by(|&a, &b| triaged[a].facts.path.cmp(&triaged[b].facts.path));
-    let mut rows = Vec::with_capacity(triaged.len());
-    while let Some(t) = triaged.pop() {
-        rows.push(row(triaged.len(), t));
-        if triaged.len().is_multiple_of(SHRINK_EVERY) {
-            triaged.shrink_to_fit();
-        }
-    }
-    rows.reverse();
+    let mut rows = map_giving_back(triaged, row);
     permute(&mut rows, order);
     rows
+}
+
+/// `items` mapped one by one (with each one's index) into a new list in the same order,
+/// giving back the old list's memory as it goes: items are taken from the end, and the old
+/// list is shrunk every few thousand. At 100,000 dumps each list of facts, triaged dumps or
+/// rows is 65–85 MB, and holding two of them whole was the scan's peak.
+fn map_giving_back<T, U>(mut items: Vec<T>, mut f: impl FnMut(usize, T) -> U) -> Vec<U> {
+    const SHRINK_EVERY: usize = 4096;
+    let mut out = Vec::with_capacity(items.len());
+    while let Some(item) = items.pop() {
+        out.push(f(items.len(), item));
+        if items.len().is_multiple_of(SHRINK_EVERY) {
+            items.shrink_to_fit();
+        }
+    }
+    out.reverse();
+    out
 }
 
 /// Reorder `items` in place so that `items[j]` is the old `items[order[j]]` (`order` a
