@@ -308,7 +308,7 @@ pub fn build_report(
 /// Every triaged dump's row, sorted by path (stable: equal paths keep their scan order).
 ///
 /// Made with [`map_giving_back`], and put in order by moving each row once along the cycles
-/// of the sorted permutation, not by a merge sort that copies 850-byte rows log n times
+/// of the sorted permutation, not by a merge sort that copies rows of several hundred bytes log n times
 /// through a scratch buffer of half of them.
 fn rows_by_path(triaged: Vec<Triaged>, row: impl FnMut(usize, Triaged) -> DumpRow) -> Vec<DumpRow> {
     let mut order: Vec<usize> = (0..triaged.len()).collect();
@@ -532,7 +532,17 @@ fn log_row(l: &LogRead) -> LogRow {
 
 #[cfg(test)]
 mod tests {
-    use super::permute;
+    use super::{map_giving_back, permute};
+
+    #[test]
+    fn map_giving_back_keeps_order_and_indices() {
+        // Across several shrink points (every 4,096 items).
+        let items: Vec<u32> = (0..10_000).collect();
+        let out = map_giving_back(items, |i, v| (i, v * 2));
+        assert_eq!(out.len(), 10_000);
+        assert!(out.iter().enumerate().all(|(j, &(i, v))| i == j && v == 2 * j as u32));
+        assert!(map_giving_back(Vec::<u8>::new(), |_, v| v).is_empty());
+    }
 
     #[test]
     fn permute_puts_each_item_where_the_order_says() {
