@@ -220,7 +220,7 @@ fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Listin
     // Entries in name order (which hard link of a file is "first found" must not depend on
     // the directory's order). Siblings' paths are one parent joined with their names, so their
     // bytes order them as their names do; walkdir's `sort_by_file_name` re-parses both paths
-    // for every comparison, which was most of listing 1,000 files a folder.
+    // for every comparison (1.9% of a 10,000-dump scan's CPU, `perf record`).
     let walker = walkdir::WalkDir::new(root)
         .follow_links(options.follow_links)
         .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()));
