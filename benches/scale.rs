@@ -31,8 +31,16 @@ use std::time::Instant;
 use support::evtx_writer::{self, EvtxEvent, Payload, Style, Val};
 
 /// Every case the harness knows, in the order it runs them.
-const CASES: &[&str] =
-    &["dumps_10k", "dumps_100k", "sparse_1000", "evtx_113mb", "evtx_75_small", "correlated_10k", "clean_50k"];
+const CASES: &[&str] = &[
+    "dumps_10k",
+    "dumps_100k",
+    "sparse_1000",
+    "evtx_113mb",
+    "evtx_75_small",
+    "correlated_10k",
+    "fleet_100k_1gb",
+    "clean_50k",
+];
 
 /// One measured run of the binary.
 #[derive(Debug, Clone, Copy)]
@@ -128,9 +136,14 @@ fn write_dumps(dir: &Path, n: usize) {
 /// A log of at least `target_bytes` (sized from a sample: template-style records shrink once a
 /// chunk knows their template) of mostly unrelated events.
 fn large_log(target_bytes: usize) -> Vec<u8> {
+    large_log_seeded(target_bytes, 0)
+}
+
+/// [`large_log`] whose records start `seed` seconds later (and pick other candidates).
+fn large_log_seeded(target_bytes: usize, seed: u64) -> Vec<u8> {
     const SAMPLE: usize = 10_000;
     let per_record = (log_records(SAMPLE, 0).len() / SAMPLE).max(1);
-    log_records(target_bytes / per_record + SAMPLE, 0)
+    log_records(target_bytes / per_record + SAMPLE, seed)
 }
 
 /// `count` records: 9 of 10 are LoadPerf (skipped by the pre-filter), the rest are decoded.
@@ -247,7 +260,8 @@ fn main() {
     let wanted: Vec<String> = match std::env::var("TRIAGE_SCALE_CASES") {
         Ok(c) => c.split(',').map(str::to_owned).collect(),
         Err(_) => {
-            CASES.iter().filter(|c| !matches!(**c, "dumps_100k" | "sparse_1000")).map(|c| c.to_string()).collect()
+            let big = ["dumps_100k", "sparse_1000", "fleet_100k_1gb"];
+            CASES.iter().filter(|c| !big.contains(c)).map(|c| c.to_string()).collect()
         }
     };
     let empty = work.join("empty");
@@ -306,6 +320,22 @@ fn main() {
                 std::fs::create_dir_all(&logs).expect("mkdir");
                 std::fs::write(logs.join("Application.evtx"), log_records(120_000, 0)).expect("write log");
                 measure(case, 10_000.0, "dumps", &[&dumps, Path::new("--evtx"), &logs], work, runs);
+            }
+            "fleet_100k_1gb" => {
+                // A dump share as a fleet sends it: 100,000 dumps and about 1 GB of logs in
+                // nine files of ~113 MB (mostly unrelated events, each file over other hours),
+                // in one scan. The target: peak RSS under 250 MiB.
+                let dumps = dir.join("dumps");
+                let logs = dir.join("logs");
+                write_dumps(&dumps, 100_000);
+                std::fs::create_dir_all(&logs).expect("mkdir");
+                for i in 0..9u64 {
+                    let log = large_log_seeded(113_000_000, i * 3_600_000);
+                    std::fs::write(logs.join(format!("Application{i}.evtx")), log).expect("write log");
+                }
+                let mb = dir_bytes(&logs) as f64 / 1e6;
+                println!("scale: {case:<14} {mb:.0} MB of logs");
+                measure(case, 100_000.0, "dumps", &[&dumps, Path::new("--evtx"), &logs], work, runs);
             }
             "clean_50k" => clean_all(&dir, 50_000),
             _ => unreachable!("CASES lists every case"),

@@ -21,9 +21,14 @@ pub struct EventIndex {
     pub log_count: usize,
     /// Lower-case basename of an attached file → crash WER 1001 events listing it.
     pub(super) attached: HashMap<String, Vec<usize>>,
-    /// Normalised report id → Application Error 1000 and crash WER 1001 events.
+    /// Normalised report id → Application Error 1000 and crash WER 1001 events, in time order.
     pub(super) report_ids: HashMap<String, Vec<usize>>,
-    /// (pid, process start second) → Application Error 1000 / Application Hang 1002 events.
+    /// Normalised report id → the distinct process instances (pid, start second) its
+    /// Application Errors name, sorted: what `report_file::chained_instance_conflicts` checks,
+    /// without walking every event of an id a log repeats thousands of times.
+    pub(super) report_instances: HashMap<String, Vec<(Option<u32>, Option<i64>)>>,
+    /// (pid, process start second) → Application Error 1000 / Application Hang 1002 events, in
+    /// time order.
     pub(super) instances: HashMap<(u32, i64), Vec<usize>>,
     /// Udmpsvc 201 events, in time order.
     pub(super) dump_service: Vec<usize>,
@@ -62,6 +67,8 @@ impl EventIndex {
                 }
                 EventKind::AppCrash { report_id, pid, process_started, .. } => {
                     if let Some(r) = report_id.as_deref().and_then(norm_report_id) {
+                        let instance = (*pid, process_started.map(|s| s.as_second()));
+                        index.report_instances.entry(r.clone()).or_default().push(instance);
                         index.report_ids.entry(r).or_default().push(i);
                     }
                     if let (Some(pid), Some(start)) = (pid, process_started) {
@@ -75,7 +82,20 @@ impl EventIndex {
                 _ => {}
             }
         }
+        for instances in index.report_instances.values_mut() {
+            instances.sort_unstable();
+            instances.dedup();
+        }
         index
+    }
+
+    /// The part of `list` (event indices in time order, as every table here holds them) whose
+    /// events lie from `from` to `to` seconds, inclusive, by binary search.
+    pub(super) fn between<'a>(&self, list: &'a [usize], from: i64, to: i64) -> &'a [usize] {
+        let time = |i: &usize| self.events.get(*i).map_or(i64::MAX, |e| e.time.as_second());
+        let lo = list.partition_point(|i| time(i) < from);
+        let hi = list.partition_point(|i| time(i) <= to);
+        list.get(lo..hi.max(lo)).unwrap_or_default()
     }
 
     /// Indices of the events within `window` seconds of `t` (inclusive), by binary search.

@@ -15,10 +15,16 @@ use crate::model::{Chance, Correlation, DumpFacts, Evidence, EvidenceSource, Rel
 pub(super) fn link(c: &mut Collector<'_>, key: &DumpKey<'_>, window: i64) {
     let index = c.index;
     if let (Some(pid), Some(start)) = (key.pid, key.started) {
-        for &i in index.instances.get(&(pid, start)).map(Vec::as_slice).unwrap_or_default() {
+        let all = index.instances.get(&(pid, start)).map(Vec::as_slice).unwrap_or_default();
+        // Only the events near the dump's time (the list is in time order: a long-lived
+        // instance in a big log can have thousands).
+        let near = match key.time {
+            Some(t) => index.between(all, t.saturating_sub(window), t.saturating_add(window)),
+            None => all,
+        };
+        for &i in near {
             let Some(e) = index.events.get(i) else { continue };
-            let near = key.time.is_none_or(|t| (e.time.as_second() - t).abs() <= window);
-            if near && key.describes(&crash_details(&e.kind)) {
+            if key.describes(&crash_details(&e.kind)) {
                 c.link(i, Relation::ProcessInstance, format!("pid {pid} started at {}", fmt_secs(start)));
             }
         }
@@ -33,13 +39,10 @@ pub(super) fn survived_later_event(c: &mut Collector<'_>, key: &DumpKey<'_>) {
     let index = c.index;
     if let (Some(pid), Some(start), Some(t), Some(_)) = (key.pid, key.started, key.time, key.code)
         && let Some(e) = index
-            .instances
-            .get(&(pid, start))
-            .into_iter()
-            .flatten()
+            .between(index.instances.get(&(pid, start)).map(Vec::as_slice).unwrap_or_default(), t.saturating_add(1), i64::MAX)
+            .iter()
             .filter(|&&i| !c.links.contains_key(&i))
-            .filter_map(|&i| index.events.get(i))
-            .find(|e| e.time.as_second() > t)
+            .find_map(|&i| index.events.get(i))
     {
         c.evidence.push(Evidence::new(
             EvidenceSource::ProcessSurvived,

@@ -170,9 +170,10 @@ pub(super) fn crash_details(kind: &EventKind) -> CrashDetails<'_> {
     }
 }
 
-pub(super) fn instance_conflicts(key: &DumpKey<'_>, pid: Option<u32>, started: Option<Timestamp>) -> bool {
+/// Whether an event's process instance (pid, start second) is known to differ from the dump's.
+pub(super) fn instance_conflicts(key: &DumpKey<'_>, pid: Option<u32>, started: Option<i64>) -> bool {
     let pid_differs = matches!((key.pid, pid), (Some(a), Some(b)) if a != b);
-    let start_differs = matches!((key.started, started), (Some(a), Some(b)) if a != b.as_second());
+    let start_differs = matches!((key.started, started), (Some(a), Some(b)) if a != b);
     pid_differs || start_differs
 }
 

@@ -120,6 +120,13 @@ impl Collector<'_> {
         }
     }
 
+    /// Whether [`Self::link`] would record `relation` for `event`: the event is of the dump's
+    /// machine and not linked already by an equal or stronger key.
+    fn would_link(&self, event: usize, relation: Relation) -> bool {
+        let Some(e) = self.index.events.get(event) else { return false };
+        machine_matches(self.machine, e.computer.as_deref()) && self.links.get(&event).is_none_or(|(r, _)| *r > relation)
+    }
+
     /// Turn the crash links into second-chance evidence, once per event, at the strength of the
     /// strongest key that linked it.
     fn crash_evidence(&mut self) {

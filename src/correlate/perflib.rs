@@ -8,16 +8,19 @@ use super::{Collector, basename, event_label};
 use crate::model::{Chance, DumpFacts, Event, EventKind, Evidence, EvidenceSource, Relation, Strength};
 use crate::text::hex32;
 
-/// Join key 5: link a Perflib event in the window when the DLL it names is the faulting module.
-pub(super) fn link(c: &mut Collector<'_>, key: &DumpKey<'_>, i: usize, e: &Event) {
-    let EventKind::PerflibHandled { library, service, code } = &e.kind else { return };
-    if let (Some(lib), Some(m)) = (library.as_deref(), key.module)
-        && basename(lib).eq_ignore_ascii_case(m)
-    {
-        let svc = service.as_deref().unwrap_or("?");
-        let code = code.map(hex32).unwrap_or_else(|| "no code".into());
-        c.link(i, Relation::PerflibModule, format!("Perflib names {} for service {svc} ({code})", basename(lib)));
+/// Join key 5: the link detail for a Perflib event in the window when the DLL it names is the
+/// faulting module, with its fit for the window's bound: 0 when it logs the dump's exception
+/// code, 1 otherwise.
+pub(super) fn link(key: &DumpKey<'_>, e: &Event) -> Option<(String, u8)> {
+    let EventKind::PerflibHandled { library, service, code } = &e.kind else { return None };
+    let (lib, m) = (library.as_deref()?, key.module?);
+    if !basename(lib).eq_ignore_ascii_case(m) {
+        return None;
     }
+    let svc = service.as_deref().unwrap_or("?");
+    let fit = u8::from(key.code.is_none() || *code != key.code);
+    let code = code.map(hex32).unwrap_or_else(|| "no code".into());
+    Some((format!("Perflib names {} for service {svc} ({code})", basename(lib)), fit))
 }
 
 /// Perflib 1010 naming the faulting DLL: Perflib caught the exception, so it was first chance.

@@ -13,6 +13,8 @@ use crate::model::{Event, EventKind, Relation};
 pub(super) fn link_attached(c: &mut Collector<'_>, key: &DumpKey<'_>, window: i64) {
     let index = c.index;
     if let Some(hits) = index.attached.get(&key.file) {
+        // A report cannot precede the dump by more than the window (the list is in time order).
+        let hits = index.between(hits, key.time.map_or(i64::MIN, |t| t.saturating_sub(window)), i64::MAX);
         for &i in hits {
             let Some(e) = index.events.get(i) else { continue };
             if key.time.is_some_and(|t| e.time.as_second() < t.saturating_sub(window)) {
@@ -61,40 +63,52 @@ pub(super) fn chain_report_ids(c: &mut Collector<'_>, key: &DumpKey<'_>) {
     exact_ids.sort_unstable();
     exact_ids.dedup();
     for id in exact_ids {
-        let mut chained: Vec<(usize, &Event)> = Vec::new();
-        for &i in index.report_ids.get(&id).map(Vec::as_slice).unwrap_or_default() {
+        let list = index.report_ids.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let chainable = |i: usize| -> bool {
             // An event already linked by an exact key keeps that key (chaining adds nothing).
             if c.links.get(&i).is_some_and(|(r, _)| r.is_exact()) {
-                continue;
+                return false;
             }
-            let Some(e) = index.events.get(i) else { continue };
+            let Some(e) = index.events.get(i) else { return false };
             if let EventKind::AppCrash { pid, process_started, .. } = &e.kind
-                && instance_conflicts(key, *pid, *process_started)
+                && instance_conflicts(key, *pid, process_started.map(|s| s.as_second()))
             {
-                continue;
+                return false;
             }
             // What `link` would refuse must not take one of the few places.
-            if !super::machine_matches(c.machine, e.computer.as_deref()) {
-                continue;
+            super::machine_matches(c.machine, e.computer.as_deref())
+        };
+        let (chained, detail) = if list.len() <= MAX_CHAINED_PER_REPORT_ID {
+            (list.iter().copied().filter(|&i| chainable(i)).collect(), format!("report id {id}"))
+        } else {
+            // The list is in time order: walk out from the dump's time, nearest first (an
+            // equal distance in log order, so the choice is deterministic), without looking
+            // at the thousands of events such an id may have.
+            let t = key.time.unwrap_or(i64::MIN);
+            let split = list.partition_point(|&i| index.events.get(i).is_some_and(|e| e.time.as_second() < t));
+            let distance = |i: usize| index.events.get(i).map_or(u64::MAX, |e| e.time.as_second().abs_diff(t));
+            let (mut below, mut above) = (list[..split].iter().rev().copied().peekable(), list[split..].iter().copied().peekable());
+            let mut chained = Vec::with_capacity(MAX_CHAINED_PER_REPORT_ID);
+            while chained.len() < MAX_CHAINED_PER_REPORT_ID {
+                let next = match (below.peek(), above.peek()) {
+                    (Some(&b), Some(&a)) if (distance(b), b) <= (distance(a), a) => below.next(),
+                    (Some(_), Some(_)) | (None, Some(_)) => above.next(),
+                    (Some(_), None) => below.next(),
+                    (None, None) => None,
+                };
+                let Some(i) = next else { break };
+                if chainable(i) {
+                    chained.push(i);
+                }
             }
-            chained.push((i, e));
-        }
-        let shared = chained.len();
-        if shared > MAX_CHAINED_PER_REPORT_ID {
-            // Nearest first; an equal distance in log order, so the choice is deterministic.
-            let distance = |e: &Event| key.time.map_or(0, |t| (e.time.as_second() - t).unsigned_abs());
-            chained.sort_by_key(|&(i, e)| (distance(e), i));
-            chained.truncate(MAX_CHAINED_PER_REPORT_ID);
-        }
-        for (i, _) in chained {
-            let detail = if shared > MAX_CHAINED_PER_REPORT_ID {
-                format!(
-                    "report id {id} (shared by {shared} events, where a report has a few: the {MAX_CHAINED_PER_REPORT_ID} nearest in time are linked)"
-                )
-            } else {
-                format!("report id {id}")
-            };
-            c.link(i, Relation::ReportId, detail);
+            let shared = list.len();
+            let detail = format!(
+                "report id {id} (shared by {shared} events, where a report has a few: the {MAX_CHAINED_PER_REPORT_ID} nearest in time are linked)"
+            );
+            (chained, detail)
+        };
+        for i in chained {
+            c.link(i, Relation::ReportId, detail.clone());
         }
     }
 }
@@ -111,8 +125,5 @@ fn report_id_of(e: &Event) -> Option<String> {
 /// Does the Application Error chained to this report id name another process instance?
 pub(super) fn chained_instance_conflicts(index: &EventIndex, report_id: Option<&str>, key: &DumpKey<'_>) -> bool {
     let Some(id) = report_id.and_then(norm_report_id) else { return false };
-    index.report_ids.get(&id).into_iter().flatten().filter_map(|&i| index.events.get(i)).any(|e| match &e.kind {
-        EventKind::AppCrash { pid, process_started, .. } => instance_conflicts(key, *pid, *process_started),
-        _ => false,
-    })
+    index.report_instances.get(&id).into_iter().flatten().any(|&(pid, started)| instance_conflicts(key, pid, started))
 }
