@@ -292,7 +292,8 @@ fn a_report_id_shared_by_many_events_chains_only_the_nearest() {
     let chained: Vec<&crate::model::EventLink> =
         t[0].correlation.links.iter().filter(|l| l.relation == Relation::ReportId).collect();
     assert_eq!(chained.len(), report_file::MAX_CHAINED_PER_REPORT_ID, "{chained:?}");
-    assert!(chained.iter().all(|l| l.detail.contains("shared by 41 events")), "{chained:?}");
+    // 40 added, the scenario's WER 1001 and its Application Error 1000 carry the id.
+    assert!(chained.iter().all(|l| l.detail.contains("shared by 42 events")), "{chained:?}");
     let distance = |i: usize| (index.events[i].time.as_second() - base).abs();
     let farthest_linked = chained.iter().map(|l| distance(l.event)).max().unwrap();
     let nearest_left = index
@@ -307,4 +308,66 @@ fn a_report_id_shared_by_many_events_chains_only_the_nearest() {
     // The exact links are untouched, and the dump is still a second-chance crash.
     assert!(relations(&t[0], &index).contains(&("Application Error/1000".into(), Relation::ProcessInstance)));
     assert_eq!(t[0].chance.value, Chance::Second);
+}
+
+#[test]
+fn a_perflib_storm_links_the_best_matching_nearest_few_to_each_dump() {
+    // Q275494 at volume: a Perflib 1010 every 10 s around the dump, all naming its DLL. The one
+    // nearest to the dump logs another code, so it fits worse than the eight after it.
+    let d = av_dump("09:10");
+    let mut events = Vec::new();
+    for k in -30..=30i64 {
+        let t = jiff::Timestamp::from_second(ts("2001-03-12T09:10:00Z").as_second() + k * 10).unwrap().to_string();
+        let mut e = perflib(1000 + (k + 30) as u64, &t);
+        if k == 0 {
+            let EventKind::PerflibHandled { code, .. } = &mut e.kind else { unreachable!() };
+            *code = Some(0xc000_0094);
+        }
+        events.push(e);
+    }
+    let l = log(events, "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
+    let (t, index) = triage(vec![d], &[l]);
+    let perflib: Vec<&crate::model::EventLink> =
+        t[0].correlation.links.iter().filter(|l| l.relation == Relation::PerflibModule).collect();
+    assert_eq!(perflib.len(), window::MAX_WINDOW_LINKS, "{perflib:?}");
+    // 61 in the window (±5 min at one every 10 s), and the detail says so.
+    assert!(perflib.iter().all(|l| l.detail.contains("61 such events in the window")), "{perflib:?}");
+    let seconds: Vec<i64> = perflib
+        .iter()
+        .map(|l| index.events[l.event].time.as_second() - ts("2001-03-12T09:10:00Z").as_second())
+        .collect();
+    assert_eq!(seconds, vec![-40, -30, -20, -10, 10, 20, 30, 40], "best match (same code), then nearest");
+    // One strong first-chance evidence per linked 1010, not one per event in the window.
+    let strong = t[0].chance.evidence.iter().filter(|e| e.source == EvidenceSource::Event).count();
+    assert_eq!(strong, window::MAX_WINDOW_LINKS);
+    assert_eq!(t[0].chance.value, Chance::First);
+}
+
+#[test]
+fn a_crash_storm_of_one_process_name_links_the_nearest_few_by_time() {
+    // 100 Application Errors of inetinfo.exe that log no pid or start time, within the window:
+    // linked by process name only, the eight nearest.
+    let d = crash_dump();
+    let base = ts("2001-03-12T10:00:00Z").as_second();
+    let mut events = Vec::new();
+    for k in 0..100i64 {
+        let t = jiff::Timestamp::from_second(base - 250 + k * 5).unwrap().to_string();
+        let mut e = app_crash(500 + k as u64, &t);
+        let EventKind::AppCrash { pid, process_started, report_id, .. } = &mut e.kind else { unreachable!() };
+        (*pid, *process_started, *report_id) = (None, None, None);
+        events.push(e);
+    }
+    let l = log(events, "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
+    let (t, index) = triage(vec![d], &[l]);
+    let by_time: Vec<i64> = t[0]
+        .correlation
+        .links
+        .iter()
+        .filter(|l| l.relation == Relation::ProcessTime)
+        .map(|l| index.events[l.event].time.as_second() - base)
+        .collect();
+    assert_eq!(by_time, vec![-20, -15, -10, -5, 0, 5, 10, 15], "the nearest 8 of 100, a tie to the earlier");
+    assert!(t[0].correlation.links.iter().all(|l| l.detail.contains("100 such events")), "{:?}", t[0].correlation.links);
+    let second = t[0].chance.evidence.iter().filter(|e| e.indicates == Chance::Second).count();
+    assert_eq!(second, window::MAX_WINDOW_LINKS, "one weak second-chance evidence per linked crash");
 }
