@@ -118,7 +118,12 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         f.host = config.hosts.host_of(&f.path).map(str::to_owned);
     }
 
-    let Triage { triaged, buckets, index } = triage_by(facts, &logs, &rules, config.window, config.group_by);
+    let log_rows = log_rows(&logs);
+    // The index takes the events out of the logs (a big log's events, held twice, were most
+    // of a scan's memory).
+    let index = EventIndex::take(&mut logs);
+    drop(logs);
+    let Triage { triaged, buckets, index } = triage_indexed(facts, index, &rules, config.window, config.group_by);
     let inputs = Inputs {
         paths: config.paths.clone(),
         logs: config.logs.clone(),
@@ -127,7 +132,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         group_by: config.group_by,
         signature_rules: config.signature_rules.clone(),
     };
-    let mut report = build_report(inputs, triaged, &buckets, &index, &logs, failures, skipped);
+    let mut report = build_report(inputs, triaged, &buckets, &index, log_rows, failures, skipped);
     for row in &mut report.dumps {
         row.archive = members.remove(&row.path).map(Box::new);
     }
@@ -168,7 +173,10 @@ pub fn triage_by(
     window: Duration,
     group_by: GroupBy,
 ) -> Triage {
-    let index = EventIndex::build(logs);
+    triage_indexed(facts, EventIndex::build(logs), rules, window, group_by)
+}
+
+fn triage_indexed(facts: Vec<DumpFacts>, index: EventIndex, rules: &RuleSet, window: Duration, group_by: GroupBy) -> Triage {
     let mut correlations = correlate::correlate(&facts, &index, window);
     let mut triaged = map_giving_back(facts, |_, mut facts| {
         // Popped in step with the facts, from the end.
@@ -257,7 +265,7 @@ pub fn build_report(
     triaged: Vec<Triaged>,
     buckets: &[Bucket],
     index: &EventIndex,
-    logs: &[LogRead],
+    logs: Vec<LogRow>,
     mut failures: Vec<Failure>,
     mut skipped: Vec<Skipped>,
 ) -> Report {
@@ -269,8 +277,6 @@ pub fn build_report(
     }
     let mut bucket_rows: Vec<BucketRow> = buckets.iter().map(|b| bucket_row(b, &triaged)).collect();
     report::sort_buckets(&mut bucket_rows);
-    let mut log_rows: Vec<LogRow> = logs.iter().map(log_row).collect();
-    log_rows.sort_by(|a, b| a.path.cmp(&b.path));
     failures.sort();
     skipped.sort();
 
@@ -295,7 +301,7 @@ pub fn build_report(
         summary,
         buckets: bucket_rows,
         dumps,
-        logs: log_rows,
+        logs,
         failures,
         skipped,
         symbols: None,
@@ -513,6 +519,14 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
         hosts: Default::default(),
         history: None,
     }
+}
+
+/// The report's rows for `logs`, sorted by path (taken before the event index moves the logs'
+/// events out of them).
+pub fn log_rows(logs: &[LogRead]) -> Vec<LogRow> {
+    let mut rows: Vec<LogRow> = logs.iter().map(log_row).collect();
+    rows.sort_by(|a, b| a.path.cmp(&b.path));
+    rows
 }
 
 fn log_row(l: &LogRead) -> LogRow {

@@ -37,16 +37,25 @@ pub struct EventIndex {
 }
 
 impl EventIndex {
+    /// The index of copies of the logs' events.
     pub fn build(logs: &[LogRead]) -> Self {
-        let mut events: Vec<Event> = logs.iter().flat_map(|l| l.events.iter().cloned()).collect();
-        events.sort_by(|a, b| {
+        let (spans, log_count) = spans_of(logs);
+        Self::indexed(logs.iter().flat_map(|l| l.events.iter().cloned()).collect(), spans, log_count)
+    }
+
+    /// The index of the logs' events, moved out of them (`logs` keep everything else).
+    pub fn take(logs: &mut [LogRead]) -> Self {
+        // Spans are read from the events, so before those are moved.
+        let (spans, log_count) = spans_of(logs);
+        Self::indexed(logs.iter_mut().flat_map(|l| std::mem::take(&mut l.events)).collect(), spans, log_count)
+    }
+
+    /// Sort `events` and build the lookup tables.
+    fn indexed(events: Vec<Event>, spans: Vec<LogSpan>, log_count: usize) -> Self {
+        let mut index = EventIndex { events, spans, log_count, ..Default::default() };
+        index.events.sort_by(|a, b| {
             a.time.cmp(&b.time).then_with(|| a.log.cmp(&b.log)).then_with(|| a.record_id.cmp(&b.record_id))
         });
-        // A Report.wer is one report, not a log of a period: it neither covers time nor counts
-        // as a log given.
-        let logs_proper = || logs.iter().filter(|l| l.format.is_log());
-        let spans = logs_proper().filter_map(log_span).collect();
-        let mut index = EventIndex { events, spans, log_count: logs_proper().count(), ..Default::default() };
         for (i, e) in index.events.iter().enumerate() {
             match &e.kind {
                 EventKind::WerReport { attached_files, report_id, is_crash: true, .. } => {
@@ -104,6 +113,13 @@ impl EventIndex {
         let hi = self.events.partition_point(|e| e.time.as_second() <= t.saturating_add(window));
         lo..hi.max(lo)
     }
+}
+
+/// What the logs cover, and how many logs were given: a Report.wer is one report, not a log of
+/// a period, so it neither covers time nor counts as a log given.
+fn spans_of(logs: &[LogRead]) -> (Vec<LogSpan>, usize) {
+    let logs_proper = || logs.iter().filter(|l| l.format.is_log());
+    (logs_proper().filter_map(log_span).collect(), logs_proper().count())
 }
 
 /// Report ids are GUIDs, logged with or without braces, in either case.

@@ -293,7 +293,7 @@ mod tests {
         let t =
             crate::pipeline::triage(facts, &[], &crate::rules::RuleSet::builtin(), std::time::Duration::from_secs(60));
         let report =
-            crate::pipeline::build_report(Default::default(), t.triaged, &t.buckets, &t.index, &[], vec![], vec![]);
+            crate::pipeline::build_report(Default::default(), t.triaged, &t.buckets, &t.index, vec![], vec![], vec![]);
         assert_eq!(report.dumps.len(), n);
         let parallel = render_json(&report, true);
         assert!(parallel.windows(8).any(|w| w == br"\u202e\n"), "escaped in the rows");
