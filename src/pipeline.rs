@@ -176,7 +176,13 @@ pub fn triage_by(
     triage_indexed(facts, EventIndex::build(logs), rules, window, group_by)
 }
 
-fn triage_indexed(facts: Vec<DumpFacts>, index: EventIndex, rules: &RuleSet, window: Duration, group_by: GroupBy) -> Triage {
+fn triage_indexed(
+    facts: Vec<DumpFacts>,
+    index: EventIndex,
+    rules: &RuleSet,
+    window: Duration,
+    group_by: GroupBy,
+) -> Triage {
     let mut correlations = correlate::correlate(&facts, &index, window);
     let mut triaged = map_giving_back(facts, |_, mut facts| {
         // Popped in step with the facts, from the end.
@@ -369,7 +375,7 @@ fn dump_row(t: Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
         .filter_map(|l| {
             let e = index.events.get(l.event)?;
             Some(EventLinkRow {
-                log: e.log.clone(),
+                log: e.log.to_path_buf(),
                 record_id: e.record_id,
                 provider: e.provider.clone(),
                 event_id: e.event_id,

@@ -7,7 +7,7 @@
 //! with Application Error 1000 + WER 1001 attaching `inetinfo.exe.1234.dmp`; logs cover
 //! 08:00–10:30.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
@@ -89,7 +89,7 @@ pub fn crash_dump() -> DumpFacts {
 
 pub fn event(record_id: u64, time: &str, provider: &str, event_id: u16, kind: EventKind) -> Event {
     Event {
-        log: PathBuf::from(LOG),
+        log: Path::new(LOG).into(),
         format: LogFormat::Evtx,
         record_id,
         time: ts(time),

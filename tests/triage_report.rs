@@ -72,7 +72,15 @@ fn scenario() -> (Vec<DumpFacts>, LogRead) {
 
 fn run(dumps: Vec<DumpFacts>, logs: Vec<LogRead>, rules: &RuleSet) -> Value {
     let t = triage::pipeline::triage(dumps, &logs, rules, triage::config::DEFAULT_WINDOW);
-    let report = build_report(Inputs::default(), t.triaged, &t.buckets, &t.index, triage::pipeline::log_rows(&logs), vec![], vec![]);
+    let report = build_report(
+        Inputs::default(),
+        t.triaged,
+        &t.buckets,
+        &t.index,
+        triage::pipeline::log_rows(&logs),
+        vec![],
+        vec![],
+    );
     serde_json::from_slice(&report::json::render_json(&report, false)).unwrap()
 }
 

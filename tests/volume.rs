@@ -107,7 +107,15 @@ fn ten_thousand() -> triage::report::Report {
     let log = testing::log(events, &at(-3600), &at(300_000));
     let rules = triage::rules::RuleSet::builtin();
     let t = triage::pipeline::triage(dumps, std::slice::from_ref(&log), &rules, triage::config::DEFAULT_WINDOW);
-    triage::pipeline::build_report(Default::default(), t.triaged, &t.buckets, &t.index, triage::pipeline::log_rows(&[log]), vec![], vec![])
+    triage::pipeline::build_report(
+        Default::default(),
+        t.triaged,
+        &t.buckets,
+        &t.index,
+        triage::pipeline::log_rows(&[log]),
+        vec![],
+        vec![],
+    )
 }
 
 #[test]

@@ -39,7 +39,11 @@ pub(super) fn survived_later_event(c: &mut Collector<'_>, key: &DumpKey<'_>) {
     let index = c.index;
     if let (Some(pid), Some(start), Some(t), Some(_)) = (key.pid, key.started, key.time, key.code)
         && let Some(e) = index
-            .between(index.instances.get(&(pid, start)).map(Vec::as_slice).unwrap_or_default(), t.saturating_add(1), i64::MAX)
+            .between(
+                index.instances.get(&(pid, start)).map(Vec::as_slice).unwrap_or_default(),
+                t.saturating_add(1),
+                i64::MAX,
+            )
             .iter()
             .filter(|&&i| !c.links.contains_key(&i))
             .find_map(|&i| index.events.get(i))

@@ -124,7 +124,8 @@ impl Collector<'_> {
     /// machine and not linked already by an equal or stronger key.
     fn would_link(&self, event: usize, relation: Relation) -> bool {
         let Some(e) = self.index.events.get(event) else { return false };
-        machine_matches(self.machine, e.computer.as_deref()) && self.links.get(&event).is_none_or(|(r, _)| *r > relation)
+        machine_matches(self.machine, e.computer.as_deref())
+            && self.links.get(&event).is_none_or(|(r, _)| *r > relation)
     }
 
     /// Turn the crash links into second-chance evidence, once per event, at the strength of the

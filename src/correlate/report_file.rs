@@ -87,7 +87,8 @@ pub(super) fn chain_report_ids(c: &mut Collector<'_>, key: &DumpKey<'_>) {
             let t = key.time.unwrap_or(i64::MIN);
             let split = list.partition_point(|&i| index.events.get(i).is_some_and(|e| e.time.as_second() < t));
             let distance = |i: usize| index.events.get(i).map_or(u64::MAX, |e| e.time.as_second().abs_diff(t));
-            let (mut below, mut above) = (list[..split].iter().rev().copied().peekable(), list[split..].iter().copied().peekable());
+            let (mut below, mut above) =
+                (list[..split].iter().rev().copied().peekable(), list[split..].iter().copied().peekable());
             let mut chained = Vec::with_capacity(MAX_CHAINED_PER_REPORT_ID);
             while chained.len() < MAX_CHAINED_PER_REPORT_ID {
                 let next = match (below.peek(), above.peek()) {

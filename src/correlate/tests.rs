@@ -367,7 +367,11 @@ fn a_crash_storm_of_one_process_name_links_the_nearest_few_by_time() {
         .map(|l| index.events[l.event].time.as_second() - base)
         .collect();
     assert_eq!(by_time, vec![-20, -15, -10, -5, 0, 5, 10, 15], "the nearest 8 of 100, a tie to the earlier");
-    assert!(t[0].correlation.links.iter().all(|l| l.detail.contains("100 such events")), "{:?}", t[0].correlation.links);
+    assert!(
+        t[0].correlation.links.iter().all(|l| l.detail.contains("100 such events")),
+        "{:?}",
+        t[0].correlation.links
+    );
     let second = t[0].chance.evidence.iter().filter(|e| e.indicates == Chance::Second).count();
     assert_eq!(second, window::MAX_WINDOW_LINKS, "one weak second-chance evidence per linked crash");
 }

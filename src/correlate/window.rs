@@ -53,7 +53,10 @@ pub(super) fn link(c: &mut Collector<'_>, key: &DumpKey<'_>, t: i64, window: i64
         }
         for b in of {
             let detail = if found > MAX_WINDOW_LINKS {
-                format!("{}; {found} such events in the window, {MAX_WINDOW_LINKS} linked (best match, then nearest)", b.detail)
+                format!(
+                    "{}; {found} such events in the window, {MAX_WINDOW_LINKS} linked (best match, then nearest)",
+                    b.detail
+                )
             } else {
                 b.detail.clone()
             };

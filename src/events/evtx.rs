@@ -155,6 +155,7 @@ pub fn read_from<R: Read + Seek>(
     };
     let reader = ZeroPadded { inner: file, real_len, padded_len, pos: 0, inner_pos: None };
     let settings = ParserSettings::new().num_threads(1);
+    let log: Arc<Path> = Arc::from(path);
     let mut parser = EvtxParser::from_read_seek(reader)
         .map_err(|e| ReadError::BadHeader(e.to_string()))?
         .with_configuration(settings.clone());
@@ -178,7 +179,7 @@ pub fn read_from<R: Read + Seek>(
         let outs: Vec<ChunkOut> = batch
             .par_iter_mut()
             .map(|c| match c {
-                Ok(data) => read_chunk(data, &settings, known, partial, path, limits),
+                Ok(data) => read_chunk(data, &settings, known, partial, &log, limits),
                 Err(e) => ChunkOut::failed(std::mem::take(e)),
             })
             .collect();
@@ -260,7 +261,7 @@ fn read_chunk(
     settings: &Arc<ParserSettings>,
     known: &[(String, Arc<Source>)],
     partial: Option<Partial>,
-    path: &Path,
+    log: &Arc<Path>,
     limits: &Limits,
 ) -> ChunkOut {
     let mut out = ChunkOut::default();
@@ -393,7 +394,7 @@ fn read_chunk(
                 continue;
             };
             out.events.push(Event {
-                log: path.to_path_buf(),
+                log: log.clone(),
                 format: LogFormat::Evtx,
                 record_id,
                 time,

@@ -237,7 +237,12 @@ pub fn read_source(source: Source<'_>, limits: &Limits) -> Result<LogRead, Failu
     };
     let (stats, mut events) = result.map_err(|e| Failure::from_error(path, Stage::Events, &e))?;
     // Readers emit record order; keep it, but make equal inputs give equal output.
-    events.sort_by_key(|e| (e.record_id, e.time));
+    let key = |e: &Event| (e.record_id, e.time);
+    if !events.is_sorted_by_key(key) {
+        events.sort_by_key(key);
+    }
+    // Held until the scan ends: without the growth slack.
+    events.shrink_to_fit();
     Ok(LogRead { path: path.to_path_buf(), format, stats, events })
 }
 

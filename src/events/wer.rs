@@ -131,7 +131,7 @@ pub fn read_bytes(
     let is_crash = report.event_type.as_deref().is_some_and(is_crash_event_name);
     let params = report.signature.iter().map(|(_, v)| v.clone()).collect();
     let event = Event {
-        log: path.to_path_buf(),
+        log: path.into(),
         format: LogFormat::Wer,
         record_id: 0,
         time,

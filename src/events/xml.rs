@@ -22,6 +22,7 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use quick_xml::events::{BytesStart, Event as Xml};
@@ -73,6 +74,7 @@ fn read_xml<R: BufRead>(path: &Path, input: R, limits: &Limits) -> Result<(LogSt
     let mut stats = LogStats::default();
     let mut cuts = Cuts::default();
     let mut events = Vec::new();
+    let log: Arc<Path> = Arc::from(path);
     let mut buf = Vec::new();
     // Element names from `<Event>` down; empty outside a record.
     let mut stack: Vec<String> = Vec::new();
@@ -145,7 +147,7 @@ fn read_xml<R: BufRead>(path: &Path, input: R, limits: &Limits) -> Result<(LogSt
             Xml::End(_) if !stack.is_empty() => {
                 if stack.len() == 1 {
                     stack.pop();
-                    finish(path, std::mem::take(&mut record), limits, &mut stats, &mut cuts, &mut events);
+                    finish(&log, std::mem::take(&mut record), limits, &mut stats, &mut cuts, &mut events);
                 } else {
                     end(&stack, &mut record, &mut text, &mut data_name);
                     stack.pop();
@@ -216,7 +218,7 @@ fn end(stack: &[String], record: &mut Record, text: &mut String, data_name: &mut
 }
 
 /// A whole record: count it, and decode it as the `.evtx` reader would.
-fn finish(path: &Path, r: Record, limits: &Limits, stats: &mut LogStats, cuts: &mut Cuts, events: &mut Vec<Event>) {
+fn finish(log: &Arc<Path>, r: Record, limits: &Limits, stats: &mut LogStats, cuts: &mut Cuts, events: &mut Vec<Event>) {
     stats.records += 1;
     let time = r.time.as_deref().and_then(|s| s.trim().parse::<Timestamp>().ok()).filter(|t| super::is_plausible(*t));
     note_time(stats, time);
@@ -237,7 +239,7 @@ fn finish(path: &Path, r: Record, limits: &Limits, stats: &mut LogStats, cuts: &
         return;
     };
     let event = Event {
-        log: path.to_path_buf(),
+        log: log.clone(),
         format: LogFormat::Xml,
         record_id,
         time,

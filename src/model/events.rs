@@ -30,7 +30,8 @@ impl LogFormat {
 /// One crash-related event, normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    pub log: PathBuf,
+    /// Shared by every event of the log (one allocation per log, not per event).
+    pub log: std::sync::Arc<std::path::Path>,
     pub format: LogFormat,
     /// `System/EventRecordID` (.evtx) or the record number (.evt).
     pub record_id: u64,

@@ -22,6 +22,7 @@
 //! [`scan`] hands the records out one at a time, so a 1 GiB log costs a few MB, per reader.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -245,8 +246,9 @@ fn read_from<S: Source + ?Sized>(path: &Path, file: &S, limits: &Limits) -> Resu
     let mut body = LogStats::default();
     let mut cuts = Cuts::default();
     let mut events = Vec::new();
+    let log: Arc<Path> = Arc::from(path);
     let (header, summary) = walk_source(file, &mut |rec| {
-        record_event(path, rec, limits, &mut body, &mut cuts, &mut events);
+        record_event(&log, rec, limits, &mut body, &mut cuts, &mut events);
     })?;
     let mut stats = LogStats::default();
     if header.flags & FLAG_DIRTY != 0 {
@@ -290,7 +292,7 @@ fn read_from<S: Source + ?Sized>(path: &Path, file: &S, limits: &Limits) -> Resu
 
 /// Count one record and keep it as an event when a decoder wants it.
 fn record_event(
-    path: &Path,
+    log: &Arc<Path>,
     rec: EvtRecord,
     limits: &Limits,
     stats: &mut LogStats,
@@ -316,7 +318,7 @@ fn record_event(
     }
     let (Some(kind), Some(time)) = (decode::decode(&raw), time) else { return };
     let event = Event {
-        log: path.to_path_buf(),
+        log: log.clone(),
         format: LogFormat::Evt,
         record_id: u64::from(rec.record_number),
         time,
