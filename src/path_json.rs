@@ -190,6 +190,23 @@ pub mod option {
     }
 }
 
+/// `#[serde(with = "crate::path_json::shared")]` for an `Arc<Path>` (a path many rows share).
+pub mod shared {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use serde::{Deserializer, Serializer};
+
+    #[allow(clippy::ptr_arg)]
+    pub fn serialize<S: Serializer>(path: &Arc<Path>, serializer: S) -> Result<S::Ok, S::Error> {
+        super::serialize(path, serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<Path>, D::Error> {
+        super::deserialize(deserializer).map(Arc::from)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::{Deserialize, Serialize};

@@ -375,7 +375,7 @@ fn dump_row(t: Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
         .filter_map(|l| {
             let e = index.events.get(l.event)?;
             Some(EventLinkRow {
-                log: e.log.to_path_buf(),
+                log: e.log.clone(),
                 record_id: e.record_id,
                 provider: e.provider.clone(),
                 event_id: e.event_id,

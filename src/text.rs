@@ -145,6 +145,100 @@ fn de_hex<'de, D: serde::Deserializer<'de>>(d: D, bits: u32) -> Result<u64, D::E
         .ok_or_else(|| serde::de::Error::custom(format!("expected a {bits}-bit 0x-prefixed hex number, found {s:?}")))
 }
 
+/// A string held once and shared by every copy: a provider name that 100,000 events and
+/// their report rows repeat costs one allocation, not one each. Reads, compares, prints and
+/// serializes as the plain string.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Shared(std::sync::Arc<str>);
+
+impl Shared {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Shared {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Shared {
+    fn from(s: &str) -> Self {
+        Shared(s.into())
+    }
+}
+
+impl From<String> for Shared {
+    fn from(s: String) -> Self {
+        Shared(s.into())
+    }
+}
+
+impl PartialEq<str> for Shared {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Shared {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl fmt::Display for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl serde::Serialize for Shared {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Shared {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Shared::from)
+    }
+}
+
+/// The few distinct values a reader sees again and again (providers of one log), each handed
+/// out as one [`Shared`]. Looked up by a linear scan, so only for a handful of values; past
+/// [`Interner::MAX`] new values are shared no more (a hostile log cannot make it slow).
+#[derive(Debug, Default)]
+pub struct Interner(Vec<Shared>);
+
+impl Interner {
+    pub const MAX: usize = 64;
+
+    pub fn get(&mut self, s: &str) -> Shared {
+        if let Some(found) = self.0.iter().find(|k| k.as_str() == s) {
+            return found.clone();
+        }
+        let new = Shared::from(s);
+        if self.0.len() < Self::MAX {
+            self.0.push(new.clone());
+        }
+        new
+    }
+}
+
 /// Bytes as lower-case hex, two digits each (hash digests).
 pub fn hex_bytes(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -295,6 +389,19 @@ pub fn markdown_text(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_strings_are_one_allocation_and_read_as_text() {
+        let mut interner = super::Interner::default();
+        let (a, b) = (interner.get("Perflib"), interner.get("Perflib"));
+        assert!(std::ptr::eq(a.as_str(), b.as_str()), "the second lookup hands out the first value");
+        assert_eq!(a, "Perflib");
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"Perflib\"");
+        assert_eq!(serde_json::from_str::<super::Shared>("\"x\"").unwrap(), "x");
+        for i in 0..super::Interner::MAX + 10 {
+            assert_eq!(interner.get(&format!("p{i}")), format!("p{i}").as_str());
+        }
+    }
 
     #[test]
     fn hex_numbers_are_written_and_read_as_the_report_text() {

@@ -32,7 +32,7 @@ fn hostile_report() -> Report {
             d.verdict.rule = "rule`x".into();
             d.verdict.reason = format!("fine\n# heading {IMG}");
             d.events[0].provider = "Perflib<b>bold</b>".into();
-            d.events[0].log = "logs/a`b.evtx".into();
+            d.events[0].log = std::path::Path::new("logs/a`b.evtx").into();
             if let Some(m) = &mut d.faulting_module {
                 m.name = "a\rb.dll".into();
             }

@@ -32,7 +32,7 @@ fn dump(name: &str, time: &str, module: &str, size: u64) -> DumpFacts {
 
 /// An event of the shared builders, in this scenario's legacy .evt log.
 fn in_log(e: Event) -> Event {
-    Event { log: PathBuf::from(LOG), format: LogFormat::Evt, ..e }
+    Event { log: PathBuf::from(LOG).into(), format: LogFormat::Evt, ..e }
 }
 
 fn scenario() -> (Vec<DumpFacts>, LogRead) {

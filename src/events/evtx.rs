@@ -26,6 +26,7 @@ use serde_json::Value;
 
 use super::decode::{self, DataItem, RawEvent};
 use super::{Cuts, Event, Limits, LogFormat, LogStats, ReadError, note_time};
+use crate::text::Interner;
 
 /// Providers remembered per template GUID; a hostile log with endless distinct templates stops
 /// adding entries here (its other records are then counted only when rendered).
@@ -275,6 +276,7 @@ fn read_chunk(
     let stats = &mut out.local;
     let mut counts = ChunkOut::default();
     let mut chunk_templates: HashMap<u32, Arc<Source>> = HashMap::new();
+    let mut providers = Interner::default();
     for rec in chunk.iter() {
         let rec = match rec {
             Ok(r) => r,
@@ -398,7 +400,7 @@ fn read_chunk(
                 format: LogFormat::Evtx,
                 record_id,
                 time,
-                provider: parsed.raw.provider,
+                provider: providers.get(&parsed.raw.provider),
                 event_id: parsed.raw.event_id,
                 qualifiers: parsed.qualifiers,
                 computer: parsed.computer,

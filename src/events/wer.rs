@@ -135,7 +135,7 @@ pub fn read_bytes(
         format: LogFormat::Wer,
         record_id: 0,
         time,
-        provider: PROVIDER.to_owned(),
+        provider: PROVIDER.into(),
         event_id: 0,
         qualifiers: None,
         computer: None,

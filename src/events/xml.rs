@@ -24,6 +24,8 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::text::Interner;
+
 use jiff::Timestamp;
 use quick_xml::events::{BytesStart, Event as Xml};
 
@@ -75,6 +77,7 @@ fn read_xml<R: BufRead>(path: &Path, input: R, limits: &Limits) -> Result<(LogSt
     let mut cuts = Cuts::default();
     let mut events = Vec::new();
     let log: Arc<Path> = Arc::from(path);
+    let mut providers = Interner::default();
     let mut buf = Vec::new();
     // Element names from `<Event>` down; empty outside a record.
     let mut stack: Vec<String> = Vec::new();
@@ -147,7 +150,15 @@ fn read_xml<R: BufRead>(path: &Path, input: R, limits: &Limits) -> Result<(LogSt
             Xml::End(_) if !stack.is_empty() => {
                 if stack.len() == 1 {
                     stack.pop();
-                    finish(&log, std::mem::take(&mut record), limits, &mut stats, &mut cuts, &mut events);
+                    finish(
+                        &log,
+                        &mut providers,
+                        std::mem::take(&mut record),
+                        limits,
+                        &mut stats,
+                        &mut cuts,
+                        &mut events,
+                    );
                 } else {
                     end(&stack, &mut record, &mut text, &mut data_name);
                     stack.pop();
@@ -218,7 +229,15 @@ fn end(stack: &[String], record: &mut Record, text: &mut String, data_name: &mut
 }
 
 /// A whole record: count it, and decode it as the `.evtx` reader would.
-fn finish(log: &Arc<Path>, r: Record, limits: &Limits, stats: &mut LogStats, cuts: &mut Cuts, events: &mut Vec<Event>) {
+fn finish(
+    log: &Arc<Path>,
+    providers: &mut Interner,
+    r: Record,
+    limits: &Limits,
+    stats: &mut LogStats,
+    cuts: &mut Cuts,
+    events: &mut Vec<Event>,
+) {
     stats.records += 1;
     let time = r.time.as_deref().and_then(|s| s.trim().parse::<Timestamp>().ok()).filter(|t| super::is_plausible(*t));
     note_time(stats, time);
@@ -243,7 +262,7 @@ fn finish(log: &Arc<Path>, r: Record, limits: &Limits, stats: &mut LogStats, cut
         format: LogFormat::Xml,
         record_id,
         time,
-        provider: raw.provider,
+        provider: providers.get(&raw.provider),
         event_id,
         qualifiers: r.qualifiers.and_then(|q| q.trim().parse().ok()),
         computer: r.computer,

@@ -38,7 +38,7 @@ pub struct Event {
     /// `System/TimeCreated` (.evtx) or TimeGenerated (.evt), UTC.
     pub time: Timestamp,
     /// Provider name as written (`Application Error`, `Microsoft-Windows-Perflib`, `Perflib`…).
-    pub provider: String,
+    pub provider: crate::text::Shared,
     /// The 16-bit event id (code), as Event Viewer shows it.
     pub event_id: u16,
     pub qualifiers: Option<u16>,

@@ -22,7 +22,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
-use std::path::PathBuf;
 
 use jiff::Timestamp;
 
@@ -347,11 +346,11 @@ fn shape(text: &str) -> String {
 /// One line per (log, provider, id, relation): how many distinct events, their record range
 /// and time range.
 fn event_groups(members: &[&DumpRow]) -> Vec<String> {
-    type Key<'a> = (&'a PathBuf, &'a str, u16, &'a str);
+    type Key<'a> = (&'a std::path::Path, &'a str, u16, &'a str);
     let mut groups: BTreeMap<Key<'_>, BTreeSet<(u64, Timestamp)>> = BTreeMap::new();
     for e in members.iter().flat_map(|d| &d.events) {
         groups
-            .entry((&e.log, e.provider.as_str(), e.event_id, e.relation.as_str()))
+            .entry((&*e.log, e.provider.as_str(), e.event_id, e.relation.as_str()))
             .or_default()
             .insert((e.record_id, e.time));
     }

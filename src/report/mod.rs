@@ -222,10 +222,11 @@ pub struct ChanceRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventLinkRow {
-    #[serde(with = "crate::path_json")]
-    pub log: PathBuf,
+    /// The event's log, shared with every other link to it.
+    #[serde(with = "crate::path_json::shared")]
+    pub log: std::sync::Arc<std::path::Path>,
     pub record_id: u64,
-    pub provider: String,
+    pub provider: crate::text::Shared,
     pub event_id: u16,
     pub time: Timestamp,
     pub relation: Relation,

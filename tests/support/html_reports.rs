@@ -30,7 +30,7 @@ fn at(secs: i64) -> Timestamp {
 
 fn link(log: &str, record_id: u64, provider: &str, event_id: u16, time: i64, relation: Relation) -> EventLinkRow {
     EventLinkRow {
-        log: PathBuf::from(log),
+        log: PathBuf::from(log).into(),
         record_id,
         provider: provider.into(),
         event_id,
@@ -281,7 +281,7 @@ pub fn hostile_report() -> Report {
         }
         d.notes = vec!["name reversed: gpj.\u{202e}exe".into()];
         d.events.push(EventLinkRow {
-            log: "logs/<x>.evtx".into(),
+            log: std::path::Path::new("logs/<x>.evtx").into(),
             record_id: 9,
             provider: "<style>body{display:none}</style>".into(),
             event_id: 1000,

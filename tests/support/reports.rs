@@ -67,7 +67,7 @@ pub fn sample_report() -> Report {
         "ProcDump: First chance exception 0xC0000005 (ACCESS_VIOLATION)",
     );
     let perflib = |record_id: u64, time: &str| EventLinkRow {
-        log: PathBuf::from("logs/Application.evtx"),
+        log: PathBuf::from("logs/Application.evtx").into(),
         record_id,
         provider: "Microsoft-Windows-Perflib".into(),
         event_id: 1010,

@@ -24,6 +24,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::text::Interner;
+
 use jiff::Timestamp;
 
 use super::decode::{self, DataItem, RawEvent};
@@ -247,8 +249,10 @@ fn read_from<S: Source + ?Sized>(path: &Path, file: &S, limits: &Limits) -> Resu
     let mut cuts = Cuts::default();
     let mut events = Vec::new();
     let log: Arc<Path> = Arc::from(path);
+    let mut providers = Interner::default();
     let (header, summary) = walk_source(file, &mut |rec| {
-        record_event(&log, rec, limits, &mut body, &mut cuts, &mut events);
+        let sink = Sink { log: &log, providers: &mut providers, cuts: &mut cuts, events: &mut events };
+        record_event(rec, limits, &mut body, sink);
     })?;
     let mut stats = LogStats::default();
     if header.flags & FLAG_DIRTY != 0 {
@@ -291,14 +295,16 @@ fn read_from<S: Source + ?Sized>(path: &Path, file: &S, limits: &Limits) -> Resu
 }
 
 /// Count one record and keep it as an event when a decoder wants it.
-fn record_event(
-    log: &Arc<Path>,
-    rec: EvtRecord,
-    limits: &Limits,
-    stats: &mut LogStats,
-    cuts: &mut Cuts,
-    events: &mut Vec<Event>,
-) {
+/// Where [`record_event`] puts what it keeps.
+struct Sink<'a> {
+    log: &'a Arc<Path>,
+    providers: &'a mut Interner,
+    cuts: &'a mut Cuts,
+    events: &'a mut Vec<Event>,
+}
+
+fn record_event(rec: EvtRecord, limits: &Limits, stats: &mut LogStats, sink: Sink<'_>) {
+    let Sink { log, providers, cuts, events } = sink;
     stats.records += 1;
     let time = Timestamp::from_second(i64::from(rec.time_generated)).ok();
     note_time(stats, time);
@@ -322,7 +328,7 @@ fn record_event(
         format: LogFormat::Evt,
         record_id: u64::from(rec.record_number),
         time,
-        provider: rec.source,
+        provider: providers.get(&rec.source),
         event_id: raw.event_id,
         qualifiers: Some((rec.event_id >> 16) as u16),
         computer: (!rec.computer.is_empty()).then_some(rec.computer),

@@ -166,7 +166,7 @@ fn event_marks<'a>(dumps: &[(&'a DumpRow, bool)]) -> Vec<EventMark<'a>> {
     let mut unique: BTreeMap<(i64, &std::path::Path, u64), &EventLinkRow> = BTreeMap::new();
     for (d, _) in dumps {
         for e in &d.events {
-            unique.entry((e.time.as_second(), e.log.as_path(), e.record_id)).or_insert(e);
+            unique.entry((e.time.as_second(), &*e.log, e.record_id)).or_insert(e);
         }
     }
     let mut marks: BTreeMap<(i64, u16, String), Vec<&EventLinkRow>> = BTreeMap::new();
