@@ -197,7 +197,6 @@ pub mod shared {
 
     use serde::{Deserializer, Serializer};
 
-    #[allow(clippy::ptr_arg)]
     pub fn serialize<S: Serializer>(path: &Arc<Path>, serializer: S) -> Result<S::Ok, S::Error> {
         super::serialize(path, serializer)
     }

@@ -9,6 +9,9 @@ use super::basename;
 use super::coverage::{LogSpan, log_span};
 use crate::model::{Event, EventKind, LogFormat, LogRead};
 
+/// A process instance as an event logs it: pid and start second, each when logged.
+pub(super) type Instance = (Option<u32>, Option<i64>);
+
 /// All events of all logs, flattened and sorted by time, plus what the logs cover and lookup
 /// tables for the exact keys.
 #[derive(Debug, Default)]
@@ -26,7 +29,7 @@ pub struct EventIndex {
     /// Normalised report id → the distinct process instances (pid, start second) its
     /// Application Errors name, sorted: what `report_file::chained_instance_conflicts` checks,
     /// without walking every event of an id a log repeats thousands of times.
-    pub(super) report_instances: HashMap<String, Vec<(Option<u32>, Option<i64>)>>,
+    pub(super) report_instances: HashMap<String, Vec<Instance>>,
     /// (pid, process start second) → Application Error 1000 / Application Hang 1002 events, in
     /// time order.
     pub(super) instances: HashMap<(u32, i64), Vec<usize>>,
