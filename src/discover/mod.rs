@@ -95,16 +95,34 @@ pub struct Listing {
     pub failures: Vec<Failure>,
 }
 
-/// A regular file the walk found, with what its `lstat` said (checked again when it is opened).
+/// A regular file the walk found, and who it was (checked again when it is opened, where its
+/// size and time are taken from the open handle).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
     pub path: PathBuf,
-    pub len: u64,
-    pub modified: Option<SystemTime>,
-    /// Device and inode, where the platform has them.
+    /// Device and inode, where the platform has them: from the walk's `lstat`, or from the
+    /// directory entry itself (see [`Identity::Entry`]).
     id: Option<(u64, u64)>,
+    /// Where `id` came from.
+    identity: Identity,
     /// Found under `--evtx`.
     pub logs_only: bool,
+    /// Size and time from the walk's `lstat`, where it made one (platforms without inode
+    /// numbers compare these when the file is opened).
+    stat: Option<(u64, Option<SystemTime>)>,
+}
+
+/// Where a listed file's identity came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Identity {
+    /// The walk's `lstat` of the file.
+    Stat,
+    /// The directory entry (`getdents`' inode number and type) and its directory's device, on a
+    /// local file system that keeps both equal to what `stat` gives (`dirent_ids_trusted`):
+    /// a system call per file saved, which was most of listing a big tree (100,000 dumps: 0.22 s
+    /// of `find -printf %s` against 0.05 s of `find -type f`). A file mounted over a listed name
+    /// has another identity than the entry; opening accepts it when the name is that mount.
+    Entry,
 }
 
 /// How to walk.
@@ -174,8 +192,8 @@ struct Seen(HashMap<(u64, u64), PathBuf>);
 impl Seen {
     /// `true` when this file was not taken before (and is now). A second name for a taken file
     /// is listed as skipped, unless it is the same name spelled another way.
-    fn take(&mut self, path: &Path, meta: &Metadata, inv: &mut Listing) -> bool {
-        let Some(id) = file_id(meta) else { return true };
+    fn take(&mut self, path: &Path, id: Option<(u64, u64)>, inv: &mut Listing) -> bool {
+        let Some(id) = id else { return true };
         match self.0.get(&id) {
             None => {
                 self.0.insert(id, path.to_path_buf());
@@ -224,13 +242,27 @@ fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Listin
     let walker = walkdir::WalkDir::new(root)
         .follow_links(options.follow_links)
         .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()));
+    // For each folder being walked (by depth): its device, when its entries' own inode numbers
+    // can be trusted (then its files need no `lstat`). Not with --follow: a followed link's
+    // entry carries the link's inode, not its target's.
+    let mut entry_ids: Vec<Option<u64>> = Vec::new();
     for entry in walker {
         match entry {
             Ok(entry) => {
+                let path = entry.path();
                 if entry.file_type().is_dir() {
+                    entry_ids.truncate(entry.depth());
+                    entry_ids.push(if options.follow_links { None } else { trusted_dev(path) });
                     continue;
                 }
-                let path = entry.path();
+                if entry.depth() > 0
+                    && entry.file_type().is_file()
+                    && let Some(&Some(dev)) = entry_ids.get(entry.depth() - 1)
+                {
+                    let who = (Some((dev, entry_ino(&entry))), Identity::Entry, None);
+                    take_file(path, who, logs_only, inv, seen);
+                    continue;
+                }
                 // Without --follow, a link's own file type is reported; with it, the target's.
                 if entry.file_type().is_symlink() {
                     if entry.depth() == 0 {
@@ -332,16 +364,52 @@ fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Listing, seen:
         }
         return;
     }
-    if !seen.take(path, meta, inv) {
-        return;
+    let stat = Some((meta.len(), meta.modified().ok()));
+    take_file(path, (file_id(meta), Identity::Stat, stat), logs_only, inv, seen);
+}
+
+/// Who a listed file is: its id, where that came from, and the `lstat`'s size and time.
+type Who = (Option<(u64, u64)>, Identity, Option<(u64, Option<SystemTime>)>);
+
+/// List a regular file, once per identity.
+fn take_file(path: &Path, (id, identity, stat): Who, logs_only: bool, inv: &mut Listing, seen: &mut Seen) {
+    if seen.take(path, id, inv) {
+        inv.files.push(Listed { path: path.to_path_buf(), id, identity, logs_only, stat });
     }
-    inv.files.push(Listed {
-        path: path.to_path_buf(),
-        len: meta.len(),
-        modified: meta.modified().ok(),
-        id: file_id(meta),
-        logs_only,
-    });
+}
+
+#[cfg(unix)]
+fn entry_ino(entry: &walkdir::DirEntry) -> u64 {
+    walkdir::DirEntryExt::ino(entry)
+}
+
+#[cfg(not(unix))]
+fn entry_ino(_: &walkdir::DirEntry) -> u64 {
+    0
+}
+
+/// The device of folder `dir` when its entries' inode numbers are what `stat` would give and
+/// its files are on its device: the local file systems below. Not on overlayfs (a container's
+/// root: files keep their layer's device and, without `xino`, entries may carry another inode
+/// number), network or FUSE file systems: their files are `lstat`ed as before.
+#[cfg(target_os = "linux")]
+fn trusted_dev(dir: &Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    const TRUSTED: &[u64] = &[
+        0xEF53,     // ext2, ext3, ext4
+        0x5846_5342, // xfs
+        0x9123_683E, // btrfs (a subvolume is a folder with a device of its own, `stat`ed here)
+        0x0102_1994, // tmpfs
+    ];
+    let fs = rustix::fs::statfs(dir).ok()?;
+    #[allow(clippy::unnecessary_cast)] // `f_type`'s width differs between targets
+    let kind = (fs.f_type as u64) & 0xffff_ffff;
+    TRUSTED.contains(&kind).then(|| std::fs::metadata(dir).ok().map(|m| m.dev())).flatten()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn trusted_dev(_dir: &Path) -> Option<u64> {
+    None
 }
 
 /// A path typed on the command line that cannot be what its flag asks for.

@@ -6,10 +6,10 @@
 //! file again; a log or an archive is handed on by path (there are few of them, and their
 //! readers open them their own way).
 
-use std::fs::File;
+use std::fs::{File, Metadata};
 use std::io::Read;
 
-use super::{ArchiveFile, InputFile, Listed, SNIFF_BYTES, Skipped, Sniffed, has_dump_extension, sniff};
+use super::{ArchiveFile, Identity, InputFile, Listed, SNIFF_BYTES, Skipped, Sniffed, has_dump_extension, sniff};
 use crate::error::{Failure, Stage};
 
 /// What a listed file turned out to be once opened.
@@ -42,15 +42,18 @@ pub fn open(listed: &Listed, head_limit: usize) -> Opened {
         Ok(f) => f,
         Err(err) => return Opened::Failure(read_failure(listed, "cannot open", &err)),
     };
-    if !same_file(&file, listed) {
+    let Some(meta) = same_file(&file, listed) else {
         return Opened::Failure(Failure::new(
             path,
             Stage::Discover,
             "changed_during_scan",
             "replaced (by another file or a symbolic link) between listing the folder and opening it; not read",
         ));
-    }
-    let want = usize::try_from(listed.len).unwrap_or(usize::MAX).min(head_limit).max(SNIFF_BYTES);
+    };
+    // What discovery saw of the file is what this handle shows (the reader checks the file
+    // against it after reading).
+    let (len, modified) = (meta.len(), meta.modified().ok());
+    let want = usize::try_from(len).unwrap_or(usize::MAX).min(head_limit).max(SNIFF_BYTES);
     let mut head = vec![0u8; want];
     let mut file = file;
     let n = match read_up_to(&mut file, &mut head) {
@@ -58,7 +61,7 @@ pub fn open(listed: &Listed, head_limit: usize) -> Opened {
         Err(err) => return Opened::Failure(read_failure(listed, "cannot read", &err)),
     };
     head.truncate(n);
-    let input = |kind| InputFile { path: path.to_path_buf(), len: listed.len, modified: listed.modified, kind };
+    let input = |kind| InputFile { path: path.to_path_buf(), len, modified, kind };
     let skip =
         |reason: &str| Opened::Skipped(Skipped { path: path.to_path_buf(), reason: reason.to_owned(), host: None });
     match sniff(&head[..n.min(SNIFF_BYTES)]) {
@@ -70,8 +73,8 @@ pub fn open(listed: &Listed, head_limit: usize) -> Opened {
         // An archive under --evtx is opened too: its logs are used, its dumps skipped.
         Some(Sniffed::Archive(format)) => Opened::Archive(ArchiveFile {
             path: path.to_path_buf(),
-            len: listed.len,
-            modified: listed.modified,
+            len,
+            modified,
             format,
             logs_only: listed.logs_only,
         }),
@@ -109,19 +112,40 @@ fn read_failure(listed: &Listed, what: &str, err: &std::io::Error) -> Failure {
     Failure::new(&listed.path, Stage::Discover, code, format!("{what}: {err}"))
 }
 
-/// Whether the open handle is the file the walk listed (a regular file, same device and
-/// inode), so a name swapped for a link in between is not read through. The type is checked
-/// too: a FIFO made right after the listed file was deleted can get its inode number.
+/// The open handle's metadata when it is the file the walk listed (a regular file, same device
+/// and inode), so a name swapped for a link in between is not read through. The type is
+/// checked too: a FIFO made right after the listed file was deleted can get its inode number.
 #[cfg(unix)]
-fn same_file(file: &File, listed: &Listed) -> bool {
+fn same_file(file: &File, listed: &Listed) -> Option<Metadata> {
     use std::os::unix::fs::MetadataExt;
-    file.metadata().is_ok_and(|m| m.is_file() && listed.id == Some((m.dev(), m.ino())))
+    let m = file.metadata().ok().filter(Metadata::is_file)?;
+    let id = (m.dev(), m.ino());
+    let same = listed.id == Some(id) || (listed.identity == Identity::Entry && is_mount_of(&listed.path, id));
+    same.then_some(m)
 }
 
 #[cfg(not(unix))]
-fn same_file(file: &File, listed: &Listed) -> bool {
+fn same_file(file: &File, listed: &Listed) -> Option<Metadata> {
     // No inode numbers in std here: compare what there is.
-    file.metadata().is_ok_and(|m| m.is_file() && m.len() == listed.len && m.modified().ok() == listed.modified)
+    let m = file.metadata().ok().filter(Metadata::is_file)?;
+    listed.stat.is_none_or(|(len, modified)| m.len() == len && m.modified().ok() == modified).then_some(m)
+}
+
+/// Whether `path` (not followed) is the root of a mount of the file `id`: a file bind-mounted
+/// over a listed name, whose directory entry names the file underneath. A file renamed into
+/// the name is no mount root, so a replacement is still refused.
+#[cfg(target_os = "linux")]
+fn is_mount_of(path: &std::path::Path, id: (u64, u64)) -> bool {
+    use rustix::fs::{AtFlags, CWD, StatxAttributes, StatxFlags, makedev, statx};
+    let Ok(s) = statx(CWD, path, AtFlags::SYMLINK_NOFOLLOW, StatxFlags::BASIC_STATS) else { return false };
+    s.stx_attributes_mask.contains(StatxAttributes::MOUNT_ROOT)
+        && s.stx_attributes.contains(StatxAttributes::MOUNT_ROOT)
+        && (makedev(s.stx_dev_major, s.stx_dev_minor), s.stx_ino) == id
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn is_mount_of(_: &std::path::Path, _: (u64, u64)) -> bool {
+    false
 }
 
 /// Fill `buf` from `f` as far as the file goes; the number of bytes read. (Also how the dump
@@ -156,6 +180,52 @@ mod tests {
         std::fs::rename(&b, &a).unwrap();
         match open(&listing.files[0], 1024) {
             Opened::Failure(f) => assert_eq!(f.code, "changed_during_scan"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_in_a_listed_folder_is_not_read_though_listed_without_lstat() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.dmp"), dir.path().join("b"));
+        std::fs::write(&a, b"MDMP").unwrap();
+        std::fs::write(&b, b"MDMP").unwrap();
+        let listing = super::super::list(&[dir.path().to_path_buf()], &[], Default::default());
+        let listed = listing.files.iter().find(|l| l.path == a).unwrap();
+        if super::super::trusted_dev(dir.path()).is_some() {
+            assert_eq!(listed.identity, Identity::Entry, "a file in a folder of a local file system is not lstat'ed");
+        } else {
+            eprintln!("NOTE: {} is not on a trusted file system; the lstat path is tested", dir.path().display());
+        }
+        assert!(matches!(open(listed, 1024), Opened::Dump(d) if d.input.len == 4));
+        std::fs::rename(&b, &a).unwrap();
+        match open(listed, 1024) {
+            Opened::Failure(f) => assert_eq!(f.code, "changed_during_scan"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_bind_mounted_over_a_listed_name_is_read() {
+        // The directory entry names the file underneath the mount; the name is the mount's
+        // root, so the open handle (the mounted file) is what the name shows. Needs root and a
+        // mount namespace that allows bind mounts: skipped, saying so, elsewhere.
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.dmp"), dir.path().join("b"));
+        std::fs::write(&a, b"MDMP under").unwrap();
+        std::fs::write(&b, b"MDMP mounted").unwrap();
+        let mounted = std::process::Command::new("mount").arg("--bind").arg(&b).arg(&a).output();
+        if !mounted.as_ref().is_ok_and(|o| o.status.success()) {
+            eprintln!("SKIP: cannot bind-mount here ({mounted:?})");
+            return;
+        }
+        let listing = super::super::list(&[dir.path().to_path_buf()], &[], Default::default());
+        let opened = listing.files.iter().find(|l| l.path == a).map(|l| open(l, 1024));
+        let _ = std::process::Command::new("umount").arg(&a).status();
+        match opened {
+            Some(Opened::Dump(d)) => assert_eq!(d.head, b"MDMP mounted"),
             other => panic!("{other:?}"),
         }
     }
