@@ -396,7 +396,7 @@ fn entry_ino(_: &walkdir::DirEntry) -> u64 {
 fn trusted_dev(dir: &Path) -> Option<u64> {
     use std::os::unix::fs::MetadataExt;
     const TRUSTED: &[u64] = &[
-        0xEF53,     // ext2, ext3, ext4
+        0xEF53,      // ext2, ext3, ext4
         0x5846_5342, // xfs
         0x9123_683E, // btrfs (a subvolume is a folder with a device of its own, `stat`ed here)
         0x0102_1994, // tmpfs

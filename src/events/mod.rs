@@ -12,11 +12,15 @@ pub mod evtx;
 pub mod wer;
 pub mod xml;
 
+use std::path::Path;
+use std::sync::Arc;
+
 use jiff::Timestamp;
 
 use crate::discover::{InputFile, InputKind};
 use crate::error::{ErrorCode, Failure, Stage};
 use crate::source::Source;
+use crate::text::Interner;
 // The events live in the shared model; re-exported so `crate::events::Event` keeps working.
 pub use crate::model::{Event, EventKind, LogFormat, LogRead, LogStats};
 
@@ -84,6 +88,27 @@ pub(crate) fn truncate_str(s: &mut String, max: usize) -> bool {
     }
     s.truncate(end);
     true
+}
+
+/// What a record-by-record reader keeps of one log: its events, each naming the log by one
+/// shared path and its provider by one shared name, and the tallies of the bounds that cut
+/// work.
+pub(crate) struct Kept {
+    pub log: Arc<Path>,
+    pub providers: Interner,
+    pub cuts: Cuts,
+    pub events: Vec<Event>,
+}
+
+impl Kept {
+    pub(crate) fn new(path: &Path) -> Self {
+        Kept { log: Arc::from(path), providers: Interner::default(), cuts: Cuts::default(), events: Vec::new() }
+    }
+
+    /// Keep a decoded event unless the per-log bound is reached.
+    pub(crate) fn keep(&mut self, event: Event, limits: &Limits) {
+        self.cuts.keep(&mut self.events, event, limits);
+    }
 }
 
 /// Per-log tallies of the bounds that cut work, turned into notes when the log is done.

@@ -22,16 +22,13 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::Arc;
-
-use crate::text::Interner;
 
 use jiff::Timestamp;
 use quick_xml::events::{BytesStart, Event as Xml};
 
 use super::decode::{self, DataItem, RawEvent};
 use super::evtx::hex_decode;
-use super::{Cuts, Event, Limits, LogFormat, LogStats, ReadError, note_time};
+use super::{Event, Kept, Limits, LogFormat, LogStats, ReadError, note_time};
 
 /// Text kept per element; longer values are cut here already (the per-item bound is smaller).
 const MAX_TEXT: usize = 1 << 20;
@@ -74,10 +71,7 @@ fn read_xml<R: BufRead>(path: &Path, input: R, limits: &Limits) -> Result<(LogSt
     let mut reader = quick_xml::Reader::from_reader(input);
     reader.config_mut().trim_text(false);
     let mut stats = LogStats::default();
-    let mut cuts = Cuts::default();
-    let mut events = Vec::new();
-    let log: Arc<Path> = Arc::from(path);
-    let mut providers = Interner::default();
+    let mut kept = Kept::new(path);
     let mut buf = Vec::new();
     // Element names from `<Event>` down; empty outside a record.
     let mut stack: Vec<String> = Vec::new();
@@ -150,15 +144,7 @@ fn read_xml<R: BufRead>(path: &Path, input: R, limits: &Limits) -> Result<(LogSt
             Xml::End(_) if !stack.is_empty() => {
                 if stack.len() == 1 {
                     stack.pop();
-                    finish(
-                        &log,
-                        &mut providers,
-                        std::mem::take(&mut record),
-                        limits,
-                        &mut stats,
-                        &mut cuts,
-                        &mut events,
-                    );
+                    finish(&mut kept, std::mem::take(&mut record), limits, &mut stats);
                 } else {
                     end(&stack, &mut record, &mut text, &mut data_name);
                     stack.pop();
@@ -175,8 +161,8 @@ fn read_xml<R: BufRead>(path: &Path, input: R, limits: &Limits) -> Result<(LogSt
     if !seen_any {
         return Err(ReadError::BadHeader("no <Event> element".into()));
     }
-    cuts.report(&mut stats, limits);
-    Ok((stats, events))
+    kept.cuts.report(&mut stats, limits);
+    Ok((stats, kept.events))
 }
 
 fn local(e: &BytesStart<'_>) -> String {
@@ -229,15 +215,7 @@ fn end(stack: &[String], record: &mut Record, text: &mut String, data_name: &mut
 }
 
 /// A whole record: count it, and decode it as the `.evtx` reader would.
-fn finish(
-    log: &Arc<Path>,
-    providers: &mut Interner,
-    r: Record,
-    limits: &Limits,
-    stats: &mut LogStats,
-    cuts: &mut Cuts,
-    events: &mut Vec<Event>,
-) {
+fn finish(kept: &mut Kept, r: Record, limits: &Limits, stats: &mut LogStats) {
     stats.records += 1;
     let time = r.time.as_deref().and_then(|s| s.trim().parse::<Timestamp>().ok()).filter(|t| super::is_plausible(*t));
     note_time(stats, time);
@@ -249,7 +227,7 @@ fn finish(
     stats.count(&provider, event_id, limits.max_count_keys);
     let mut raw = RawEvent { provider, source_name: r.source_name, event_id, data: r.data, binary: r.binary };
     if decode::is_wanted_id(event_id) && limits.bound_raw(&mut raw) {
-        cuts.records_cut += 1;
+        kept.cuts.records_cut += 1;
     }
     let Some(kind) = decode::decode(&raw) else { return };
     let record_id = r.record_id.as_deref().and_then(|s| s.trim().parse::<u64>().ok());
@@ -258,17 +236,17 @@ fn finish(
         return;
     };
     let event = Event {
-        log: log.clone(),
+        log: kept.log.clone(),
         format: LogFormat::Xml,
         record_id,
         time,
-        provider: providers.get(&raw.provider),
+        provider: kept.providers.get(&raw.provider),
         event_id,
         qualifiers: r.qualifiers.and_then(|q| q.trim().parse().ok()),
         computer: r.computer,
         kind,
     };
-    cuts.keep(events, event, limits);
+    kept.keep(event, limits);
 }
 
 /// UTF-16LE bytes in, UTF-8 out (the BOM already consumed). Bad units become U+FFFD.

@@ -22,14 +22,11 @@
 //! [`scan`] hands the records out one at a time, so a 1 GiB log costs a few MB, per reader.
 
 use std::path::Path;
-use std::sync::Arc;
-
-use crate::text::Interner;
 
 use jiff::Timestamp;
 
 use super::decode::{self, DataItem, RawEvent};
-use super::{Cuts, Event, Limits, LogFormat, LogStats, ReadError, note_time};
+use super::{Event, Kept, Limits, LogFormat, LogStats, ReadError, note_time};
 
 mod ring;
 mod scan;
@@ -246,13 +243,9 @@ fn read_from<S: Source + ?Sized>(path: &Path, file: &S, limits: &Limits) -> Resu
     // Per-record statistics are gathered apart and added after the file-level notes, so the
     // notes keep their order (header, walk, then bounds).
     let mut body = LogStats::default();
-    let mut cuts = Cuts::default();
-    let mut events = Vec::new();
-    let log: Arc<Path> = Arc::from(path);
-    let mut providers = Interner::default();
+    let mut kept = Kept::new(path);
     let (header, summary) = walk_source(file, &mut |rec| {
-        let sink = Sink { log: &log, providers: &mut providers, cuts: &mut cuts, events: &mut events };
-        record_event(rec, limits, &mut body, sink);
+        record_event(rec, limits, &mut body, &mut kept);
     })?;
     let mut stats = LogStats::default();
     if header.flags & FLAG_DIRTY != 0 {
@@ -290,21 +283,12 @@ fn read_from<S: Source + ?Sized>(path: &Path, file: &S, limits: &Limits) -> Resu
     stats.last_event = body.last_event;
     stats.counts = body.counts;
     stats.notes.extend(body.notes);
-    cuts.report(&mut stats, limits);
-    Ok((stats, events))
+    kept.cuts.report(&mut stats, limits);
+    Ok((stats, kept.events))
 }
 
 /// Count one record and keep it as an event when a decoder wants it.
-/// Where [`record_event`] puts what it keeps.
-struct Sink<'a> {
-    log: &'a Arc<Path>,
-    providers: &'a mut Interner,
-    cuts: &'a mut Cuts,
-    events: &'a mut Vec<Event>,
-}
-
-fn record_event(rec: EvtRecord, limits: &Limits, stats: &mut LogStats, sink: Sink<'_>) {
-    let Sink { log, providers, cuts, events } = sink;
+fn record_event(rec: EvtRecord, limits: &Limits, stats: &mut LogStats, kept: &mut Kept) {
     stats.records += 1;
     let time = Timestamp::from_second(i64::from(rec.time_generated)).ok();
     note_time(stats, time);
@@ -320,19 +304,19 @@ fn record_event(rec: EvtRecord, limits: &Limits, stats: &mut LogStats, sink: Sin
         binary: (!rec.data.is_empty()).then(|| rec.data.clone()),
     };
     if limits.bound_raw(&mut raw) {
-        cuts.records_cut += 1;
+        kept.cuts.records_cut += 1;
     }
     let (Some(kind), Some(time)) = (decode::decode(&raw), time) else { return };
     let event = Event {
-        log: log.clone(),
+        log: kept.log.clone(),
         format: LogFormat::Evt,
         record_id: u64::from(rec.record_number),
         time,
-        provider: providers.get(&rec.source),
+        provider: kept.providers.get(&rec.source),
         event_id: raw.event_id,
         qualifiers: Some((rec.event_id >> 16) as u16),
         computer: (!rec.computer.is_empty()).then_some(rec.computer),
         kind,
     };
-    cuts.keep(events, event, limits);
+    kept.keep(event, limits);
 }
