@@ -107,8 +107,8 @@ pub struct Listed {
     identity: Identity,
     /// Found under `--evtx`.
     pub logs_only: bool,
-    /// Size and time from the walk's `lstat`, where it made one (platforms without inode
-    /// numbers compare these when the file is opened).
+    /// Size and time from the walk's `lstat`, on platforms without inode numbers (they compare
+    /// these when the file is opened).
     stat: Option<(u64, Option<SystemTime>)>,
 }
 
@@ -259,8 +259,10 @@ fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Listin
                     && entry.file_type().is_file()
                     && let Some(&Some(dev)) = entry_ids.get(entry.depth() - 1)
                 {
-                    let who = (Some((dev, entry_ino(&entry))), Identity::Entry, None);
-                    take_file(path, who, logs_only, inv, seen);
+                    let id = Some((dev, entry_ino(&entry)));
+                    let listed =
+                        Listed { path: path.to_path_buf(), id, identity: Identity::Entry, logs_only, stat: None };
+                    take_file(listed, inv, seen);
                     continue;
                 }
                 // Without --follow, a link's own file type is reported; with it, the target's.
@@ -364,17 +366,16 @@ fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Listing, seen:
         }
         return;
     }
-    let stat = Some((meta.len(), meta.modified().ok()));
-    take_file(path, (file_id(meta), Identity::Stat, stat), logs_only, inv, seen);
+    // Only platforms without inode numbers check size and time when the file is opened.
+    let stat = (!cfg!(unix)).then(|| (meta.len(), meta.modified().ok()));
+    let listed = Listed { path: path.to_path_buf(), id: file_id(meta), identity: Identity::Stat, logs_only, stat };
+    take_file(listed, inv, seen);
 }
 
-/// Who a listed file is: its id, where that came from, and the `lstat`'s size and time.
-type Who = (Option<(u64, u64)>, Identity, Option<(u64, Option<SystemTime>)>);
-
 /// List a regular file, once per identity.
-fn take_file(path: &Path, (id, identity, stat): Who, logs_only: bool, inv: &mut Listing, seen: &mut Seen) {
-    if seen.take(path, id, inv) {
-        inv.files.push(Listed { path: path.to_path_buf(), id, identity, logs_only, stat });
+fn take_file(listed: Listed, inv: &mut Listing, seen: &mut Seen) {
+    if seen.take(&listed.path, listed.id, inv) {
+        inv.files.push(listed);
     }
 }
 
