@@ -124,6 +124,39 @@ impl EventIndex {
         list.get(lo..hi.max(lo)).unwrap_or_default()
     }
 
+    /// Up to `k` events of `list` (event indices in time order) that `keep` accepts, nearest to
+    /// `t` first (an equal distance in log order, so the choice is deterministic; without a time,
+    /// the first ones). Walks out from `t` by binary search, so an id or name a log repeats
+    /// thousands of times costs `k` steps, not a pass over all of them.
+    pub(super) fn nearest(
+        &self,
+        list: &[usize],
+        t: Option<i64>,
+        k: usize,
+        mut keep: impl FnMut(usize) -> bool,
+    ) -> Vec<usize> {
+        let t = t.unwrap_or(i64::MIN);
+        let time = |i: usize| self.events.get(i).map_or(i64::MAX, |e| e.time.as_second());
+        let split = list.partition_point(|&i| time(i) < t);
+        let (before, after) = list.split_at(split);
+        let (mut below, mut above) = (before.iter().rev().copied().peekable(), after.iter().copied().peekable());
+        let distance = |i: usize| time(i).abs_diff(t);
+        let mut found = Vec::with_capacity(k.min(list.len()));
+        while found.len() < k {
+            let next = match (below.peek(), above.peek()) {
+                (Some(&b), Some(&a)) if (distance(b), b) <= (distance(a), a) => below.next(),
+                (_, Some(_)) => above.next(),
+                (Some(_), None) => below.next(),
+                (None, None) => None,
+            };
+            let Some(i) = next else { break };
+            if keep(i) {
+                found.push(i);
+            }
+        }
+        found
+    }
+
     /// Indices of the events within `window` seconds of `t` (inclusive), by binary search.
     pub fn within(&self, t: i64, window: i64) -> std::ops::Range<usize> {
         let lo = self.events.partition_point(|e| e.time.as_second() < t.saturating_sub(window));

@@ -7,26 +7,35 @@ use super::index::{EventIndex, norm_report_id};
 use super::key::{DumpKey, instance_conflicts};
 use crate::model::{Event, EventKind, Relation};
 
+/// Reports one file name is linked to, at most. WER names the files of its own report folders
+/// alike (`memory.hdmp`, `triagedump.dmp`, `minidump.mdmp`), so a fleet's logs can hold
+/// thousands of reports attaching a name that thousands of dumps have: each dump is linked to
+/// the reports nearest to it in time, and the link says how many attach the name.
+pub(super) const MAX_ATTACHED_PER_NAME: usize = 8;
+
 /// Join key 1: the dump's file name in a crash report's AttachedFiles. A report cannot precede
 /// the dump it attaches; one whose chained Application Error names another process instance
 /// is about another file of the same name.
 pub(super) fn link_attached(c: &mut Collector<'_>, key: &DumpKey<'_>, window: i64) {
     let index = c.index;
-    if let Some(hits) = index.attached.get(&key.file) {
-        // A report cannot precede the dump by more than the window (the list is in time order).
-        let hits = index.between(hits, key.time.map_or(i64::MIN, |t| t.saturating_sub(window)), i64::MAX);
-        for &i in hits {
-            let Some(e) = index.events.get(i) else { continue };
-            if key.time.is_some_and(|t| e.time.as_second() < t.saturating_sub(window)) {
-                continue;
-            }
-            if let EventKind::WerReport { report_id, .. } = &e.kind
-                && chained_instance_conflicts(index, report_id.as_deref(), key)
-            {
-                continue;
-            }
-            c.link(i, Relation::AttachedFile, format!("WER report attaches {}", key.file));
-        }
+    let Some(hits) = index.attached.get(&key.file) else { return };
+    // A report cannot precede the dump by more than the window (the list is in time order).
+    let hits = index.between(hits, key.time.map_or(i64::MIN, |t| t.saturating_sub(window)), i64::MAX);
+    let about_another = |i: usize| match index.events.get(i).map(|e| &e.kind) {
+        Some(EventKind::WerReport { report_id, .. }) => chained_instance_conflicts(index, report_id.as_deref(), key),
+        _ => true,
+    };
+    let detail = if hits.len() > MAX_ATTACHED_PER_NAME {
+        format!(
+            "WER report attaches {} ({} reports attach this name: the {MAX_ATTACHED_PER_NAME} nearest in time are linked)",
+            key.file,
+            hits.len()
+        )
+    } else {
+        format!("WER report attaches {}", key.file)
+    };
+    for i in index.nearest(hits, key.time, MAX_ATTACHED_PER_NAME, |i| !about_another(i)) {
+        c.link(i, Relation::AttachedFile, detail.clone());
     }
 }
 
@@ -78,37 +87,15 @@ pub(super) fn chain_report_ids(c: &mut Collector<'_>, key: &DumpKey<'_>) {
             // What `link` would refuse must not take one of the few places.
             super::machine_matches(c.machine, e.computer.as_deref())
         };
-        let (chained, detail) = if list.len() <= MAX_CHAINED_PER_REPORT_ID {
-            (list.iter().copied().filter(|&i| chainable(i)).collect(), format!("report id {id}"))
-        } else {
-            // The list is in time order: walk out from the dump's time, nearest first (an
-            // equal distance in log order, so the choice is deterministic), without looking
-            // at the thousands of events such an id may have.
-            let t = key.time.unwrap_or(i64::MIN);
-            let split = list.partition_point(|&i| index.events.get(i).is_some_and(|e| e.time.as_second() < t));
-            let distance = |i: usize| index.events.get(i).map_or(u64::MAX, |e| e.time.as_second().abs_diff(t));
-            let (mut below, mut above) =
-                (list[..split].iter().rev().copied().peekable(), list[split..].iter().copied().peekable());
-            let mut chained = Vec::with_capacity(MAX_CHAINED_PER_REPORT_ID);
-            while chained.len() < MAX_CHAINED_PER_REPORT_ID {
-                let next = match (below.peek(), above.peek()) {
-                    (Some(&b), Some(&a)) if (distance(b), b) <= (distance(a), a) => below.next(),
-                    (Some(_), Some(_)) | (None, Some(_)) => above.next(),
-                    (Some(_), None) => below.next(),
-                    (None, None) => None,
-                };
-                let Some(i) = next else { break };
-                if chainable(i) {
-                    chained.push(i);
-                }
-            }
-            let shared = list.len();
-            let detail = format!(
+        let shared = list.len();
+        let detail = if shared > MAX_CHAINED_PER_REPORT_ID {
+            format!(
                 "report id {id} (shared by {shared} events, where a report has a few: the {MAX_CHAINED_PER_REPORT_ID} nearest in time are linked)"
-            );
-            (chained, detail)
+            )
+        } else {
+            format!("report id {id}")
         };
-        for i in chained {
+        for i in index.nearest(list, key.time, MAX_CHAINED_PER_REPORT_ID, chainable) {
             c.link(i, Relation::ReportId, detail.clone());
         }
     }

@@ -375,3 +375,38 @@ fn a_crash_storm_of_one_process_name_links_the_nearest_few_by_time() {
     let second = t[0].chance.evidence.iter().filter(|e| e.indicates == Chance::Second).count();
     assert_eq!(second, window::MAX_WINDOW_LINKS, "one weak second-chance evidence per linked crash");
 }
+
+#[test]
+fn a_file_name_many_reports_attach_links_the_nearest_few() {
+    // WER names its report folders' files alike: 60 crash reports attach `memory.hdmp`, one
+    // every 10 minutes from an hour before the dump. The dump links the 8 nearest after the
+    // window's start, and the links say how many reports attach the name.
+    let mut d = crash_dump();
+    d.path = "dumps/AppCrash_inetinfo/memory.hdmp".into();
+    d.process.pid = None;
+    d.process.started_at = None;
+    let base = ts("2001-03-12T10:00:00Z").as_second();
+    let events: Vec<Event> = (0..60i64)
+        .map(|k| {
+            let t = jiff::Timestamp::from_second(base - 3600 + k * 600).unwrap().to_string();
+            let mut e = wer(300 + k as u64, &t, "APPCRASH", true, &[r"C:\ProgramData\WER\ReportQueue\x\memory.hdmp"]);
+            let EventKind::WerReport { report_id, .. } = &mut e.kind else { unreachable!() };
+            *report_id = None;
+            e
+        })
+        .collect();
+    let l = log(events, "2001-03-12T08:00:00Z", "2001-03-13T10:30:00Z");
+    let (t, index) = triage(vec![d], &[l]);
+    let attached: Vec<i64> = t[0]
+        .correlation
+        .links
+        .iter()
+        .filter(|l| l.relation == Relation::AttachedFile)
+        .map(|l| (index.events[l.event].time.as_second() - base) / 60)
+        .collect();
+    // Reports from 5 minutes before the dump on: the first at +0, then every 10 minutes.
+    assert_eq!(attached, vec![0, 10, 20, 30, 40, 50, 60, 70], "minutes from the dump");
+    let detail = &t[0].correlation.links.iter().find(|l| l.relation == Relation::AttachedFile).unwrap().detail;
+    assert!(detail.contains("(54 reports attach this name"), "{detail}");
+    assert_eq!(t[0].chance.value, Chance::Second);
+}
