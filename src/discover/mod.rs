@@ -110,6 +110,17 @@ pub struct Listed {
     /// Size and time from the walk's `lstat`, on platforms without inode numbers (they compare
     /// these when the file is opened).
     stat: Option<(u64, Option<SystemTime>)>,
+    /// When the walk that listed it began: a dump modified later was written to while the scan
+    /// ran (see [`open()`]).
+    walk_started: SystemTime,
+}
+
+/// What every file of one walked root shares.
+#[derive(Clone, Copy)]
+struct Origin {
+    /// Found under `--evtx`.
+    logs_only: bool,
+    walk_started: SystemTime,
 }
 
 /// Where a listed file's identity came from.
@@ -170,11 +181,12 @@ pub fn discover_with(dump_paths: &[PathBuf], log_paths: &[PathBuf], options: Dis
 pub fn list(dump_paths: &[PathBuf], log_paths: &[PathBuf], options: DiscoverOptions) -> Listing {
     let mut listing = Listing::default();
     let mut seen = Seen::default();
+    let walk_started = SystemTime::now();
     for root in dump_paths {
-        walk(root, false, options, &mut listing, &mut seen);
+        walk(root, Origin { logs_only: false, walk_started }, options, &mut listing, &mut seen);
     }
     for root in log_paths {
-        walk(root, true, options, &mut listing, &mut seen);
+        walk(root, Origin { logs_only: true, walk_started }, options, &mut listing, &mut seen);
     }
     listing.files.sort_by(|a, b| a.path.cmp(&b.path));
     listing.files.dedup_by(|a, b| a.path == b.path);
@@ -232,7 +244,7 @@ fn file_id(_meta: &Metadata) -> Option<(u64, u64)> {
     None
 }
 
-fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Listing, seen: &mut Seen) {
+fn walk(root: &Path, origin: Origin, options: DiscoverOptions, inv: &mut Listing, seen: &mut Seen) {
     // A typed root that is a link is followed (walkdir's `follow_root_links`, on by default);
     // links below it only with --follow, and then walkdir detects loops.
     // Entries in name order (which hard link of a file is "first found" must not depend on
@@ -260,9 +272,7 @@ fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Listin
                     && let Some(&Some(dev)) = entry_ids.get(entry.depth() - 1)
                 {
                     let id = Some((dev, entry_ino(&entry)));
-                    let listed =
-                        Listed { path: path.to_path_buf(), id, identity: Identity::Entry, logs_only, stat: None };
-                    take_file(listed, inv, seen);
+                    take_file(Listed::new(path, id, Identity::Entry, origin, None), inv, seen);
                     continue;
                 }
                 // Without --follow, a link's own file type is reported; with it, the target's.
@@ -272,7 +282,7 @@ fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Listin
                         // behind it; a file behind it is read like a typed file.
                         match std::fs::metadata(path) {
                             Ok(meta) if meta.is_dir() => {}
-                            Ok(meta) => visit(path, &meta, logs_only, inv, seen),
+                            Ok(meta) => visit(path, &meta, origin, inv, seen),
                             Err(err) => inv.failures.push(io_failure(path, &err)),
                         }
                     } else {
@@ -281,7 +291,7 @@ fn walk(root: &Path, logs_only: bool, options: DiscoverOptions, inv: &mut Listin
                     continue;
                 }
                 match entry.metadata() {
-                    Ok(meta) => visit(path, &meta, logs_only, inv, seen),
+                    Ok(meta) => visit(path, &meta, origin, inv, seen),
                     Err(err) => inv.failures.push(walk_failure(path, &err)),
                 }
             }
@@ -347,7 +357,7 @@ fn has_dump_extension(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| DUMP_EXTENSIONS.iter().any(|d| e.eq_ignore_ascii_case(d)))
 }
 
-fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Listing, seen: &mut Seen) {
+fn visit(path: &Path, meta: &Metadata, origin: Origin, inv: &mut Listing, seen: &mut Seen) {
     if !meta.is_file() {
         // FIFOs, sockets, devices: opening them could block or have side effects.
         if has_dump_extension(path) {
@@ -368,8 +378,20 @@ fn visit(path: &Path, meta: &Metadata, logs_only: bool, inv: &mut Listing, seen:
     }
     // Only platforms without inode numbers check size and time when the file is opened.
     let stat = (!cfg!(unix)).then(|| (meta.len(), meta.modified().ok()));
-    let listed = Listed { path: path.to_path_buf(), id: file_id(meta), identity: Identity::Stat, logs_only, stat };
-    take_file(listed, inv, seen);
+    take_file(Listed::new(path, file_id(meta), Identity::Stat, origin, stat), inv, seen);
+}
+
+impl Listed {
+    fn new(
+        path: &Path,
+        id: Option<(u64, u64)>,
+        identity: Identity,
+        origin: Origin,
+        stat: Option<(u64, Option<SystemTime>)>,
+    ) -> Self {
+        let Origin { logs_only, walk_started } = origin;
+        Listed { path: path.to_path_buf(), id, identity, logs_only, stat, walk_started }
+    }
 }
 
 /// List a regular file, once per identity.

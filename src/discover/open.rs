@@ -68,6 +68,17 @@ pub fn open(listed: &Listed, head_limit: usize) -> Opened {
         Some(Sniffed::Input(kind)) if kind.is_dump() && listed.logs_only => {
             skip("a dump given as an event log (--evtx); pass it as a scan path")
         }
+        // Written to after the walk began: the writer may not be done (a dump tool that is still
+        // writing it). The reader also checks the file against this handle's `fstat` after it
+        // has read, which catches a writer busy during the read itself.
+        Some(Sniffed::Input(kind)) if kind.is_dump() && modified.is_some_and(|m| m > listed.walk_started) => {
+            Opened::Failure(Failure::new(
+                path,
+                Stage::Discover,
+                "changed_during_scan",
+                "modified after the scan began (is a writer still running?); not read, scan again when it is done",
+            ))
+        }
         Some(Sniffed::Input(kind)) if kind.is_dump() => Opened::Dump(OpenDump { input: input(kind), file, head }),
         Some(Sniffed::Input(kind)) => Opened::Log(input(kind)),
         // An archive under --evtx is opened too: its logs are used, its dumps skipped.
@@ -165,6 +176,8 @@ pub fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write as _;
+
     use super::*;
 
     #[cfg(unix)]
@@ -226,6 +239,27 @@ mod tests {
         let _ = std::process::Command::new("umount").arg(&a).status();
         match opened {
             Some(Opened::Dump(d)) => assert_eq!(d.head, b"MDMP mounted"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_dump_written_to_after_the_walk_began_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.dmp");
+        std::fs::write(&path, b"MDMP one").unwrap();
+        let listing = super::super::list(&[dir.path().to_path_buf()], &[], Default::default());
+        let listed = &listing.files[0];
+        assert!(matches!(open(listed, 1024), Opened::Dump(_)), "unchanged since the walk: read");
+        // A writer appends after the walk (the file's time moves past the walk's start; coarse
+        // file times can lag the clock by a tick, so wait one).
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b" two").unwrap();
+        match open(listed, 1024) {
+            Opened::Failure(f) => {
+                assert_eq!(f.code, "changed_during_scan");
+                assert!(f.message.contains("modified after the scan began"), "{}", f.message);
+            }
             other => panic!("{other:?}"),
         }
     }

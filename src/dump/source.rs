@@ -25,8 +25,10 @@
 //! structure declares them ([`budget::estimate`], on the file's own values, before any clamp):
 //! a dump past its budget is `over_budget` before the parser sees it.
 //!
-//! Both paths compare the size and modification time discovery saw with what is on disk,
-//! before and after reading, so a dump that is still being written becomes a failure.
+//! Both paths compare the size and modification time discovery saw (the `fstat` of the handle
+//! when it was opened; a dump written to after the walk began is refused before this, in
+//! [`crate::discover::open`]) with what is on disk, before and after reading, so a dump that is
+//! still being written becomes a failure.
 
 use std::fs::{self, File};
 use std::io;
