@@ -21,7 +21,8 @@
 //! link. With `--follow`, links are followed everywhere and a loop is a `symlink_loop` failure.
 //!
 //! Discovery is two steps so that a scan opens each file once: [`list`] walks the folders and
-//! looks at nothing but directory entries and their `lstat`, and [`open()`] (run by the scan on
+//! looks at nothing but directory entries (and their `lstat` where the file system's entries
+//! cannot be trusted to carry the file's identity), and [`open()`] (run by the scan on
 //! every core) opens a listed file, checks the handle is the very file the walk saw (device and
 //! inode), so a file swapped for a link between the walk and the read is a
 //! `changed_during_scan` failure, not a read of the link's target, and sniffs its head. A dump
@@ -129,9 +130,9 @@ enum Identity {
     /// The walk's `lstat` of the file.
     Stat,
     /// The directory entry (`getdents`' inode number and type) and its directory's device, on a
-    /// local file system that keeps both equal to what `stat` gives (`dirent_ids_trusted`):
-    /// a system call per file saved, which was most of listing a big tree (100,000 dumps: 0.22 s
-    /// of `find -printf %s` against 0.05 s of `find -type f`). A file mounted over a listed name
+    /// local file system that keeps both equal to what `stat` gives (`trusted_dev`): a system
+    /// call per file saved, a third or more of listing a big tree (100,000 dumps: 0.22 s of
+    /// `find -printf %s` against 0.05 s of `find -type f`). A file mounted over a listed name
     /// has another identity than the entry; opening accepts it when the name is that mount.
     Entry,
 }
