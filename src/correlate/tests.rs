@@ -276,6 +276,21 @@ fn basenames() {
     assert_eq!(basename("x.dmp"), "x.dmp");
 }
 
+/// The time `secs` seconds after `base`, as the event builders take it.
+fn at(base: i64, secs: i64) -> String {
+    jiff::Timestamp::from_second(base + secs).unwrap().to_string()
+}
+
+/// The links made by `relation`, as (seconds from `base`, detail), in link order.
+fn links_by<'a>(t: &'a Triaged, index: &EventIndex, relation: Relation, base: i64) -> Vec<(i64, &'a str)> {
+    t.correlation
+        .links
+        .iter()
+        .filter(|l| l.relation == relation)
+        .map(|l| (index.events[l.event].time.as_second() - base, l.detail.as_str()))
+        .collect()
+}
+
 #[test]
 fn a_report_id_shared_by_many_events_chains_only_the_nearest() {
     // A log that repeats one report id 40 more times (exported twice, or a writer reusing ids):
@@ -285,8 +300,7 @@ fn a_report_id_shared_by_many_events_chains_only_the_nearest() {
     let mut log = scenario_log();
     let base = ts("2001-03-12T10:00:00Z").as_second();
     for k in 1..=40i64 {
-        let t = jiff::Timestamp::from_second(base + k * 97).unwrap().to_string();
-        log.events.push(wer(100 + k as u64, &t, "APPCRASH", true, &[]));
+        log.events.push(wer(100 + k as u64, &at(base, k * 97), "APPCRASH", true, &[]));
     }
     let (t, index) = triage(vec![d], &[log]);
     let chained: Vec<&crate::model::EventLink> =
@@ -315,10 +329,10 @@ fn a_perflib_storm_links_the_best_matching_nearest_few_to_each_dump() {
     // Q275494 at volume: a Perflib 1010 every 10 s around the dump, all naming its DLL. The one
     // nearest to the dump logs another code, so it fits worse than the eight after it.
     let d = av_dump("09:10");
+    let base = ts("2001-03-12T09:10:00Z").as_second();
     let mut events = Vec::new();
     for k in -30..=30i64 {
-        let t = jiff::Timestamp::from_second(ts("2001-03-12T09:10:00Z").as_second() + k * 10).unwrap().to_string();
-        let mut e = perflib(1000 + (k + 30) as u64, &t);
+        let mut e = perflib(1000 + (k + 30) as u64, &at(base, k * 10));
         if k == 0 {
             let EventKind::PerflibHandled { code, .. } = &mut e.kind else { unreachable!() };
             *code = Some(0xc000_0094);
@@ -327,16 +341,11 @@ fn a_perflib_storm_links_the_best_matching_nearest_few_to_each_dump() {
     }
     let l = log(events, "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
     let (t, index) = triage(vec![d], &[l]);
-    let perflib: Vec<&crate::model::EventLink> =
-        t[0].correlation.links.iter().filter(|l| l.relation == Relation::PerflibModule).collect();
-    assert_eq!(perflib.len(), window::MAX_WINDOW_LINKS, "{perflib:?}");
-    // 61 in the window (±5 min at one every 10 s), and the detail says so.
-    assert!(perflib.iter().all(|l| l.detail.contains("61 such events in the window")), "{perflib:?}");
-    let seconds: Vec<i64> = perflib
-        .iter()
-        .map(|l| index.events[l.event].time.as_second() - ts("2001-03-12T09:10:00Z").as_second())
-        .collect();
+    let perflib = links_by(&t[0], &index, Relation::PerflibModule, base);
+    let seconds: Vec<i64> = perflib.iter().map(|&(s, _)| s).collect();
     assert_eq!(seconds, vec![-40, -30, -20, -10, 10, 20, 30, 40], "best match (same code), then nearest");
+    // 61 in the window (±5 min at one every 10 s), and the detail says so.
+    assert!(perflib.iter().all(|(_, d)| d.contains("61 such events in the window")), "{perflib:?}");
     // One strong first-chance evidence per linked 1010, not one per event in the window.
     let strong = t[0].chance.evidence.iter().filter(|e| e.source == EvidenceSource::Event).count();
     assert_eq!(strong, window::MAX_WINDOW_LINKS);
@@ -351,27 +360,17 @@ fn a_crash_storm_of_one_process_name_links_the_nearest_few_by_time() {
     let base = ts("2001-03-12T10:00:00Z").as_second();
     let mut events = Vec::new();
     for k in 0..100i64 {
-        let t = jiff::Timestamp::from_second(base - 250 + k * 5).unwrap().to_string();
-        let mut e = app_crash(500 + k as u64, &t);
+        let mut e = app_crash(500 + k as u64, &at(base, k * 5 - 250));
         let EventKind::AppCrash { pid, process_started, report_id, .. } = &mut e.kind else { unreachable!() };
         (*pid, *process_started, *report_id) = (None, None, None);
         events.push(e);
     }
     let l = log(events, "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
     let (t, index) = triage(vec![d], &[l]);
-    let by_time: Vec<i64> = t[0]
-        .correlation
-        .links
-        .iter()
-        .filter(|l| l.relation == Relation::ProcessTime)
-        .map(|l| index.events[l.event].time.as_second() - base)
-        .collect();
-    assert_eq!(by_time, vec![-20, -15, -10, -5, 0, 5, 10, 15], "the nearest 8 of 100, a tie to the earlier");
-    assert!(
-        t[0].correlation.links.iter().all(|l| l.detail.contains("100 such events")),
-        "{:?}",
-        t[0].correlation.links
-    );
+    let by_name = links_by(&t[0], &index, Relation::ProcessTime, base);
+    let seconds: Vec<i64> = by_name.iter().map(|&(s, _)| s).collect();
+    assert_eq!(seconds, vec![-20, -15, -10, -5, 0, 5, 10, 15], "the nearest 8 of 100, a tie to the earlier");
+    assert!(by_name.iter().all(|(_, d)| d.contains("100 such events")), "{by_name:?}");
     let second = t[0].chance.evidence.iter().filter(|e| e.indicates == Chance::Second).count();
     assert_eq!(second, window::MAX_WINDOW_LINKS, "one weak second-chance evidence per linked crash");
 }
@@ -388,8 +387,8 @@ fn a_file_name_many_reports_attach_links_the_nearest_few() {
     let base = ts("2001-03-12T10:00:00Z").as_second();
     let events: Vec<Event> = (0..60i64)
         .map(|k| {
-            let t = jiff::Timestamp::from_second(base - 3600 + k * 600).unwrap().to_string();
-            let mut e = wer(300 + k as u64, &t, "APPCRASH", true, &[r"C:\ProgramData\WER\ReportQueue\x\memory.hdmp"]);
+            let attached = [r"C:\ProgramData\WER\ReportQueue\x\memory.hdmp"];
+            let mut e = wer(300 + k as u64, &at(base, k * 600 - 3600), "APPCRASH", true, &attached);
             let EventKind::WerReport { report_id, .. } = &mut e.kind else { unreachable!() };
             *report_id = None;
             e
@@ -397,16 +396,10 @@ fn a_file_name_many_reports_attach_links_the_nearest_few() {
         .collect();
     let l = log(events, "2001-03-12T08:00:00Z", "2001-03-13T10:30:00Z");
     let (t, index) = triage(vec![d], &[l]);
-    let attached: Vec<i64> = t[0]
-        .correlation
-        .links
-        .iter()
-        .filter(|l| l.relation == Relation::AttachedFile)
-        .map(|l| (index.events[l.event].time.as_second() - base) / 60)
-        .collect();
+    let attached = links_by(&t[0], &index, Relation::AttachedFile, base);
+    let minutes: Vec<i64> = attached.iter().map(|&(s, _)| s / 60).collect();
     // Reports from 5 minutes before the dump on: the first at +0, then every 10 minutes.
-    assert_eq!(attached, vec![0, 10, 20, 30, 40, 50, 60, 70], "minutes from the dump");
-    let detail = &t[0].correlation.links.iter().find(|l| l.relation == Relation::AttachedFile).unwrap().detail;
-    assert!(detail.contains("(54 reports attach this name"), "{detail}");
+    assert_eq!(minutes, vec![0, 10, 20, 30, 40, 50, 60, 70], "minutes from the dump");
+    assert!(attached.iter().all(|(_, d)| d.contains("(54 reports attach this name")), "{attached:?}");
     assert_eq!(t[0].chance.value, Chance::Second);
 }

@@ -180,42 +180,38 @@ mod tests {
 
     use super::*;
 
+    /// `a.dmp` listed by `list_root` (the file itself, or its folder) and read; then `a.dmp`
+    /// replaced by another file of the same size, and refused.
     #[cfg(unix)]
-    #[test]
-    fn a_file_replaced_after_it_was_listed_is_not_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (dir.path().join("a.dmp"), dir.path().join("b"));
+    fn replaced_after_listing_is_refused(dir: &std::path::Path, list_root: &std::path::Path) -> Identity {
+        let (a, b) = (dir.join("a.dmp"), dir.join("b"));
         std::fs::write(&a, b"MDMP").unwrap();
         std::fs::write(&b, b"MDMP").unwrap();
-        let listing = super::super::list(std::slice::from_ref(&a), &[], Default::default());
-        assert!(matches!(open(&listing.files[0], 1024), Opened::Dump(d) if d.head == b"MDMP"));
-        // `a` replaced after it was listed (here: by another file of the same size).
-        std::fs::rename(&b, &a).unwrap();
-        match open(&listing.files[0], 1024) {
-            Opened::Failure(f) => assert_eq!(f.code, "changed_during_scan"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_file_replaced_in_a_listed_folder_is_not_read_though_listed_without_lstat() {
-        let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (dir.path().join("a.dmp"), dir.path().join("b"));
-        std::fs::write(&a, b"MDMP").unwrap();
-        std::fs::write(&b, b"MDMP").unwrap();
-        let listing = super::super::list(&[dir.path().to_path_buf()], &[], Default::default());
+        let listing = super::super::list(&[list_root.to_path_buf()], &[], Default::default());
         let listed = listing.files.iter().find(|l| l.path == a).unwrap();
-        if super::super::trusted_dev(dir.path()).is_some() {
-            assert_eq!(listed.identity, Identity::Entry, "a file in a folder of a local file system is not lstat'ed");
-        } else {
-            eprintln!("NOTE: {} is not on a trusted file system; the lstat path is tested", dir.path().display());
-        }
-        assert!(matches!(open(listed, 1024), Opened::Dump(d) if d.input.len == 4));
+        assert!(matches!(open(listed, 1024), Opened::Dump(d) if d.head == b"MDMP" && d.input.len == 4));
         std::fs::rename(&b, &a).unwrap();
         match open(listed, 1024) {
             Opened::Failure(f) => assert_eq!(f.code, "changed_during_scan"),
             other => panic!("{other:?}"),
+        }
+        listed.identity
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_after_it_was_listed_is_not_read() {
+        // Typed on the command line: listed by its lstat.
+        let dir = tempfile::tempdir().unwrap();
+        let identity = replaced_after_listing_is_refused(dir.path(), &dir.path().join("a.dmp"));
+        assert_eq!(identity, Identity::Stat);
+        // Found in a folder: on a local file system, listed from its directory entry alone.
+        let dir = tempfile::tempdir().unwrap();
+        let identity = replaced_after_listing_is_refused(dir.path(), dir.path());
+        if super::super::trusted_dev(dir.path()).is_some() {
+            assert_eq!(identity, Identity::Entry, "a file in a folder of a local file system is not lstat'ed");
+        } else {
+            eprintln!("NOTE: {} is not on a trusted file system; only the lstat path is tested", dir.path().display());
         }
     }
 
