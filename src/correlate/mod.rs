@@ -108,19 +108,12 @@ impl Collector<'_> {
     /// so an event from another machine (or a Windows log for a non-Windows dump) is never
     /// linked, whatever key matched.
     fn link(&mut self, event: usize, relation: Relation, detail: String) {
-        let Some(e) = self.index.events.get(event) else { return };
-        if !machine_matches(self.machine, e.computer.as_deref()) {
-            return;
-        }
-        match self.links.get(&event) {
-            Some((r, _)) if *r <= relation => {}
-            _ => {
-                self.links.insert(event, (relation, detail));
-            }
+        if self.would_link(event, relation) {
+            self.links.insert(event, (relation, detail));
         }
     }
 
-    /// Whether [`Self::link`] would record `relation` for `event`: the event is of the dump's
+    /// Whether [`Self::link`] records `relation` for `event`: the event is of the dump's
     /// machine and not linked already by an equal or stronger key.
     fn would_link(&self, event: usize, relation: Relation) -> bool {
         let Some(e) = self.index.events.get(event) else { return false };
