@@ -198,8 +198,8 @@ pub fn compare(baseline: &Report, current: &Report) -> CheckOutcome {
         if old.verdict.action != d.verdict.action || old.verdict.rule != d.verdict.rule {
             changes.push(Change::VerdictChanged {
                 path: d.path.clone(),
-                before: (old.verdict.action, old.verdict.rule.clone()),
-                after: (d.verdict.action, d.verdict.rule.clone()),
+                before: (old.verdict.action, old.verdict.rule.to_string()),
+                after: (d.verdict.action, d.verdict.rule.to_string()),
             });
         }
     }

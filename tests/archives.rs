@@ -69,7 +69,7 @@ fn outcome(r: &Report) -> Outcome {
         dumps: r
             .dumps
             .iter()
-            .map(|d| (norm(&d.path), (d.verdict.action, d.verdict.rule.clone(), d.chance.value, d.bucket.clone())))
+            .map(|d| (norm(&d.path), (d.verdict.action, d.verdict.rule.to_string(), d.chance.value, d.bucket.clone())))
             .collect(),
         buckets: r.buckets.iter().map(|b| (b.id.clone(), (b.count, b.action))).collect(),
         failures: {
@@ -144,7 +144,7 @@ fn q275494_xml_exports_give_the_same_verdicts_as_the_evtx() {
     let verdicts = |r: &Report| -> Vec<(String, Action, String, Chance, usize)> {
         r.dumps
             .iter()
-            .map(|d| (norm(&d.path), d.verdict.action, d.verdict.rule.clone(), d.chance.value, d.events.len()))
+            .map(|d| (norm(&d.path), d.verdict.action, d.verdict.rule.to_string(), d.chance.value, d.events.len()))
             .collect()
     };
     let evtx = scan(&dumps, &[root().join("fixtures/logs/Application.evtx")]);

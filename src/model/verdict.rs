@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::Shared;
+
 /// What to do with a dump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -26,11 +28,12 @@ impl Action {
     }
 }
 
-/// The classification of one dump.
+/// The classification of one dump. The texts are [`Shared`]: a scan gives the same rule and
+/// reason to many dumps, and each distinct text is held once (see [`crate::rules::RuleSet`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Verdict {
     pub action: Action,
     /// Id of the rule that fired.
-    pub rule: String,
-    pub reason: String,
+    pub rule: Shared,
+    pub reason: Shared,
 }

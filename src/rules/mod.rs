@@ -33,6 +33,7 @@ use globset::GlobSet;
 use crate::correlate::EventIndex;
 use crate::error::ErrorCode;
 use crate::model::{Chance, Coverage, Triaged, Writer};
+use crate::text::SharedSet;
 use classify::View;
 
 pub use model::EventCondition;
@@ -166,6 +167,9 @@ fn render_problems(path: &Path, problems: &[Problem]) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// The rule ids and reasons of the verdicts given, each held once however many dumps get
+    /// it; shared by the clones (all classify the same scan).
+    texts: std::sync::Arc<SharedSet>,
 }
 
 fn builtin_rules() -> Vec<Rule> {
@@ -177,7 +181,7 @@ fn builtin_rules() -> Vec<Rule> {
 impl RuleSet {
     /// The built-in rules only.
     pub fn builtin() -> Self {
-        RuleSet { rules: builtin_rules() }
+        RuleSet { rules: builtin_rules(), texts: Default::default() }
     }
 
     /// The user's rules (if a file is given) followed by the built-in ones.
@@ -203,6 +207,11 @@ impl RuleSet {
 
     /// Classify one dump: the guard first, then the first matching rule gives the verdict.
     pub fn classify(&self, dump: &Triaged, index: &EventIndex) -> Verdict {
+        let (action, rule, reason) = self.decide(dump, index);
+        Verdict { action, rule: self.texts.get(rule), reason: self.texts.get(&reason) }
+    }
+
+    fn decide<'r>(&'r self, dump: &Triaged, index: &EventIndex) -> (Action, &'r str, String) {
         let view = View::new(dump, index);
         let first = self.rules.iter().find(|r| r.matches(dump, &view));
         let evidence = view.explain(dump, index);
@@ -211,26 +220,18 @@ impl RuleSet {
                 Some(r) if r.action == Action::Delete => format!(" (overrides delete rule {})", r.id),
                 _ => String::new(),
             };
-            return Verdict {
-                action: Action::Keep,
-                rule: GUARD_ID.into(),
-                reason: format!("kept because {why}{overrides}. Evidence: {evidence}"),
-            };
+            return (Action::Keep, GUARD_ID, format!("kept because {why}{overrides}. Evidence: {evidence}"));
         }
         match first {
             Some(r) => {
                 let reference = r.reference.as_deref().map(|x| format!(" (see {x})")).unwrap_or_default();
-                Verdict {
-                    action: r.action,
-                    rule: r.id.clone(),
-                    reason: format!("{}{reference}. Evidence: {evidence}", r.reason),
-                }
+                (r.action, &r.id, format!("{}{reference}. Evidence: {evidence}", r.reason))
             }
-            None => Verdict {
-                action: Action::Review,
-                rule: DEFAULT_ID.into(),
-                reason: format!("no rule matched: not enough evidence to decide. Evidence: {evidence}"),
-            },
+            None => (
+                Action::Review,
+                DEFAULT_ID,
+                format!("no rule matched: not enough evidence to decide. Evidence: {evidence}"),
+            ),
         }
     }
 }

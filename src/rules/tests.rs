@@ -64,6 +64,22 @@ fn q275494_needs_a_perflib_link_not_just_first_chance() {
     assert!(v.reason.contains("no event logs given"), "{}", v.reason);
 }
 
+#[test]
+fn dumps_given_the_same_verdict_share_its_texts() {
+    // Two dumps alike but for their names: one rule id and one reason held, not one each.
+    let v = classify(
+        vec![
+            dump("a.dmp", "2001-03-12T09:20:00Z", Some("infoctrs.dll"), Some(0xc0000005)),
+            dump("b.dmp", "2001-03-12T09:20:00Z", Some("infoctrs.dll"), Some(0xc0000005)),
+        ],
+        &[],
+    );
+    assert_eq!(v[0], v[1]);
+    assert_eq!(v[0].rule, "default-review");
+    assert!(std::ptr::eq(v[0].reason.as_str(), v[1].reason.as_str()));
+    assert!(std::ptr::eq(v[0].rule.as_str(), v[1].rule.as_str()));
+}
+
 // --- first-chance-noise ---
 
 #[test]
@@ -223,7 +239,7 @@ reason = "test"
 events_present = ["app_hang"]
 "#;
     let user = parse_rules(text, Origin::User, &[]).unwrap();
-    let set = RuleSet { rules: user.into_iter().chain(builtin_rules()).collect() };
+    let set = RuleSet { rules: user.into_iter().chain(builtin_rules()).collect(), texts: Default::default() };
     let hang = |pid: Option<u32>, started: Option<&str>| {
         event(
             7,
@@ -261,7 +277,7 @@ exception_codes = ["C0000005"]
 chance = ["first"]
 "#;
     let user = parse_rules(text, Origin::User, &[]).unwrap();
-    let set = RuleSet { rules: user.into_iter().chain(builtin_rules()).collect() };
+    let set = RuleSet { rules: user.into_iter().chain(builtin_rules()).collect(), texts: Default::default() };
     let (t, index) = triage(vec![av_dump("09:10")], &[scenario_log()]);
     let v = set.classify(&t[0], &index);
     assert_eq!((v.action, v.rule.as_str()), (Action::Keep, "keep-infoctrs"));
@@ -278,7 +294,7 @@ reason = "x"
     let (t, index) = triage(vec![av_dump("09:10")], &[scenario_log()]);
     let matches = |extra: &str| {
         let rules = parse_rules(&format!("{base}{extra}"), Origin::User, &[]).unwrap();
-        RuleSet { rules }.classify(&t[0], &index).rule == "r"
+        RuleSet { rules, texts: Default::default() }.classify(&t[0], &index).rule == "r"
     };
     assert!(matches("process = [\"inetinfo.exe\"]"));
     assert!(!matches("process = [\"w3wp.exe\"]"));
@@ -389,7 +405,7 @@ action = "review"
 reason = "x"
 signature = ["infoctrs.dll+0x1234"]
 "#;
-    let rules = RuleSet { rules: parse_rules(text, Origin::User, &[]).unwrap() };
+    let rules = RuleSet { rules: parse_rules(text, Origin::User, &[]).unwrap(), texts: Default::default() };
     let symbolised = |function: &str, inline: Option<&str>| {
         let mut d = with_evidence(av_dump("09:10"), Chance::First, Strength::Strong);
         d.crashing_thread = Some(CrashingThread {

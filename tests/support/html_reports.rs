@@ -63,7 +63,8 @@ fn row(i: usize, s: Spec, bucket: &str) -> DumpRow {
         Strength::Strong,
         format!("generated evidence for {}", s.module),
     )];
-    d.verdict = Verdict { action: s.action, rule: format!("rule-{}", s.action.as_str()), reason: "generated".into() };
+    d.verdict =
+        Verdict { action: s.action, rule: format!("rule-{}", s.action.as_str()).into(), reason: "generated".into() };
     d.log_coverage = if s.time < START + 20 * DAY { Coverage::Covered } else { Coverage::NotCovered };
     d.events = s.events;
     d

@@ -47,7 +47,7 @@ pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: 
         events: vec![],
         log_coverage: Coverage::NoLogs,
         bucket: Some(bucket.into()),
-        verdict: Verdict { action, rule: format!("test-{}", action.as_str()), reason: "set by the test".into() },
+        verdict: Verdict { action, rule: format!("test-{}", action.as_str()).into(), reason: "set by the test".into() },
         notes: vec![],
         fingerprint: None,
         host: None,
