@@ -142,6 +142,8 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
 }
 
 /// One listed file after the parallel open: a dump read, or what the rest of the scan takes.
+// Large variant on purpose: see `Dump`.
+#[allow(clippy::large_enum_variant)]
 enum Opened {
     /// Not boxed: a box per dump, made on a worker and freed on the main thread once the facts
     /// move to their list, left ~650 bytes a dump of holes in the workers' malloc arenas that
