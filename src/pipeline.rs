@@ -523,9 +523,11 @@ fn bucket_row(b: &Bucket, triaged: &[Triaged]) -> BucketRow {
         module,
         group_by: b.key.group_by,
         signature,
-        module_version: first.and_then(|f| f.faulting_module.as_ref()).and_then(|m| m.version.clone()),
+        module_version: first
+            .and_then(|f| f.faulting_module.as_ref())
+            .and_then(|m| m.version.as_deref().map(str::to_owned)),
         exception_code: b.key.exception_code.map(hex32),
-        exception_name: first.and_then(|f| f.exception.as_ref()).map(|e| e.name.clone()),
+        exception_name: first.and_then(|f| f.exception.as_ref()).map(|e| e.name.to_string()),
         chance: b.key.chance,
         action,
         actions,

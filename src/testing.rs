@@ -50,7 +50,7 @@ pub fn dump(name: &str, time: &str, module: Option<&str>, code: Option<u32>) -> 
         }),
         faulting_module: module.map(|m| ModuleFacts {
             name: m.into(),
-            path: format!(r"C:\WINNT\system32\inetsrv\{m}"),
+            path: format!(r"C:\WINNT\system32\inetsrv\{m}").into(),
             version: None,
             base: 0x6d70_0000,
             offset: 0x1234,

@@ -160,3 +160,19 @@ fn q275494_inetinfo_infoctrs() {
     assert_eq!(uncovered.written_at.map(|t| t.to_string()).as_deref(), Some(synth_dumps::Q275494_UNCOVERED.2));
     assert_eq!(uncovered.faulting_module.as_ref().map(|m| m.name.as_str()), Some("infoctrs.dll"));
 }
+
+#[test]
+fn dumps_of_one_process_share_its_names() {
+    // Two dumps of one storm: the names they repeat are one copy each, not one per dump.
+    let (a, b) = (read("inetinfo_q275494_1.dmp"), read("inetinfo_q275494_2.dmp"));
+    let (pa, pb) = (a.process.name.expect("process name"), b.process.name.expect("process name"));
+    assert_eq!(pa, "inetinfo.exe");
+    assert!(std::ptr::eq(pa.as_str(), pb.as_str()), "process name shared");
+    let (ma, mb) = (a.faulting_module.expect("module"), b.faulting_module.expect("module"));
+    assert_eq!(ma.name.to_ascii_lowercase(), "infoctrs.dll");
+    assert!(std::ptr::eq(ma.name.as_str(), mb.name.as_str()), "module name shared");
+    assert!(std::ptr::eq(ma.path.as_str(), mb.path.as_str()), "module path shared");
+    let (ea, eb) = (a.exception.expect("exception"), b.exception.expect("exception"));
+    assert!(std::ptr::eq(ea.name.as_str(), eb.name.as_str()), "exception name shared");
+    assert!(std::ptr::eq(a.os.as_deref().unwrap(), b.os.as_deref().unwrap()), "os shared");
+}

@@ -100,7 +100,7 @@ fn ten_thousand() -> triage::report::Report {
     for i in 0..1_000i64 {
         let mut d =
             testing::dump(&format!("other/app{i:04}.dmp"), &at(i * 200 + 7), Some("app.dll"), Some(0xc000_0409));
-        d.process.name = Some(format!("app{:03}.exe", i % 500));
+        d.process.name = Some(format!("app{:03}.exe", i % 500).into());
         d.process.pid = Some(5000 + i as u32);
         dumps.push(d);
     }

@@ -134,7 +134,13 @@ fn facts_mismatch(row: &DumpRow, facts: &DumpFacts) -> Option<String> {
         .or_else(|| {
             differ("pid", opt(row.process.pid.map(|p| p.to_string())), opt(facts.process.pid.map(|p| p.to_string())))
         })
-        .or_else(|| differ("process", opt(row.process.name.clone()), opt(facts.process.name.clone())))
+        .or_else(|| {
+            differ(
+                "process",
+                opt(row.process.name.as_deref().map(str::to_owned)),
+                opt(facts.process.name.as_deref().map(str::to_owned)),
+            )
+        })
         .or_else(|| {
             let file = code(facts.exception.as_ref().map(|e| e.code));
             let report = code(row.exception.as_ref().map(|e| e.code.0));

@@ -4,8 +4,6 @@
 //! or damaged leaves its fields empty and adds a note; only a dump with no usable stream at
 //! all, or one whose directory points past the end of the file, is rejected.
 
-use std::borrow::Cow;
-
 use jiff::Timestamp;
 use minidump::system_info::PointerWidth;
 use minidump::system_info::{Cpu, Os};
@@ -15,6 +13,7 @@ use minidump::{
 };
 
 use super::provenance::{self, code_evidence, no_exception_evidence};
+use super::shared_name;
 use super::walk;
 use super::{Access, Attribution, DumpError, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 use crate::discover::InputFile;
@@ -111,15 +110,15 @@ pub fn extract_with(
                     s.os.long_name()
                 ));
             }
-            (Some(os_string(s)), Some(s.cpu.to_string()))
+            (Some(shared_name(&os_string(s))), Some(shared_name(&s.cpu.to_string())))
         }
         None => (None, None),
     };
 
     let main = modules.as_ref().and_then(|m| m.main_module());
     let process = ProcessFacts {
-        name: main.map(|m| file_name(&m.code_file()).to_owned()),
-        path: main.map(|m| m.code_file().into_owned()),
+        name: main.map(|m| shared_name(file_name(&m.code_file()))),
+        path: main.map(|m| shared_name(&m.code_file())),
         pid: misc.as_ref().and_then(|m| m.raw.process_id().copied()),
         started_at: misc
             .as_ref()
@@ -373,7 +372,7 @@ fn exception_facts(exc: &MinidumpException<'_>, sys: Option<&MinidumpSystemInfo>
         code: rec.exception_code,
         // One naming table for every output; the crate's name only for codes it lacks (and
         // for POSIX signals, whose numbers mean something else).
-        name: exception_name(rec.exception_code, os, &exc.get_crash_reason(os, cpu).to_string()),
+        name: shared_name(&exception_name(rec.exception_code, os, &exc.get_crash_reason(os, cpu).to_string())),
         flags: rec.exception_flags,
         address: mask(sys, rec.exception_address),
         thread_id: exc.get_crashing_thread_id(),
@@ -383,30 +382,30 @@ fn exception_facts(exc: &MinidumpException<'_>, sys: Option<&MinidumpSystemInfo>
 }
 
 fn loaded(m: &MinidumpModule, addr: u64, attribution: Attribution) -> ModuleFacts {
-    let path = m.code_file().into_owned();
+    let path = m.code_file();
     ModuleFacts {
-        name: file_name(&path).to_owned(),
-        version: m.version().map(Cow::into_owned),
+        name: shared_name(file_name(&path)),
+        version: m.version().map(|v| shared_name(&v)),
         base: m.base_address(),
         offset: addr.wrapping_sub(m.base_address()),
         timestamp: Some(m.raw.time_date_stamp),
         unloaded: false,
         attribution,
-        path,
+        path: shared_name(&path),
     }
 }
 
 fn unloaded_module(m: &MinidumpUnloadedModule, addr: u64, attribution: Attribution) -> ModuleFacts {
-    let path = m.name.clone();
+    let path = &m.name;
     ModuleFacts {
-        name: file_name(&path).to_owned(),
+        name: shared_name(file_name(path)),
         version: None,
         base: m.raw.base_of_image,
         offset: addr.wrapping_sub(m.raw.base_of_image),
         timestamp: Some(m.raw.time_date_stamp),
         unloaded: true,
         attribution,
-        path,
+        path: shared_name(path),
     }
 }
 

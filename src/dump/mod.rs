@@ -27,6 +27,7 @@ use crate::discover::InputFile;
 use crate::error::Failure;
 use crate::fingerprint::FileFingerprint;
 use crate::symbols::Symbols;
+use crate::text::{Shared, SharedSet};
 // The facts live in the shared model; re-exported so `crate::dump::DumpFacts` keeps working.
 pub use crate::model::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 
@@ -73,6 +74,15 @@ impl crate::error::ErrorCode for DumpError {
 /// whole small minidump (the dumps of a first-chance storm are a few KiB to a few tens), so
 /// that most dumps cost one `read`; a bigger one is read on from there.
 pub const HEAD_BYTES: usize = 64 * 1024;
+
+/// The one copy of a name the dumps of a scan repeat (process, module, exception, OS, CPU),
+/// from every reader thread: a fleet's 100,000 dumps hold a few hundred distinct names, and a
+/// string each cost 35 MB of peak memory at 100,000 dumps (198 -> 163 MB). The set is bounded (see [`SharedSet`]), so a
+/// folder of dumps whose names all differ costs what it did before.
+pub(crate) fn shared_name(name: &str) -> Shared {
+    static NAMES: std::sync::LazyLock<SharedSet> = std::sync::LazyLock::new(SharedSet::default);
+    NAMES.get(name)
+}
 
 /// Read one dump. Never panics on bad input; errors carry a stable code.
 pub fn read_dump(input: &InputFile) -> Result<DumpFacts, Failure> {

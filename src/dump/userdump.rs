@@ -51,6 +51,7 @@ use read::{
     read_version_info,
 };
 
+use super::shared_name;
 use super::{Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, Writer};
 use crate::discover::InputFile;
 use crate::error::{ErrorCode, Failure, Stage};
@@ -355,8 +356,8 @@ fn facts(path: &std::path::Path, size: u64, modified: Option<SystemTime>, parsed
     // The loader lists the executable first; prefer an .exe in case the list was reordered.
     let main = modules.iter().find(|m| file_name(&m.name).to_ascii_lowercase().ends_with(".exe")).or(modules.first());
     let process = ProcessFacts {
-        name: main.map(|m| file_name(&m.name).to_owned()),
-        path: main.map(|m| m.name.clone()),
+        name: main.map(|m| shared_name(file_name(&m.name))),
+        path: main.map(|m| shared_name(&m.name)),
         pid: event.as_ref().map(|e| e.pid),
         started_at: None,
     };
@@ -393,7 +394,7 @@ fn facts(path: &std::path::Path, size: u64, modified: Option<SystemTime>, parsed
             exception = Some(ExceptionFacts {
                 code: rec.code,
                 name: crate::model::exception_name(rec.code)
-                    .map_or_else(|| exception_name(rec, *tid, cpu), str::to_owned),
+                    .map_or_else(|| shared_name(&exception_name(rec, *tid, cpu)), shared_name),
                 flags: rec.flags,
                 address: rec.address,
                 thread_id: *tid,
@@ -434,7 +435,7 @@ fn facts(path: &std::path::Path, size: u64, modified: Option<SystemTime>, parsed
         host: None,
         dump_flags: None,
         os: None,
-        cpu: Some(cpu_name(header.machine)),
+        cpu: Some(shared_name(&cpu_name(header.machine))),
         process,
         exception,
         faulting_module,
@@ -468,8 +469,8 @@ fn fault_module(
         return None;
     };
     Some(ModuleFacts {
-        name: file_name(&module.name).to_owned(),
-        path: module.name.clone(),
+        name: shared_name(file_name(&module.name)),
+        path: shared_name(&module.name),
         version: None,
         base: module.base,
         offset: at - module.base,

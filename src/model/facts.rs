@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::fingerprint::FileFingerprint;
 use crate::model::Evidence;
 use crate::model::symbols::CrashingThread;
+use crate::text::Shared;
 
 /// The on-disk format of a dump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -49,9 +50,9 @@ pub enum TimeSource {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProcessFacts {
     /// File name of the main module, e.g. `inetinfo.exe`.
-    pub name: Option<String>,
+    pub name: Option<Shared>,
     /// Full path of the main module as recorded.
-    pub path: Option<String>,
+    pub path: Option<Shared>,
     pub pid: Option<u32>,
     /// Process creation time (MiscInfo), UTC, one-second resolution.
     pub started_at: Option<Timestamp>,
@@ -70,7 +71,7 @@ pub enum Access {
 pub struct ExceptionFacts {
     pub code: u32,
     /// Symbolic name, e.g. `EXCEPTION_ACCESS_VIOLATION_READ`.
-    pub name: String,
+    pub name: Shared,
     pub flags: u32,
     /// Instruction address (`ExceptionRecord.ExceptionAddress`).
     pub address: u64,
@@ -95,9 +96,9 @@ pub enum Attribution {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleFacts {
     /// File name without folder, as the dump records it (case preserved), e.g. `infoctrs.dll`.
-    pub name: String,
-    pub path: String,
-    pub version: Option<String>,
+    pub name: Shared,
+    pub path: Shared,
+    pub version: Option<Shared>,
     pub base: u64,
     /// Address minus base.
     pub offset: u64,
@@ -109,6 +110,10 @@ pub struct ModuleFacts {
 }
 
 /// Everything triage knows about one dump from the dump file alone.
+///
+/// The names a fleet's dumps repeat (process, module, exception, OS, CPU) are [`Shared`]: the
+/// readers hand out one copy of each (see `crate::dump::shared_name`), so 100,000 dumps of a
+/// few processes hold a few names, not 800,000 strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DumpFacts {
     pub path: PathBuf,
@@ -123,8 +128,8 @@ pub struct DumpFacts {
     pub host: Option<String>,
     /// `MINIDUMP_TYPE` flags from the header.
     pub dump_flags: Option<u64>,
-    pub os: Option<String>,
-    pub cpu: Option<String>,
+    pub os: Option<Shared>,
+    pub cpu: Option<Shared>,
     pub process: ProcessFacts,
     /// None: no exception stream (manual or hang dump), or it could not be read (see `notes`).
     pub exception: Option<ExceptionFacts>,

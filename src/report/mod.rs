@@ -26,7 +26,7 @@ use crate::events::LogFormat;
 use crate::fingerprint::FileFingerprint;
 use crate::model::{CrashingThread, GroupBy, SymbolsSummary, TimeSource};
 use crate::rules::{Action, Verdict};
-use crate::text::{Hex32, Hex64};
+use crate::text::{Hex32, Hex64, Shared};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -122,8 +122,8 @@ pub struct DumpRow {
     pub dump_flags: Option<Hex64>,
     #[serde(default)]
     pub full_memory: bool,
-    pub os: Option<String>,
-    pub cpu: Option<String>,
+    pub os: Option<Shared>,
+    pub cpu: Option<Shared>,
     #[serde(default)]
     pub process: ProcessRow,
     pub exception: Option<ExceptionRow>,
@@ -183,8 +183,8 @@ pub struct ArchiveMemberRow {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProcessRow {
-    pub name: Option<String>,
-    pub path: Option<String>,
+    pub name: Option<Shared>,
+    pub path: Option<Shared>,
     pub pid: Option<u32>,
     pub started_at: Option<Timestamp>,
 }
@@ -193,7 +193,7 @@ pub struct ProcessRow {
 pub struct ExceptionRow {
     /// `0x` + 8 lower-case hex digits.
     pub code: Hex32,
-    pub name: String,
+    pub name: Shared,
     pub address: Hex64,
     pub flags: Hex32,
     pub thread_id: u32,
@@ -204,11 +204,11 @@ pub struct ExceptionRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleRow {
-    pub name: String,
-    pub path: String,
+    pub name: Shared,
+    pub path: Shared,
     pub base: Hex64,
     pub offset: Hex64,
-    pub version: Option<String>,
+    pub version: Option<Shared>,
     pub unloaded: bool,
     pub attribution: Attribution,
 }

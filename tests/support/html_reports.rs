@@ -55,8 +55,12 @@ fn row(i: usize, s: Spec, bucket: &str) -> DumpRow {
     let mut d =
         dump_row(&format!("dumps/{:03}/{}_{i:06}.dmp", i / 1000, s.process), s.action, s.chance, bucket, 2_500_000);
     d.written_at = Some(at(s.time));
-    d.process =
-        ProcessRow { name: Some(s.process.clone()), path: None, pid: Some(s.pid), started_at: Some(at(s.started)) };
+    d.process = ProcessRow {
+        name: Some(s.process.as_str().into()),
+        path: None,
+        pid: Some(s.pid),
+        started_at: Some(at(s.started)),
+    };
     d.chance.evidence = vec![Evidence::new(
         EvidenceSource::Event,
         s.chance,
@@ -84,7 +88,7 @@ fn assemble(mut dumps: Vec<DumpRow>, logs: Vec<LogRow>) -> Report {
                 id,
                 d.chance.value.as_str()
             ),
-            process: d.process.name.clone().unwrap_or_default(),
+            process: d.process.name.as_deref().unwrap_or_default().to_owned(),
             module: id.clone(),
             group_by: Default::default(),
             signature: None,
