@@ -77,8 +77,8 @@ pub const HEAD_BYTES: usize = 64 * 1024;
 
 /// The one copy of a name the dumps of a scan repeat (process, module, exception, OS, CPU),
 /// from every reader thread: a fleet's 100,000 dumps hold a few hundred distinct names, and a
-/// string each cost 35 MB of peak memory at 100,000 dumps (198 -> 163 MB). The set is bounded (see [`SharedSet`]), so a
-/// folder of dumps whose names all differ costs what it did before.
+/// string each cost 35 MB of peak memory at 100,000 dumps (198 -> 163 MB). The set is bounded
+/// (see [`SharedSet`]), so a folder of dumps whose names all differ costs what it did before.
 pub(crate) fn shared_name(name: &str) -> Shared {
     static NAMES: std::sync::LazyLock<SharedSet> = std::sync::LazyLock::new(SharedSet::default);
     NAMES.get(name)
