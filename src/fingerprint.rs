@@ -74,7 +74,96 @@ pub struct FileFingerprint {
     pub hashed_bytes: u64,
     /// BLAKE3 of the covered bytes, 64 lower-case hex digits.
     #[serde(default)]
-    pub blake3: String,
+    pub blake3: Digest,
+}
+
+/// A content hash as the report writes it (`fingerprint.blake3`). The 64 lower-case hex digits
+/// this triage writes are held as their 32 bytes (as text they were 80 bytes of heap a dump);
+/// any other text, from an old or a hand-edited report, is kept as written, so it reads back,
+/// prints and compares as the text it is (equal exactly when the texts are equal).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Digest {
+    Bytes([u8; 32]),
+    Text(Box<str>),
+}
+
+impl Digest {
+    /// The digest a text reads as: its bytes when it is 64 lower-case hex digits.
+    pub fn parse(text: &str) -> Self {
+        let canonical = text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        match blake3::Hash::from_hex(text) {
+            Ok(h) if canonical => Digest::Bytes(*h.as_bytes()),
+            _ => Digest::Text(text.into()),
+        }
+    }
+
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match self {
+            Digest::Bytes(b) => f(blake3::Hash::from_bytes(*b).to_hex().as_str()),
+            Digest::Text(t) => f(t),
+        }
+    }
+}
+
+impl Default for Digest {
+    /// Absent (a version 1 fingerprint): the empty text.
+    fn default() -> Self {
+        Digest::Text(Box::default())
+    }
+}
+
+impl From<blake3::Hash> for Digest {
+    fn from(h: blake3::Hash) -> Self {
+        Digest::Bytes(*h.as_bytes())
+    }
+}
+
+impl From<&str> for Digest {
+    fn from(text: &str) -> Self {
+        Digest::parse(text)
+    }
+}
+
+impl From<String> for Digest {
+    fn from(text: String) -> Self {
+        Digest::parse(&text)
+    }
+}
+
+impl PartialEq<str> for Digest {
+    fn eq(&self, other: &str) -> bool {
+        self.with_text(|t| t == other)
+    }
+}
+
+impl PartialEq<&str> for Digest {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.with_text(|t| f.write_str(t))
+    }
+}
+
+impl std::fmt::Debug for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.with_text(|t| std::fmt::Debug::fmt(t, f))
+    }
+}
+
+impl Serialize for Digest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.with_text(|t| serializer.serialize_str(t))
+    }
+}
+
+impl<'de> Deserialize<'de> for Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Digest::from)
+    }
 }
 
 /// The hash half of a fingerprint, as a reader produces it.
@@ -82,7 +171,7 @@ pub struct FileFingerprint {
 pub struct ContentHash {
     pub covers: Covers,
     pub hashed_bytes: u64,
-    pub blake3: String,
+    pub blake3: Digest,
 }
 
 /// Accumulates the bytes a reader reads, in the order it reads them.
@@ -101,11 +190,7 @@ impl ContentHasher {
 
     /// Hash of a whole file already in memory.
     pub fn whole(bytes: &[u8]) -> ContentHash {
-        ContentHash {
-            covers: Covers::WholeFile,
-            hashed_bytes: bytes.len() as u64,
-            blake3: blake3::hash(bytes).to_hex().to_string(),
-        }
+        ContentHash { covers: Covers::WholeFile, hashed_bytes: bytes.len() as u64, blake3: blake3::hash(bytes).into() }
     }
 
     /// Record one range read at `offset`. Offset and length are hashed too, so the same bytes
@@ -118,11 +203,7 @@ impl ContentHasher {
     }
 
     pub fn finish(&self) -> ContentHash {
-        ContentHash {
-            covers: self.covers,
-            hashed_bytes: self.bytes,
-            blake3: self.hasher.finalize().to_hex().to_string(),
-        }
+        ContentHash { covers: self.covers, hashed_bytes: self.bytes, blake3: self.hasher.finalize().into() }
     }
 }
 
@@ -206,6 +287,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_digest_reads_back_and_compares_as_the_text_the_report_holds() {
+        let hex = "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262";
+        let d = Digest::parse(hex);
+        assert!(matches!(d, Digest::Bytes(_)), "what triage writes is held as bytes");
+        assert_eq!(serde_json::to_string(&d).unwrap(), format!("\"{hex}\""));
+        assert_eq!(d, ContentHasher::whole(b"").blake3);
+        // Any other text stays the text: upper case, short, empty (version 1 has none).
+        for other in [hex.to_ascii_uppercase().as_str(), "00", ""] {
+            let t: Digest = serde_json::from_str(&format!("\"{other}\"")).unwrap();
+            assert!(matches!(t, Digest::Text(_)), "{other}");
+            assert_eq!(t, other);
+            assert_ne!(t, d);
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{other}\""));
+        }
+        assert_eq!(Digest::default(), "");
+    }
+
+    #[test]
     fn ranges_hash_offsets_too() {
         let mut a = ContentHasher::ranges();
         a.range(0, b"MDMP");
@@ -241,7 +340,7 @@ mod tests {
             ino: Some(2),
             covers: Covers::WholeFile,
             hashed_bytes: 10,
-            blake3: "00".repeat(32),
+            blake3: "00".repeat(32).into(),
         };
         assert_eq!(base.mismatch(&base), None);
         let grown = FileFingerprint { size: 12, ..base.clone() };
@@ -250,7 +349,7 @@ mod tests {
         assert!(base.mismatch(&moved).unwrap().contains("inode 2 at scan, 3 now"));
         let no_inode = FileFingerprint { dev: None, ino: None, ..base.clone() };
         assert_eq!(base.mismatch(&no_inode), None);
-        let edited = FileFingerprint { blake3: "11".repeat(32), ..base.clone() };
+        let edited = FileFingerprint { blake3: "11".repeat(32).into(), ..base.clone() };
         assert!(base.mismatch(&edited).unwrap().starts_with("content differs"));
     }
 }

@@ -437,7 +437,7 @@ fn dump_row(t: Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
             attribution: m.attribution,
         }),
         signature: f.signature,
-        crashing_thread: f.crashing_thread.map(Box::new),
+        crashing_thread: f.crashing_thread,
         writer: f.writer,
         comment: f.comment,
         chance: ChanceRow { value: chance.value, conflict: chance.conflict, evidence: chance.evidence },

@@ -38,7 +38,7 @@ fn forged(path: &Path) -> FileFingerprint {
         ino: Some(m.ino()),
         covers: Covers::WholeFile,
         hashed_bytes: m.len(),
-        blake3: triage::fingerprint::blake3_of(&mut bytes.as_slice()).unwrap(),
+        blake3: triage::fingerprint::blake3_of(&mut bytes.as_slice()).unwrap().into(),
     }
 }
 

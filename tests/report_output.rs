@@ -261,7 +261,7 @@ fn sample_report_matches_schema() {
             ino: Some(131_074),
             covers: triage::fingerprint::Covers::WholeFile,
             hashed_bytes: 2048,
-            blake3: "ab".repeat(32),
+            blake3: "ab".repeat(32).into(),
         });
         d.faulting_module = Some(triage::report::ModuleRow {
             name: "KERNELBASE.dll".into(),

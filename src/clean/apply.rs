@@ -215,7 +215,7 @@ fn copy_in(c: &Checked, qdir: &Dir, id: u64, nonce: &str, path: &Path) -> Result
         Err(e) => return Err(fail("copy_failed", e.to_string())),
     };
     hook::point("partial_written");
-    if covers_whole(&c.expected) && source_hash != c.expected.blake3 {
+    if covers_whole(&c.expected) && c.expected.blake3 != *source_hash {
         return Err(fail("changed", "its content changed while it was being copied".into()));
     }
     if let Err(e) = fsx::copy_attributes(&c.stat, &out).and_then(|()| out.sync_all()) {

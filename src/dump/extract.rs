@@ -203,7 +203,7 @@ pub fn extract_with(
         writer,
         evidence,
         notes,
-        crashing_thread,
+        crashing_thread: crashing_thread.map(Box::new),
         signature,
         fingerprint: None,
     })

@@ -72,7 +72,7 @@ pub struct DumpKey {
 
 pub fn dump_key(d: &DumpRow, host: Option<&str>) -> DumpKey {
     match &d.fingerprint {
-        Some(f) => DumpKey { hash: hash_bytes(content_hash(f)), size: f.size },
+        Some(f) => DumpKey { hash: hash_bytes(&content_hash(f)), size: f.size },
         None => {
             let fallback = format!("path\0{}\0{}", host.unwrap_or(""), d.path.display());
             DumpKey { hash: Sha256::digest(fallback.as_bytes()).to_vec(), size: d.size }
@@ -82,8 +82,8 @@ pub fn dump_key(d: &DumpRow, host: Option<&str>) -> DumpKey {
 
 /// The one accessor for the fingerprint's content-hash field (its name and extent belong to
 /// the fingerprint module).
-fn content_hash(f: &FileFingerprint) -> &str {
-    &f.blake3
+fn content_hash(f: &FileFingerprint) -> String {
+    f.blake3.to_string()
 }
 
 /// A hex digest as bytes; any other text (should the fingerprint's hash change form) is hashed,
@@ -451,7 +451,7 @@ mod tests {
             ino: Some(2),
             covers: crate::fingerprint::Covers::WholeFile,
             hashed_bytes: 9,
-            blake3: hex,
+            blake3: hex.into(),
         };
         a.fingerprint = Some(fp.clone());
         b.fingerprint = Some(FileFingerprint { modified: "2026-02-01T00:00:00Z".parse().unwrap(), ino: Some(3), ..fp });

@@ -142,7 +142,7 @@ pub struct DumpFacts {
     /// Soft problems: streams missing or damaged, bounds that cut work.
     pub notes: Vec<String>,
     /// The exception thread walked with symbols (`--symbols` only).
-    pub crashing_thread: Option<CrashingThread>,
+    pub crashing_thread: Option<Box<CrashingThread>>,
     /// The signature of `crashing_thread` (`--symbols` only; see `crate::symbols::signature`).
     pub signature: Option<String>,
     /// What identifies the file that was read, for `triage clean`: set by the scan from the

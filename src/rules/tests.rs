@@ -408,7 +408,7 @@ signature = ["infoctrs.dll+0x1234"]
     let rules = RuleSet { rules: parse_rules(text, Origin::User, &[]).unwrap(), texts: Default::default() };
     let symbolised = |function: &str, inline: Option<&str>| {
         let mut d = with_evidence(av_dump("09:10"), Chance::First, Strength::Strong);
-        d.crashing_thread = Some(CrashingThread {
+        d.crashing_thread = Some(Box::new(CrashingThread {
             thread_id: 7,
             frames: vec![Frame {
                 frame: 0,
@@ -427,7 +427,7 @@ signature = ["infoctrs.dll+0x1234"]
             }],
             total_frames: 1,
             missing_symbols: vec![],
-        });
+        }));
         d.signature = Some(function.into());
         d
     };
