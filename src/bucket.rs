@@ -205,11 +205,11 @@ mod tests {
     fn offset_grouping_splits_crash_sites_and_keeps_module_ids() {
         let mut a = dump("a.dmp", "2001-03-12T09:00:00Z", Some("infoctrs.dll"), Some(0xc000_0005));
         let mut b = a.clone();
-        b.path = "dumps/b.dmp".into();
+        b.path = std::path::Path::new("dumps/b.dmp").into();
         if let Some(m) = b.faulting_module.as_mut() {
             m.offset = 0x2000;
         }
-        a.path = "dumps/a.dmp".into();
+        a.path = std::path::Path::new("dumps/a.dmp").into();
         let (t, _) = triage(vec![a, b], &[]);
         let by_module = group_by(&t, GroupBy::Module);
         assert_eq!(by_module.len(), 1);

@@ -181,23 +181,23 @@ pub fn compare(baseline: &Report, current: &Report) -> CheckOutcome {
         }
     }
 
-    let old_dumps: BTreeMap<&PathBuf, &DumpRow> = baseline.dumps.iter().map(|d| (&d.path, d)).collect();
-    let new_dumps: BTreeMap<&PathBuf, &DumpRow> = current.dumps.iter().map(|d| (&d.path, d)).collect();
+    let old_dumps: BTreeMap<&std::path::Path, &DumpRow> = baseline.dumps.iter().map(|d| (&*d.path, d)).collect();
+    let new_dumps: BTreeMap<&std::path::Path, &DumpRow> = current.dumps.iter().map(|d| (&*d.path, d)).collect();
     for (path, d) in &new_dumps {
         let Some(old) = old_dumps.get(path) else {
-            changes.push(Change::DumpAdded { path: d.path.clone(), action: d.verdict.action });
+            changes.push(Change::DumpAdded { path: d.path.to_path_buf(), action: d.verdict.action });
             continue;
         };
         if old.chance.value != d.chance.value {
             changes.push(Change::ChanceChanged {
-                path: d.path.clone(),
+                path: d.path.to_path_buf(),
                 before: old.chance.value,
                 after: d.chance.value,
             });
         }
         if old.verdict.action != d.verdict.action || old.verdict.rule != d.verdict.rule {
             changes.push(Change::VerdictChanged {
-                path: d.path.clone(),
+                path: d.path.to_path_buf(),
                 before: (old.verdict.action, old.verdict.rule.to_string()),
                 after: (d.verdict.action, d.verdict.rule.to_string()),
             });
@@ -205,7 +205,7 @@ pub fn compare(baseline: &Report, current: &Report) -> CheckOutcome {
     }
     for (path, d) in &old_dumps {
         if !new_dumps.contains_key(path) {
-            changes.push(Change::DumpRemoved { path: d.path.clone(), action: d.verdict.action });
+            changes.push(Change::DumpRemoved { path: d.path.to_path_buf(), action: d.verdict.action });
         }
     }
 

@@ -206,6 +206,24 @@ pub mod shared {
     }
 }
 
+/// `#[serde(with = "crate::path_json::shared_vec")]` for a `Vec<Arc<Path>>`.
+pub mod shared_vec {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::{AsJson, FromJson};
+
+    pub fn serialize<S: Serializer>(paths: &[Arc<Path>], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(paths.iter().map(|p| AsJson(p)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Arc<Path>>, D::Error> {
+        Ok(Vec::<FromJson>::deserialize(deserializer)?.into_iter().map(|p| Arc::from(p.0)).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::{Deserialize, Serialize};

@@ -134,7 +134,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     };
     let mut report = build_report(inputs, triaged, &buckets, &index, log_rows, failures, skipped);
     for row in &mut report.dumps {
-        row.archive = members.remove(&row.path).map(Box::new);
+        row.archive = members.remove(&*row.path).map(Box::new);
     }
     report.symbols = symbols.as_ref().map(Symbols::stats);
     progress.finish();
@@ -281,8 +281,9 @@ pub fn build_report(
 ) -> Report {
     let mut bucket_of = vec![None; triaged.len()];
     for b in buckets {
+        let id = crate::text::Shared::from(b.id.as_str());
         for &m in &b.members {
-            bucket_of[m] = Some(b.id.clone());
+            bucket_of[m] = Some(id.clone());
         }
     }
     let mut bucket_rows: Vec<BucketRow> = buckets.iter().map(|b| bucket_row(b, &triaged)).collect();
@@ -379,7 +380,7 @@ fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
     }
 }
 
-fn dump_row(t: Triaged, bucket: Option<String>, index: &EventIndex) -> DumpRow {
+fn dump_row(t: Triaged, bucket: Option<crate::text::Shared>, index: &EventIndex) -> DumpRow {
     let wer_bucket = wer_bucket(&t, index);
     let full_memory = t.facts.full_memory();
     let Triaged { facts: f, chance, correlation, verdict } = t;

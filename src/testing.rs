@@ -24,7 +24,7 @@ pub fn ts(s: &str) -> Timestamp {
 
 pub fn dump(name: &str, time: &str, module: Option<&str>, code: Option<u32>) -> DumpFacts {
     DumpFacts {
-        path: PathBuf::from(format!("dumps/{name}")),
+        path: PathBuf::from(format!("dumps/{name}")).into(),
         format: DumpFormat::Minidump,
         size: 1000,
         written_at: Some(ts(time)),

@@ -69,7 +69,17 @@ fn outcome(r: &Report) -> Outcome {
         dumps: r
             .dumps
             .iter()
-            .map(|d| (norm(&d.path), (d.verdict.action, d.verdict.rule.to_string(), d.chance.value, d.bucket.clone())))
+            .map(|d| {
+                (
+                    norm(&d.path),
+                    (
+                        d.verdict.action,
+                        d.verdict.rule.to_string(),
+                        d.chance.value,
+                        d.bucket.as_deref().map(str::to_owned),
+                    ),
+                )
+            })
             .collect(),
         buckets: r.buckets.iter().map(|b| (b.id.clone(), (b.count, b.action))).collect(),
         failures: {

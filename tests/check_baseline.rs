@@ -42,7 +42,7 @@ fn added_and_removed_dumps_and_buckets() {
     let base = sample_report();
     let mut new = base.clone();
     // Remove the hang dump and its bucket; add a new crash in a new bucket.
-    new.dumps.retain(|d| d.path != Path::new("dumps/hang/app_hang.dmp"));
+    new.dumps.retain(|d| *d.path != *Path::new("dumps/hang/app_hang.dmp"));
     new.buckets.retain(|b| b.id != "b-hang");
     new.dumps.push(dump_row("dumps/new.dmp", Action::Keep, Chance::Second, "b-new", 10));
     let mut bucket = base.buckets.iter().find(|b| b.id == "b-w3svc").unwrap().clone();
@@ -70,7 +70,7 @@ fn added_and_removed_dumps_and_buckets() {
 fn verdict_chance_count_and_failure_changes() {
     let base = sample_report();
     let mut new = base.clone();
-    let d = new.dumps.iter_mut().find(|d| d.path == Path::new("dumps/inetinfo_2.dmp")).unwrap();
+    let d = new.dumps.iter_mut().find(|d| *d.path == *Path::new("dumps/inetinfo_2.dmp")).unwrap();
     d.verdict.action = Action::Keep;
     d.verdict.rule = "second-chance".into();
     d.chance.value = Chance::Second;

@@ -178,7 +178,7 @@ fn symlinks_and_paths_outside_the_roots_are_refused() {
     let mut report = s.report.clone();
     for path in [&link, &outside, &linked_dir.join("victim.dmp")] {
         let mut row = support::reports::row_for_file(&outside, triage::rules::Action::Delete);
-        row.path = path.clone();
+        row.path = path.as_path().into();
         report.dumps.push(row);
     }
     let before = snapshot(s.dir.path());
@@ -198,7 +198,7 @@ fn never_touches_keep_or_review() {
     let s = setup();
     let kept = ["a/n004.dmp", "n003.dmp"].map(|r| s.root.join(r));
     for k in &kept {
-        assert!(s.report.dumps.iter().any(|d| &d.path == k && d.fingerprint.is_some()));
+        assert!(s.report.dumps.iter().any(|d| *d.path == **k && d.fingerprint.is_some()));
     }
     let out = clean::clean(&s.report, &options(&s, Mode::Quarantine)).unwrap();
     assert!(out.done.iter().all(|d| !kept.contains(&d.path)));

@@ -51,7 +51,7 @@ fn a_tampered_report_cannot_delete_a_non_dump_or_anything_outside_the_named_root
     std::fs::write(&outside, clean_tree::noise_dump(50)).unwrap();
     for target in [&precious, &outside] {
         let mut row = support::reports::row_for_file(&root.join("n000.dmp"), triage::rules::Action::Delete);
-        row.path = target.clone();
+        row.path = target.as_path().into();
         row.fingerprint = Some(forged(target));
         report.dumps.push(row);
     }

@@ -25,7 +25,7 @@ fn input(path: &Path) -> InputFile {
 }
 
 fn comparable(mut f: DumpFacts) -> DumpFacts {
-    f.path = PathBuf::new();
+    f.path = PathBuf::new().into();
     f.size = 0;
     f
 }

@@ -26,8 +26,8 @@ fn hostile_report() -> Report {
     let mut r = sample_report();
     let old = PathBuf::from("dumps/inetinfo_1.dmp");
     for d in &mut r.dumps {
-        if d.path == old {
-            d.path = HOSTILE.into();
+        if *d.path == *old {
+            d.path = std::path::Path::new(HOSTILE).into();
             d.chance.evidence[0].detail = "ProcDump: \x1b]8;;http://evil\x07click\x1b]8;;\x07".into();
             d.verdict.rule = "rule`x".into();
             d.verdict.reason = format!("fine\n# heading {IMG}").into();
@@ -40,7 +40,7 @@ fn hostile_report() -> Report {
     }
     r.dumps.sort_by(|a, b| a.path.cmp(&b.path));
     let b = r.buckets.iter_mut().find(|b| b.id == "b-infoctrs").unwrap();
-    b.dumps = vec!["dumps/inetinfo_2.dmp".into(), HOSTILE.into()];
+    b.dumps = vec![std::path::Path::new("dumps/inetinfo_2.dmp").into(), std::path::Path::new(HOSTILE).into()];
     b.title = format!("evil.exe | x`{IMG}`\n# pwned");
     b.process = format!("evil`.exe{IMG}");
     b.module = "a``b|c.dll".into();
@@ -152,7 +152,7 @@ fn newline_delete_list_refuses_names_a_line_reader_would_misread() {
     let mut r = sample_report();
     let mut flagged = |path: &str| {
         let mut d = support::reports::dump_row(path, Action::Delete, triage::chance::Chance::First, "b", 10);
-        d.path = path.into();
+        d.path = std::path::Path::new(path).into();
         r.dumps.push(d);
     };
     flagged("dumps/important.dmp\nfoo.dmp");
@@ -185,7 +185,7 @@ fn newline_delete_list_keeps_non_utf8_bytes_exact() {
     use std::os::unix::ffi::OsStrExt;
     let mut r = sample_report();
     let mut d = support::reports::dump_row("x", Action::Delete, triage::chance::Chance::First, "b", 10);
-    d.path = std::ffi::OsStr::from_bytes(b"dumps/z\xff.dmp").into();
+    d.path = std::path::Path::new(std::ffi::OsStr::from_bytes(b"dumps/z\xff.dmp")).into();
     r.dumps.push(d);
     assert_eq!(render_delete_list(&r, false), b"dumps/inetinfo_1.dmp\ndumps/inetinfo_2.dmp\ndumps/z\xff.dmp\n");
 }

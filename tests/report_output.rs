@@ -80,7 +80,7 @@ fn markdown_ticket() {
 fn markdown_lists_three_examples_then_more() {
     let mut r = sample_report();
     if let Some(b) = r.buckets.first_mut() {
-        b.dumps = (1..=5).map(|i| format!("dumps/x{i}.dmp").into()).collect();
+        b.dumps = (1..=5).map(|i| std::path::PathBuf::from(format!("dumps/x{i}.dmp")).into()).collect();
     }
     let out = render_markdown(&r);
     assert!(out.contains("- `dumps/x3.dmp`"));
@@ -363,9 +363,9 @@ fn non_utf8_paths_match_schema_and_round_trip() {
     let mut r = sample_report();
     r.inputs.paths.push(bad());
     r.inputs.rules = Some(bad());
-    r.dumps[0].path = bad();
+    r.dumps[0].path = bad().into();
     r.dumps.sort_by(|a, b| a.path.cmp(&b.path));
-    r.buckets[0].dumps.push(bad());
+    r.buckets[0].dumps.push(bad().into());
     r.failures[0].path = bad();
     r.skipped.push(triage::discover::Skipped { path: bad(), reason: "not a dump".into(), host: None });
     assert_valid(&r);

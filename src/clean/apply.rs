@@ -70,7 +70,7 @@ pub fn walk(
 /// recorded size, time and inode, the recorded content hash re-read from this very handle, and
 /// a dump of the recorded format with the recorded facts.
 pub fn check(row: &DumpRow, expected: &FileFingerprint, parent: Dir, name: OsString) -> Result<Checked, SkippedFile> {
-    let path = row.path.as_path();
+    let path = &*row.path;
     let before = match parent.entry(&name) {
         Ok(Some(s)) => s,
         Ok(None) => return Err(skip(path, "missing", "no longer exists")),

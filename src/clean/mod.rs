@@ -230,7 +230,12 @@ pub fn clean(report: &Report, options: &CleanOptions) -> Result<CleanOutcome, Cl
             match checked {
                 Ok(target) => {
                     outcome.bytes += row.size;
-                    outcome.done.push(Done { path: row.path.clone(), target: Some(target), size: row.size, how: None });
+                    outcome.done.push(Done {
+                        path: row.path.to_path_buf(),
+                        target: Some(target),
+                        size: row.size,
+                        how: None,
+                    });
                 }
                 Err(s) => outcome.skipped.push(s),
             }
@@ -335,7 +340,7 @@ pub fn clean(report: &Report, options: &CleanOptions) -> Result<CleanOutcome, Cl
                     let target = (mode == RunMode::Quarantine)
                         .then(|| apply::quarantine_display(&run_dir.path, &root.label, &rel));
                     outcome.bytes += row.size;
-                    outcome.done.push(Done { path: row.path.clone(), target, size: row.size, how });
+                    outcome.done.push(Done { path: row.path.to_path_buf(), target, size: row.size, how });
                 }
                 Err(s) => outcome.skipped.push(s),
             }
@@ -367,7 +372,7 @@ fn locate<'a>(
 ) -> Result<(usize, Vec<OsString>, &'a crate::fingerprint::FileFingerprint), SkippedFile> {
     let expected = row.fingerprint.as_ref().ok_or_else(|| no_fingerprint(row))?;
     let (ri, rel) = roots::locate(roots, &row.path).map_err(|r| SkippedFile {
-        path: row.path.clone(),
+        path: row.path.to_path_buf(),
         code: r.code,
         reason: r.reason,
     })?;
@@ -376,14 +381,14 @@ fn locate<'a>(
 
 fn no_fingerprint(row: &DumpRow) -> SkippedFile {
     SkippedFile {
-        path: row.path.clone(),
+        path: row.path.to_path_buf(),
         code: "no_fingerprint",
         reason: "the report has no fingerprint for it (baselines carry none); rescan".into(),
     }
 }
 
 fn skip_io(row: &DumpRow, code: &'static str, e: io::Error) -> SkippedFile {
-    SkippedFile { path: row.path.clone(), code, reason: e.to_string() }
+    SkippedFile { path: row.path.to_path_buf(), code, reason: e.to_string() }
 }
 
 /// A short value unique to this run, for temporary names in the scanned folders.

@@ -93,7 +93,7 @@ fn relative_note(report: &crate::report::Report, rebased: bool) -> Option<String
     if rebased {
         return None;
     }
-    let example = report.delete_rows().map(|d| d.path.as_path()).find(|p| p.is_relative())?;
+    let example = report.delete_rows().map(|d| &*d.path).find(|p| p.is_relative())?;
     if report.delete_rows().any(|d| std::fs::symlink_metadata(&d.path).is_ok()) {
         return None;
     }

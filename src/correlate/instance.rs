@@ -117,5 +117,5 @@ pub(super) fn process_survived(dumps: &[DumpFacts], out: &mut [Correlation]) {
 }
 
 fn dumps_path(dumps: &[DumpFacts], i: usize) -> &std::path::Path {
-    dumps.get(i).map(|d| d.path.as_path()).unwrap_or(std::path::Path::new(""))
+    dumps.get(i).map(|d| &*d.path).unwrap_or(std::path::Path::new(""))
 }

@@ -30,7 +30,7 @@ fn attached_file_and_report_id_and_instance_link_the_real_crash() {
 #[test]
 fn process_instance_links_without_the_file_name() {
     let mut d = crash_dump();
-    d.path = "dumps/renamed.dmp".into();
+    d.path = std::path::Path::new("dumps/renamed.dmp").into();
     let (t, index) = triage(vec![d], &[scenario_log()]);
     let rel = relations(&t[0], &index);
     assert!(rel.contains(&("Application Error/1000".into(), Relation::ProcessInstance)), "{rel:?}");
@@ -52,7 +52,7 @@ fn report_id_chains_when_the_instance_is_unknown() {
 #[test]
 fn attached_file_matches_case_insensitively_without_folder() {
     let mut d = crash_dump();
-    d.path = "elsewhere/INETINFO.EXE.1234.DMP".into();
+    d.path = std::path::Path::new("elsewhere/INETINFO.EXE.1234.DMP").into();
     d.process.pid = None;
     d.process.started_at = None;
     d.process.name = None;
@@ -65,7 +65,7 @@ fn attached_file_matches_case_insensitively_without_folder() {
 #[test]
 fn process_instance_requires_the_same_start_time() {
     let mut d = crash_dump();
-    d.path = "dumps/other.dmp".into();
+    d.path = std::path::Path::new("dumps/other.dmp").into();
     d.process.started_at = Some(ts("2001-03-12T08:00:01Z"));
     let (t, _) = triage(vec![d], &[scenario_log()]);
     assert!(t[0].correlation.links.iter().all(|l| l.relation != Relation::ProcessInstance));
@@ -76,7 +76,7 @@ fn process_instance_requires_the_same_start_time() {
 #[test]
 fn process_time_link_is_weak() {
     let mut d = crash_dump();
-    d.path = "dumps/other.dmp".into();
+    d.path = std::path::Path::new("dumps/other.dmp").into();
     d.process.started_at = None;
     d.process.pid = None;
     let (t, index) = triage(vec![d], &[scenario_log()]);
@@ -296,7 +296,7 @@ fn a_report_id_shared_by_many_events_chains_only_the_nearest() {
     // A log that repeats one report id 40 more times (exported twice, or a writer reusing ids):
     // the dump is reached by process instance and chains the nearest few, saying why.
     let mut d = crash_dump();
-    d.path = "dumps/renamed.dmp".into();
+    d.path = std::path::Path::new("dumps/renamed.dmp").into();
     let mut log = scenario_log();
     let base = ts("2001-03-12T10:00:00Z").as_second();
     for k in 1..=40i64 {
@@ -381,7 +381,7 @@ fn a_file_name_many_reports_attach_links_the_nearest_few() {
     // every 10 minutes from an hour before the dump. The dump links the 8 nearest after the
     // window's start, and the links say how many reports attach the name.
     let mut d = crash_dump();
-    d.path = "dumps/AppCrash_inetinfo/memory.hdmp".into();
+    d.path = std::path::Path::new("dumps/AppCrash_inetinfo/memory.hdmp").into();
     d.process.pid = None;
     d.process.started_at = None;
     let base = ts("2001-03-12T10:00:00Z").as_second();

@@ -187,7 +187,7 @@ pub fn extract_with(
 
     let written_at = header_time(dump.header.time_date_stamp, &mut notes);
     Ok(DumpFacts {
-        path: input.path.clone(),
+        path: input.path.as_path().into(),
         format: DumpFormat::Minidump,
         size: len,
         written_at,

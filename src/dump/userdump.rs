@@ -427,7 +427,7 @@ fn facts(path: &std::path::Path, size: u64, modified: Option<SystemTime>, parsed
     let (named_writer, name_evidence) = super::provenance(path, None);
     evidence.extend(name_evidence);
     DumpFacts {
-        path: path.to_path_buf(),
+        path: path.into(),
         format: DumpFormat::Userdump,
         size,
         written_at,

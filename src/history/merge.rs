@@ -45,7 +45,7 @@ pub fn common_grouping(inputs: &[Input]) -> Result<GroupBy, (GroupBy, GroupBy)> 
 /// counted once; the first report that has it wins.
 pub fn merge(inputs: &[Input]) -> Report {
     let mut sources: Vec<Source> = Vec::new();
-    let mut seen: BTreeSet<(String, PathBuf)> = BTreeSet::new();
+    let mut seen: BTreeSet<(String, std::sync::Arc<std::path::Path>)> = BTreeSet::new();
     let mut merged = Report {
         schema_version: report::SCHEMA_VERSION,
         generator: format!("triage {}", env!("CARGO_PKG_VERSION")),
@@ -76,7 +76,7 @@ pub fn merge(inputs: &[Input]) -> Report {
             summary: r.summary.clone(),
         });
         // Dumps first: a bucket counts only the members this merge keeps.
-        let mut kept: BTreeMap<&str, (u64, u64, Vec<PathBuf>)> = BTreeMap::new();
+        let mut kept: BTreeMap<&str, (u64, u64, Vec<std::sync::Arc<std::path::Path>>)> = BTreeMap::new();
         for d in &r.dumps {
             let dump_host = d.host.clone().unwrap_or_else(|| host.clone());
             if !seen.insert((dump_host.clone(), d.path.clone())) {

@@ -439,7 +439,7 @@ mod tests {
         let mut a: DumpRow =
             serde_json::from_value(serde_json::json!({"path": "a/x.dmp", "format": "minidump", "size": 9})).unwrap();
         let mut b = a.clone();
-        b.path = "elsewhere/y.dmp".into();
+        b.path = std::path::Path::new("elsewhere/y.dmp").into();
         // Without fingerprints the place is all there is.
         assert_ne!(dump_key(&a, Some("h")), dump_key(&b, Some("h")));
         assert_ne!(dump_key(&a, Some("h1")), dump_key(&a, Some("h2")));

@@ -2,7 +2,8 @@
 //! (correlation keys, rules, buckets, report rows). The parser types that produce them stay
 //! inside [`crate::dump`].
 
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -116,7 +117,8 @@ pub struct ModuleFacts {
 /// few processes hold a few names, not 800,000 strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DumpFacts {
-    pub path: PathBuf,
+    /// Shared with the report's row and its bucket's member list.
+    pub path: Arc<Path>,
     pub format: DumpFormat,
     pub size: u64,
     /// When the dump was written (UTC): the header time, or for legacy user dumps (which have

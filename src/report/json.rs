@@ -27,9 +27,9 @@ use crate::text::is_hidden;
 const PARALLEL_ROWS: usize = 1024;
 /// Rows one task renders.
 const ROWS_PER_TASK: usize = 64;
-/// Rows rendered before they are written: bounds the text held (2.5 MB for rows of 2.5 KB,
-/// 14 MB for rows with many event links).
-const ROWS_PER_BATCH: usize = 1024;
+/// Rows rendered before they are written: bounds the text held (0.6 MB for rows of 2.5 KB,
+/// 3.5 MB for rows with many event links).
+const ROWS_PER_BATCH: usize = 256;
 
 /// Render the report as JSON (pretty: two-space indented), ending with a newline.
 pub fn render_json(report: &Report, pretty: bool) -> Vec<u8> {

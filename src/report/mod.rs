@@ -107,8 +107,8 @@ pub struct Summary {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DumpRow {
-    #[serde(with = "crate::path_json")]
-    pub path: PathBuf,
+    #[serde(with = "crate::path_json::shared")]
+    pub path: std::sync::Arc<std::path::Path>,
     pub format: DumpFormat,
     /// Bytes on disk.
     pub size: u64,
@@ -143,8 +143,8 @@ pub struct DumpRow {
     pub events: Vec<EventLinkRow>,
     #[serde(default)]
     pub log_coverage: Coverage,
-    /// Id of the bucket this dump is in.
-    pub bucket: Option<String>,
+    /// Id of the bucket this dump is in (one copy per bucket, shared by its rows).
+    pub bucket: Option<Shared>,
     #[serde(default)]
     pub verdict: Verdict,
     #[serde(default)]
@@ -272,9 +272,9 @@ pub struct BucketRow {
     /// The distinct offsets in the faulting module where members fault, most frequent first.
     #[serde(default)]
     pub offsets: Vec<OffsetCount>,
-    /// Member dump paths, sorted.
-    #[serde(default, with = "crate::path_json::vec")]
-    pub dumps: Vec<PathBuf>,
+    /// Member dump paths, sorted (each shared with the member's row).
+    #[serde(default, with = "crate::path_json::shared_vec")]
+    pub dumps: Vec<std::sync::Arc<std::path::Path>>,
     /// Merged reports: member dumps per host. Absent in a one-host report.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub hosts: BTreeMap<String, u64>,
@@ -470,11 +470,16 @@ impl Report {
         };
         self.inputs.paths.iter_mut().for_each(join);
         self.inputs.logs.iter_mut().for_each(join);
+        let join_shared = |p: &mut std::sync::Arc<Path>| {
+            if p.is_relative() {
+                *p = base.join(&**p).into();
+            }
+        };
         for d in &mut self.dumps {
-            join(&mut d.path);
+            join_shared(&mut d.path);
         }
         for b in &mut self.buckets {
-            b.dumps.iter_mut().for_each(join);
+            b.dumps.iter_mut().for_each(join_shared);
         }
         for f in &mut self.failures {
             join(&mut f.path);
@@ -488,7 +493,7 @@ impl Report {
     /// A relative dump path of the report, as an example for messages about where paths are
     /// relative to; `None` when every path is absolute.
     pub fn relative_example(&self) -> Option<&Path> {
-        self.dumps.iter().map(|d| d.path.as_path()).find(|p| p.is_relative())
+        self.dumps.iter().map(|d| &*d.path).find(|p| p.is_relative())
     }
 
     /// The dumps flagged `delete`, in report order (sorted by path).
@@ -532,7 +537,7 @@ pub fn delete_list_refusals(report: &Report, null: bool) -> Vec<&Path> {
     if null {
         return Vec::new();
     }
-    report.delete_rows().map(|d| d.path.as_path()).filter(|p| !safe_on_a_line(p)).collect()
+    report.delete_rows().map(|d| &*d.path).filter(|p| !safe_on_a_line(p)).collect()
 }
 
 /// Whether a path can be written as one line that every line reader reads back as that path.

@@ -156,7 +156,7 @@ fn guard_does_not_fire_without_crash_evidence() {
 fn guard_fires_on_a_time_only_crash_link() {
     // Weak (time + name) link to a crash event is still a reason to keep.
     let mut d = crash_dump();
-    d.path = "dumps/other.dmp".into();
+    d.path = std::path::Path::new("dumps/other.dmp").into();
     d.process.pid = None;
     d.process.started_at = None;
     let v = one(d, &[scenario_log()]);

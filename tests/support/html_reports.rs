@@ -79,7 +79,7 @@ fn assemble(mut dumps: Vec<DumpRow>, logs: Vec<LogRow>) -> Report {
     dumps.sort_by(|a, b| a.path.cmp(&b.path));
     let mut buckets: std::collections::BTreeMap<String, BucketRow> = Default::default();
     for d in &dumps {
-        let id = d.bucket.clone().unwrap_or_default();
+        let id = d.bucket.as_deref().unwrap_or_default().to_owned();
         let b = buckets.entry(id.clone()).or_insert_with(|| BucketRow {
             id: id.clone(),
             title: format!(
@@ -275,7 +275,7 @@ pub fn hostile_report() -> Report {
     r.inputs.logs = vec!["logs/\u{1b}]8;;http://evil\u{7}link\u{1b}]8;;\u{7}".into()];
     r.generator = "triage </title><script>alert(0)</script>".into();
     if let Some(d) = r.dumps.iter_mut().find(|d| d.path.ends_with("inetinfo_1.dmp")) {
-        d.path = format!("dumps/{HOSTILE_IMG}\nsecond line 'quoted'.dmp").into();
+        d.path = std::path::Path::new(&format!("dumps/{HOSTILE_IMG}\nsecond line 'quoted'.dmp")).into();
         d.process.name = Some(evil_process.into());
         d.comment = Some("\u{1b}[31mred\u{1b}[0m *** procdump </script><script>alert(1)</script>".into());
         d.verdict.rule = "rule\"><b onmouseover=alert(2)>x</b>".into();
@@ -304,7 +304,7 @@ pub fn hostile_report() -> Report {
             b.title = "<marquee>title</marquee>".into();
             b.process = evil_process.into();
             b.module = "</script><svg onload=alert(4)>".into();
-            b.dumps = vec![new_path.clone().unwrap(), "dumps/inetinfo_2.dmp".into()];
+            b.dumps = vec![new_path.clone().unwrap(), std::path::Path::new("dumps/inetinfo_2.dmp").into()];
             b.dumps.sort();
         }
     }

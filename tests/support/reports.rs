@@ -27,7 +27,7 @@ pub fn ts(s: &str) -> Timestamp {
 /// A minimal dump row; tests adjust fields as needed.
 pub fn dump_row(path: &str, action: Action, chance: Chance, bucket: &str, size: u64) -> DumpRow {
     DumpRow {
-        path: PathBuf::from(path),
+        path: std::path::Path::new(path).into(),
         format: DumpFormat::Minidump,
         size,
         written_at: None,
@@ -174,7 +174,10 @@ pub fn sample_report() -> Report {
             bytes: 3_145_728,
             first_seen: Some(ts("2024-03-01T09:00:00Z")),
             last_seen: Some(ts("2024-03-01T09:05:30Z")),
-            dumps: vec!["dumps/inetinfo_1.dmp".into(), "dumps/inetinfo_2.dmp".into()],
+            dumps: vec![
+                std::path::Path::new("dumps/inetinfo_1.dmp").into(),
+                std::path::Path::new("dumps/inetinfo_2.dmp").into(),
+            ],
             hosts: Default::default(),
             history: None,
         },
@@ -197,7 +200,7 @@ pub fn sample_report() -> Report {
             bytes: 2048,
             first_seen: None,
             last_seen: None,
-            dumps: vec!["dumps/hang/app_hang.dmp".into()],
+            dumps: vec![std::path::Path::new("dumps/hang/app_hang.dmp").into()],
             hosts: Default::default(),
             history: None,
         },
@@ -220,7 +223,7 @@ pub fn sample_report() -> Report {
             bytes: 52_428_800,
             first_seen: Some(ts("2024-03-02T10:15:00Z")),
             last_seen: Some(ts("2024-03-02T10:15:00Z")),
-            dumps: vec!["dumps/w3wp_crash.dmp".into()],
+            dumps: vec![std::path::Path::new("dumps/w3wp_crash.dmp").into()],
             hosts: Default::default(),
             history: None,
         },

@@ -193,7 +193,7 @@ impl<'a> Ctx<'a> {
         }
         Ctx {
             report,
-            by_path: report.dumps.iter().enumerate().map(|(i, d)| (d.path.as_path(), i)).collect(),
+            by_path: report.dumps.iter().enumerate().map(|(i, d)| (&*d.path, i)).collect(),
             by_process,
             buckets: report.buckets.iter().map(|b| (b.id.as_str(), b)).collect(),
         }
@@ -201,16 +201,16 @@ impl<'a> Ctx<'a> {
 
     /// The bucket's member dumps that the report has rows for.
     pub fn members(&self, b: &BucketRow) -> Vec<&'a DumpRow> {
-        b.dumps.iter().filter_map(|p| self.by_path.get(p.as_path())).filter_map(|&i| self.report.dumps.get(i)).collect()
+        b.dumps.iter().filter_map(|p| self.by_path.get(&**p)).filter_map(|&i| self.report.dumps.get(i)).collect()
     }
 
     /// The other dumps of the bucket's process (none for an unknown process).
     pub fn context(&self, b: &BucketRow) -> Vec<&'a DumpRow> {
-        let members: HashSet<&Path> = b.dumps.iter().map(|p| p.as_path()).collect();
+        let members: HashSet<&Path> = b.dumps.iter().map(|p| &**p).collect();
         let Some(idx) = self.by_process.get(&process_key(&b.process)) else { return Vec::new() };
         idx.iter()
             .filter_map(|&i| self.report.dumps.get(i))
-            .filter(|d| !members.contains(d.path.as_path()) && d.bucket.as_deref() != Some(b.id.as_str()))
+            .filter(|d| !members.contains(&*d.path) && d.bucket.as_deref() != Some(b.id.as_str()))
             .collect()
     }
 
