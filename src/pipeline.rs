@@ -455,7 +455,7 @@ fn dump_row(t: Triaged, bucket: Option<crate::text::Shared>, index: &EventIndex)
 }
 
 /// WER's bucket for the dump: from the strongest linked report that names one.
-fn wer_bucket(t: &Triaged, index: &EventIndex) -> Option<String> {
+fn wer_bucket(t: &Triaged, index: &EventIndex) -> Option<crate::text::Shared> {
     let mut links: Vec<_> = t.correlation.links.iter().collect();
     links.sort_by_key(|l| l.relation);
     links.iter().find_map(|l| match &index.events.get(l.event)?.kind {

@@ -146,9 +146,9 @@ pub fn wer(record_id: u64, time: &str, event_name: &str, is_crash: bool, attache
         EventKind::WerReport {
             event_name: Some(event_name.into()),
             params: ["inetinfo.exe", "5.0", "0", "w3svc.dll", "5.0", "0", "c0000005", "00001234"]
-                .map(String::from)
+                .map(Into::into)
                 .to_vec(),
-            attached_files: attached.iter().map(|s| s.to_string()).collect(),
+            attached_files: attached.iter().map(|&s| s.into()).collect(),
             report_id: Some(REPORT_ID.into()),
             is_crash,
             bucket: None,

@@ -247,8 +247,10 @@ impl std::borrow::Borrow<str> for Shared {
 
 /// [`Interner`] for values no reader can list beforehand, shared by every thread: the verdict
 /// texts of a scan (a handful of distinct ones over 100,000 dumps, each ~150 bytes, were one
-/// allocation a dump). Looked up by hash under a lock; past `max` distinct values new ones are
-/// shared no more, so a scan whose every text differs holds no more than before.
+/// allocation a dump), the names in dumps and events. Looked up by hash under a lock. Bounded:
+/// when `max` distinct values are held it starts over empty, so values that keep coming back
+/// are shared again while a run of values that all differ (report ids, texts naming one dump)
+/// can neither grow it without end nor crowd the repeated ones out for good.
 #[derive(Debug)]
 pub struct SharedSet {
     set: std::sync::Mutex<std::collections::HashSet<Shared>>,
@@ -267,7 +269,10 @@ impl SharedSet {
             return found.clone();
         }
         let new = Shared::from(s);
-        if set.len() < self.max {
+        if set.len() >= self.max {
+            set.clear();
+        }
+        if self.max > 0 {
             set.insert(new.clone());
         }
         new
@@ -446,7 +451,7 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_set_hands_out_one_value_per_text_from_every_thread_up_to_its_bound() {
+    fn a_shared_set_hands_out_one_value_per_text_from_every_thread_starting_over_at_its_bound() {
         let set = SharedSet::new(3);
         let texts: Vec<Shared> = std::thread::scope(|s| {
             let a = s.spawn(|| set.get("kept because a crash event"));
@@ -454,13 +459,18 @@ mod tests {
             vec![a.join().unwrap(), b.join().unwrap()]
         });
         assert!(std::ptr::eq(texts[0].as_str(), texts[1].as_str()), "both threads share one value");
-        let (x, y) = (set.get("b"), set.get("c"));
-        assert!(std::ptr::eq(x.as_str(), set.get("b").as_str()));
-        // Full (3 held): a new text is still given, just not kept.
+        let (b, c) = (set.get("b"), set.get("c"));
+        assert!(std::ptr::eq(b.as_str(), set.get("b").as_str()));
+        // Full (3 held): it starts over with the new text, which is shared from then on; what
+        // was held before is handed out anew once.
         let (d1, d2) = (set.get("d"), set.get("d"));
         assert_eq!((d1.as_str(), d2.as_str()), ("d", "d"));
-        assert!(!std::ptr::eq(d1.as_str(), d2.as_str()));
-        assert!(std::ptr::eq(y.as_str(), set.get("c").as_str()), "what was kept stays shared");
+        assert!(std::ptr::eq(d1.as_str(), d2.as_str()));
+        let c2 = set.get("c");
+        assert_eq!(c2, c);
+        assert!(!std::ptr::eq(c2.as_str(), c.as_str()));
+        assert!(std::ptr::eq(c2.as_str(), set.get("c").as_str()));
+        assert_eq!(set.set.lock().unwrap().len(), 2, "never more than the bound");
     }
 
     #[test]

@@ -94,10 +94,10 @@ fn ts_evtx_application_wer_named_not_crashes() {
     assert_eq!(params[0], "MicrosoftEdgeUpdate.exe");
     assert_eq!(params[3], "0xa043081c");
     assert_eq!(
-        attached_files,
-        &vec![
-            "\\\\?\\C:\\ProgramData\\Microsoft\\EdgeUpdate\\Log\\MicrosoftEdgeUpdate.log".to_string(),
-            "\\\\?\\C:\\Windows\\Temp\\msedge_installer.log".to_string()
+        attached_files.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        vec![
+            "\\\\?\\C:\\ProgramData\\Microsoft\\EdgeUpdate\\Log\\MicrosoftEdgeUpdate.log",
+            "\\\\?\\C:\\Windows\\Temp\\msedge_installer.log"
         ]
     );
     assert_eq!(report_id.as_deref(), Some("36885ca6-218d-4b27-a083-b213629ddb2f"));

@@ -209,7 +209,7 @@ fn check_modern(log: &LogRead) {
     assert!(*is_crash);
     assert_eq!(params.len(), 10);
     assert_eq!((params[0].as_str(), params[3].as_str(), params[6].as_str()), ("inetinfo.exe", "w3svc.dll", "c0000005"));
-    assert_eq!(attached_files.last().map(String::as_str), Some("C:\\Windows\\Temp\\inetinfo.exe.1234.dmp"));
+    assert_eq!(attached_files.last().map(|f| f.as_str()), Some("C:\\Windows\\Temp\\inetinfo.exe.1234.dmp"));
     assert_eq!(attached_files.len(), 2);
     assert_eq!(report_id.as_deref(), Some(evtx_writer::REPORT_ID));
     // The scenario's report was never answered: its bucket item is empty.

@@ -39,7 +39,13 @@ pub(super) fn log_span(log: &LogRead) -> Option<LogSpan> {
     let event_times = || log.events.iter().map(|e| e.time).filter(plausible);
     let first = log.stats.first_event.filter(plausible).or_else(|| event_times().min())?;
     let last = log.stats.last_event.filter(plausible).or_else(|| event_times().max())?;
-    let computers = log.events.iter().filter_map(|e| e.computer.clone()).filter(|c| !c.trim().is_empty()).collect();
+    let computers = log
+        .events
+        .iter()
+        .filter_map(|e| e.computer.as_deref())
+        .filter(|c| !c.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
     (first <= last).then(|| LogSpan {
         log: log.path.clone(),
         first: first.as_second(),

@@ -158,7 +158,7 @@ pub(super) fn crash_details(kind: &EventKind) -> CrashDetails<'_> {
             // APPCRASH P-values: P4 module, P7 exception code, P8 offset.
             CrashDetails {
                 code: params.get(6).and_then(|p| parse_hex_u32(p)),
-                module: params.get(3).map(String::as_str).filter(|m| !m.is_empty()),
+                module: params.get(3).map(|m| m.as_str()).filter(|m| !m.is_empty()),
                 offset: params.get(7).and_then(|p| crate::text::parse_hex_u64(p)),
                 address: None,
             }

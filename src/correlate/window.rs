@@ -73,7 +73,7 @@ fn link_one(c: &Collector<'_>, key: &DumpKey<'_>, e: &Event) -> Option<(Relation
             key.same_process(app.as_deref(), *pid, *process_started) && key.describes(&crash)
         }
         EventKind::WerReport { params, is_crash: true, report_id, .. } => {
-            key.same_name(params.first().map(String::as_str))
+            key.same_name(params.first().map(|p| p.as_str()))
                 && key.describes(&crash)
                 && !chained_instance_conflicts(c.index, report_id.as_deref(), key)
         }

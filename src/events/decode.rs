@@ -11,8 +11,8 @@
 
 use jiff::Timestamp;
 
-use super::EventKind;
-use crate::text::{parse_hex_u32, parse_hex_u64};
+use super::{EventKind, shared_text};
+use crate::text::{Shared, parse_hex_u32, parse_hex_u64};
 
 /// The event ids some decoder handles: the `.evtx` reader renders only records with these ids
 /// (or records whose id it cannot see without rendering).
@@ -63,9 +63,20 @@ impl RawEvent {
         pos.and_then(|p| self.data.get(p)).map(|d| d.value.as_str())
     }
 
-    /// Like [`Self::field`], but an empty value counts as absent.
-    fn text(&self, names: &[&str], pos: Option<usize>) -> Option<String> {
-        self.field(names, pos).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    /// Like [`Self::field`], but an empty value counts as absent; shared with every event that
+    /// logged the same text ([`shared_text`]).
+    fn text(&self, names: &[&str], pos: Option<usize>) -> Option<Shared> {
+        self.trimmed(names, pos).map(shared_text)
+    }
+
+    /// [`Self::text`] for a value unique by design (a report id): a copy of its own, which
+    /// would only crowd the shared texts out.
+    fn unique(&self, names: &[&str], pos: Option<usize>) -> Option<Shared> {
+        self.trimmed(names, pos).map(Shared::from)
+    }
+
+    fn trimmed(&self, names: &[&str], pos: Option<usize>) -> Option<&str> {
+        self.field(names, pos).map(str::trim).filter(|s| !s.is_empty())
     }
 
     /// The first 4 bytes of the binary data, little-endian (Perflib's status DWORD, WAS HRESULT).
@@ -130,7 +141,7 @@ pub fn decode(ev: &RawEvent) -> Option<EventKind> {
         Decoder::BugCheck => EventKind::BugCheck {
             code: ev.text(&["param1", "BugcheckCode"], Some(0)),
             dump_path: ev.text(&["param2", "DumpFile"], Some(1)),
-            report_id: ev.text(&["param3", "ReportId"], Some(2)),
+            report_id: ev.unique(&["param3", "ReportId"], Some(2)),
         },
         Decoder::AppHang => EventKind::AppHang {
             app: ev.text(&["AppName"], Some(0)),
@@ -140,7 +151,7 @@ pub fn decode(ev: &RawEvent) -> Option<EventKind> {
         Decoder::DotNet => dotnet(ev),
         Decoder::Scm => EventKind::ServiceCrashed {
             service: ev.text(&["param1"], Some(0)),
-            service_key: ev.binary.as_deref().and_then(utf16z),
+            service_key: ev.binary.as_deref().and_then(utf16z).map(|k| shared_text(&k)),
         },
         Decoder::Was => EventKind::WorkerProcessDied {
             app_pool: ev.text(&["AppPoolID"], Some(0)),
@@ -166,7 +177,7 @@ fn perflib(ev: &RawEvent) -> EventKind {
     } else {
         let a = ev.text(&["param1"], Some(0));
         let b = ev.text(&["param2"], Some(1));
-        let is_dll = |s: &Option<String>| {
+        let is_dll = |s: &Option<Shared>| {
             s.as_deref().is_some_and(|s| s.to_ascii_lowercase().ends_with(".dll") || s.contains('\\'))
         };
         if is_dll(&a) && !is_dll(&b) { (b, a) } else { (a, b) }
@@ -192,7 +203,7 @@ fn app_error(ev: &RawEvent) -> EventKind {
         process_started: ev.field(&["ProcessCreationTime"], Some(9)).and_then(parse_hex_filetime),
         app_path: ev.text(&["AppPath"], Some(10)),
         module_path: ev.text(&["ModulePath"], Some(11)),
-        report_id: ev.text(&["ReportId", "IntegratorReportId"], Some(12)),
+        report_id: ev.unique(&["ReportId", "IntegratorReportId"], Some(12)),
     }
 }
 
@@ -207,17 +218,17 @@ pub(crate) fn is_crash_event_name(name: &str) -> bool {
 fn wer(ev: &RawEvent) -> EventKind {
     let event_name = ev.text(&["EventName"], Some(2));
     let params =
-        (1..=10).map(|i| ev.field(&[format!("P{i}").as_str()], Some(4 + i)).unwrap_or("").to_owned()).collect();
+        (1..=10).map(|i| shared_text(ev.field(&[format!("P{i}").as_str()], Some(4 + i)).unwrap_or(""))).collect();
     let attached_files = ev
         .field(&["AttachedFiles"], Some(15))
-        .map(|s| s.split(['\r', '\n']).map(str::trim).filter(|f| !f.is_empty()).map(str::to_owned).collect())
+        .map(|s| s.split(['\r', '\n']).map(str::trim).filter(|f| !f.is_empty()).map(shared_text).collect())
         .unwrap_or_default();
     let is_crash = event_name.as_deref().is_some_and(is_crash_event_name);
     EventKind::WerReport {
         event_name,
         params,
         attached_files,
-        report_id: ev.text(&["ReportId"], Some(19)),
+        report_id: ev.unique(&["ReportId"], Some(19)),
         is_crash,
         // "Fault bucket 1234…, type 4": the first item, or `Bucket` by name.
         bucket: ev.text(&["Bucket"], Some(0)).filter(|b| !b.is_empty() && b != "0"),
@@ -232,9 +243,9 @@ fn dotnet(ev: &RawEvent) -> EventKind {
         for line in item.value.lines() {
             let line = line.trim();
             if let Some(v) = line.strip_prefix("Application:") {
-                app.get_or_insert_with(|| v.trim().to_owned());
+                app.get_or_insert_with(|| shared_text(v.trim()));
             } else if let Some(v) = line.strip_prefix("Exception Info:") {
-                exception.get_or_insert_with(|| v.trim().to_owned());
+                exception.get_or_insert_with(|| shared_text(v.trim()));
             }
         }
     }
@@ -256,7 +267,7 @@ fn drwatson(ev: &RawEvent) -> EventKind {
     let text: String = ev.data.iter().map(|d| d.value.as_str()).collect::<Vec<_>>().join(" ");
     let words: Vec<&str> = text.split_whitespace().collect();
     let after = |w: &str| words.iter().position(|x| x.eq_ignore_ascii_case(w)).and_then(|i| words.get(i + 1));
-    let app = after("application").map(|s| (*s).to_owned());
+    let app = after("application").map(|s| shared_text(s));
     let code = after("was").and_then(|s| parse_hex_u32(s));
     let address = after("address").and_then(|s| parse_hex_u64(s));
     EventKind::DrWatson { app, code, address }
@@ -333,6 +344,26 @@ mod tests {
     }
 
     #[test]
+    fn events_share_the_texts_they_repeat_but_not_their_report_ids() {
+        let ev = positional("Perflib", 1010, &["InetInfo", "infoctrs.DLL"]);
+        let lib = |k: Option<EventKind>| match k {
+            Some(EventKind::PerflibHandled { library: Some(l), .. }) => l,
+            other => panic!("{other:?}"),
+        };
+        let (a, b) = (lib(decode(&ev)), lib(decode(&ev)));
+        assert!(std::ptr::eq(a.as_str(), b.as_str()), "one copy of the DLL name");
+        let crash = named("Application Error", 1000, &[("AppName", "w3wp.exe"), ("ReportId", "r-1")]);
+        let ids = |k: Option<EventKind>| match k {
+            Some(EventKind::AppCrash { app: Some(app), report_id: Some(id), .. }) => (app, id),
+            other => panic!("{other:?}"),
+        };
+        let ((app1, id1), (app2, id2)) = (ids(decode(&crash)), ids(decode(&crash)));
+        assert!(std::ptr::eq(app1.as_str(), app2.as_str()));
+        assert_eq!(id1, id2);
+        assert!(!std::ptr::eq(id1.as_str(), id2.as_str()), "report ids are not kept in the shared set");
+    }
+
+    #[test]
     fn perflib_v1_named_reversed_order() {
         let ev = named(
             "Microsoft-Windows-Perflib",
@@ -404,7 +435,7 @@ mod tests {
             panic!()
         };
         assert!(is_crash);
-        assert_eq!(attached_files, vec!["C:\\a.mdmp".to_string(), "C:\\b.hdmp".to_string()]);
+        assert_eq!(attached_files, vec![Shared::from("C:\\a.mdmp"), Shared::from("C:\\b.hdmp")]);
         items[2] = "WindowsUpdateFailure3";
         assert!(matches!(
             decode(&positional("Windows Error Reporting", 1001, &items)),

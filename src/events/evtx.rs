@@ -403,7 +403,7 @@ fn read_chunk(
                 provider: providers.get(&parsed.raw.provider),
                 event_id: parsed.raw.event_id,
                 qualifiers: parsed.qualifiers,
-                computer: parsed.computer,
+                computer: parsed.computer.as_deref().map(super::shared_text),
                 kind,
             });
         }

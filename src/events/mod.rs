@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use crate::discover::{InputFile, InputKind};
 use crate::error::{ErrorCode, Failure, Stage};
 use crate::source::Source;
-use crate::text::Interner;
+use crate::text::{Interner, Shared, SharedSet};
 // The events live in the shared model; re-exported so `crate::events::Event` keeps working.
 pub use crate::model::{Event, EventKind, LogFormat, LogRead, LogStats};
 
@@ -75,6 +75,14 @@ impl Limits {
         }
         cut
     }
+}
+
+/// The one copy of a text many events repeat (computer, application, module, version, path,
+/// service, DLL, WER parameter), from every reader thread: a storm's 250,000 Perflib records
+/// name a few DLLs and services. Report ids, unique by design, are not passed through it.
+pub(crate) fn shared_text(text: &str) -> Shared {
+    static TEXTS: std::sync::LazyLock<SharedSet> = std::sync::LazyLock::new(SharedSet::default);
+    TEXTS.get(text)
 }
 
 /// Cut `s` to at most `max` bytes at a character boundary; true when it was cut.

@@ -21,6 +21,7 @@ use jiff::Timestamp;
 
 use super::decode::{filetime_to_timestamp, is_crash_event_name};
 use super::{Event, EventKind, LogFormat, LogStats, ReadError, note_time};
+use crate::text::Shared;
 
 /// Real reports are a few KiB to some hundred KiB (long module lists); this bounds a hostile one.
 pub const MAX_REPORT_BYTES: usize = 4 << 20;
@@ -129,7 +130,7 @@ pub fn read_bytes(
         return Ok((stats, Vec::new()));
     };
     let is_crash = report.event_type.as_deref().is_some_and(is_crash_event_name);
-    let params = report.signature.iter().map(|(_, v)| v.clone()).collect();
+    let params = report.signature.iter().map(|(_, v)| super::shared_text(v)).collect();
     let event = Event {
         log: path.into(),
         format: LogFormat::Wer,
@@ -140,12 +141,12 @@ pub fn read_bytes(
         qualifiers: None,
         computer: None,
         kind: EventKind::WerReport {
-            event_name: report.event_type,
+            event_name: report.event_type.as_deref().map(super::shared_text),
             params,
-            attached_files: report.attached_files,
-            report_id: report.report_id,
+            attached_files: report.attached_files.iter().map(|f| super::shared_text(f)).collect(),
+            report_id: report.report_id.map(Shared::from),
             is_crash,
-            bucket: report.bucket_id,
+            bucket: report.bucket_id.map(Shared::from),
         },
     };
     Ok((stats, vec![event]))

@@ -243,7 +243,7 @@ fn finish(kept: &mut Kept, r: Record, limits: &Limits, stats: &mut LogStats) {
         provider: kept.providers.get(&raw.provider),
         event_id,
         qualifiers: r.qualifiers.and_then(|q| q.trim().parse().ok()),
-        computer: r.computer,
+        computer: r.computer.as_deref().map(super::shared_text),
         kind,
     };
     kept.keep(event, limits);

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::text::Shared;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
@@ -42,7 +44,7 @@ pub struct Event {
     /// The 16-bit event id (code), as Event Viewer shows it.
     pub event_id: u16,
     pub qualifiers: Option<u16>,
-    pub computer: Option<String>,
+    pub computer: Option<Shared>,
     pub kind: EventKind,
 }
 
@@ -53,56 +55,56 @@ pub enum EventKind {
     DumpServiceStarted,
     /// Perflib 1008/1010: a counter DLL's Open/Collect failed or raised; Perflib handled it.
     PerflibHandled {
-        service: Option<String>,
+        service: Option<Shared>,
         /// The DLL, as logged (`infoctrs.DLL`, or a full path).
-        library: Option<String>,
+        library: Option<Shared>,
         /// Exception or status code (1010), or Win32 error (1008).
         code: Option<u32>,
     },
     /// Application Error 1000: a process crashed (unhandled exception).
     AppCrash {
-        app: Option<String>,
-        app_version: Option<String>,
-        module: Option<String>,
-        module_version: Option<String>,
+        app: Option<Shared>,
+        app_version: Option<Shared>,
+        module: Option<Shared>,
+        module_version: Option<Shared>,
         code: Option<u32>,
         offset: Option<u64>,
         pid: Option<u32>,
         process_started: Option<Timestamp>,
-        app_path: Option<String>,
-        module_path: Option<String>,
-        report_id: Option<String>,
+        app_path: Option<Shared>,
+        module_path: Option<Shared>,
+        report_id: Option<Shared>,
     },
     /// Windows Error Reporting 1001. Only `APPCRASH`-like event names are crashes.
     WerReport {
-        event_name: Option<String>,
+        event_name: Option<Shared>,
         /// P1..P10 as logged.
-        params: Vec<String>,
-        attached_files: Vec<String>,
-        report_id: Option<String>,
+        params: Vec<Shared>,
+        attached_files: Vec<Shared>,
+        report_id: Option<Shared>,
         /// True for crash report types (APPCRASH, BEX, BEX64, MoAppCrash…).
         is_crash: bool,
         /// WER's own bucket (`Response.BucketId` of a Report.wer, the 1001 `Bucket`).
-        bucket: Option<String>,
+        bucket: Option<Shared>,
     },
     /// Application Hang 1002.
-    AppHang { app: Option<String>, pid: Option<u32>, process_started: Option<Timestamp> },
+    AppHang { app: Option<Shared>, pid: Option<u32>, process_started: Option<Timestamp> },
     /// .NET Runtime 1026: unhandled managed exception, the process was terminated.
-    DotNetUnhandled { app: Option<String>, exception: Option<String> },
+    DotNetUnhandled { app: Option<Shared>, exception: Option<Shared> },
     /// Service Control Manager 7031 / 7034: a service terminated unexpectedly.
     ServiceCrashed {
-        service: Option<String>,
+        service: Option<Shared>,
         /// The service key name (`<Binary>`, UTF-16), e.g. `OneSyncSvc_Session2`.
-        service_key: Option<String>,
+        service_key: Option<Shared>,
     },
     /// WAS 5011: an IIS worker process serving an application pool died.
-    WorkerProcessDied { app_pool: Option<String>, pid: Option<u32> },
+    WorkerProcessDied { app_pool: Option<Shared>, pid: Option<u32> },
     /// Dr. Watson 4097 (legacy): an application error was caught by Dr. Watson.
-    DrWatson { app: Option<String>, code: Option<u32>, address: Option<u64> },
+    DrWatson { app: Option<Shared>, code: Option<u32>, address: Option<u64> },
     /// BugCheck 1001: the machine crashed (kernel).
-    BugCheck { code: Option<String>, dump_path: Option<String>, report_id: Option<String> },
+    BugCheck { code: Option<Shared>, dump_path: Option<Shared>, report_id: Option<Shared> },
     /// Application Popup 26 (often "X.exe - Application Error").
-    AppPopup { caption: Option<String>, message: Option<String> },
+    AppPopup { caption: Option<Shared>, message: Option<Shared> },
 }
 
 /// Statistics for one log file, as reported.

@@ -163,7 +163,7 @@ pub struct DumpRow {
     /// Windows Error Reporting's own bucket for this crash, from a linked `Report.wer`
     /// (`Response.BucketId`) or WER 1001 event (`Bucket`), next to ours in `bucket`.
     #[serde(default)]
-    pub wer_bucket: Option<String>,
+    pub wer_bucket: Option<Shared>,
 }
 
 /// Where an archived dump sits, and what it weighs there.

@@ -315,7 +315,7 @@ fn record_event(rec: EvtRecord, limits: &Limits, stats: &mut LogStats, kept: &mu
         provider: kept.providers.get(&rec.source),
         event_id: raw.event_id,
         qualifiers: Some((rec.event_id >> 16) as u16),
-        computer: (!rec.computer.is_empty()).then_some(rec.computer),
+        computer: (!rec.computer.is_empty()).then(|| super::shared_text(&rec.computer)),
         kind,
     };
     kept.keep(event, limits);
