@@ -47,7 +47,7 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 
 use crate::model::{Chance, DumpFacts, Event, EventKind, Evidence, EvidenceSource, LogFormat, Strength};
-use crate::text::file_name;
+use crate::text::{Shared, SharedSet, file_name};
 use key::DumpKey;
 
 pub use coverage::LogSpan;
@@ -206,10 +206,20 @@ fn correlate_one(d: &DumpFacts, index: &EventIndex, window: i64, dumped_again: b
         other => other,
     };
     Correlation {
-        links: c.links.into_iter().map(|(event, (relation, detail))| EventLink { event, relation, detail }).collect(),
+        links: c
+            .links
+            .into_iter()
+            .map(|(event, (relation, detail))| EventLink { event, relation, detail: shared_detail(&detail) })
+            .collect(),
         coverage,
         evidence: c.evidence,
     }
+}
+
+/// The one copy of a link's text (see [`EventLink::detail`]).
+fn shared_detail(detail: &str) -> Shared {
+    static DETAILS: std::sync::LazyLock<SharedSet> = std::sync::LazyLock::new(SharedSet::default);
+    DETAILS.get(detail)
 }
 
 fn fmt_secs(s: i64) -> String {

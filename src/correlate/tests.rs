@@ -353,6 +353,21 @@ fn a_perflib_storm_links_the_best_matching_nearest_few_to_each_dump() {
 }
 
 #[test]
+fn the_dumps_of_a_storm_share_the_texts_of_their_links_and_evidence() {
+    // Two dumps a second apart link the same eight Perflib records for the same reason.
+    let base = ts("2001-03-12T09:10:00Z").as_second();
+    let events = (-30..=30i64).map(|k| perflib(1000 + (k + 30) as u64, &at(base, k * 10))).collect();
+    let l = log(events, "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
+    let (t, _) = triage(vec![av_dump("09:10"), av_dump("09:10")], &[l]);
+    let (a, b) = (&t[0].correlation.links, &t[1].correlation.links);
+    assert_eq!(a.len(), window::MAX_WINDOW_LINKS);
+    assert!(a.iter().zip(b).all(|(x, y)| x.event == y.event && std::ptr::eq(x.detail.as_str(), y.detail.as_str())));
+    let event_evidence = |i: usize| t[i].chance.evidence.iter().filter(|e| e.source == EvidenceSource::Event).cloned();
+    assert_eq!(event_evidence(0).count(), window::MAX_WINDOW_LINKS);
+    assert!(event_evidence(0).zip(event_evidence(1)).all(|(x, y)| std::ptr::eq(x.detail.as_str(), y.detail.as_str())));
+}
+
+#[test]
 fn a_crash_storm_of_one_process_name_links_the_nearest_few_by_time() {
     // 100 Application Errors of inetinfo.exe that log no pid or start time, within the window:
     // linked by process name only, the eight nearest.

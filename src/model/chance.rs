@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::{Shared, SharedSet};
+
 /// The inferred chance of a dump's exception.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -74,13 +76,17 @@ pub struct Evidence {
     /// What it points to.
     pub indicates: Chance,
     pub strength: Strength,
-    /// What was seen, for people: the comment line, the file-name pattern, the event.
-    pub detail: String,
+    /// What was seen, for people: the comment line, the file-name pattern, the event. Shared:
+    /// a storm's dumps repeat the same comment line and the same linked events (566,000 pieces
+    /// of evidence with 137,000 distinct texts in the fleet bench).
+    pub detail: Shared,
 }
 
 impl Evidence {
-    pub fn new(source: EvidenceSource, indicates: Chance, strength: Strength, detail: impl Into<String>) -> Self {
-        Evidence { source, indicates, strength, detail: detail.into() }
+    /// Evidence with `detail` shared with every other piece that says the same.
+    pub fn new(source: EvidenceSource, indicates: Chance, strength: Strength, detail: impl AsRef<str>) -> Self {
+        static DETAILS: std::sync::LazyLock<SharedSet> = std::sync::LazyLock::new(SharedSet::default);
+        Evidence { source, indicates, strength, detail: DETAILS.get(detail.as_ref()) }
     }
 }
 

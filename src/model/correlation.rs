@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::Evidence;
+use crate::text::Shared;
 
 /// The key that linked a dump to an event. Part of the JSON contract (`relation`).
 /// Declared strongest first; `Ord` follows that order.
@@ -72,8 +73,9 @@ pub struct EventLink {
     /// Index into [`EventIndex::events`](crate::correlate::EventIndex::events).
     pub event: usize,
     pub relation: Relation,
-    /// What matched, for people.
-    pub detail: String,
+    /// What matched, for people. Shared: a storm's links say the same few things (4 distinct
+    /// texts over 387,000 links in the fleet bench).
+    pub detail: Shared,
 }
 
 /// What correlation found for one dump.

@@ -258,7 +258,7 @@ fn bucket_section(report: &Report, b: &BucketRow) -> String {
             .iter()
             .map(|e| {
                 let strength = if e.strength == Strength::Strong { "strong" } else { "weak" };
-                (format!("{strength}, indicates {}", e.indicates), e.detail.clone())
+                (format!("{strength}, indicates {}", e.indicates), e.detail.to_string())
             })
             .collect()
     }));

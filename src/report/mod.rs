@@ -230,7 +230,7 @@ pub struct EventLinkRow {
     pub event_id: u16,
     pub time: Timestamp,
     pub relation: Relation,
-    pub detail: String,
+    pub detail: Shared,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
