@@ -188,6 +188,8 @@ fn triage_indexed(
     group_by: GroupBy,
 ) -> Triage {
     let mut correlations = correlate::correlate(&facts, &index, window);
+    // From here on only linked events are read (rules, rows).
+    let index = index.retain_linked(&mut correlations);
     let mut triaged = map_giving_back(facts, |_, mut facts| {
         // Popped in step with the facts, from the end.
         let mut correlation = correlations.pop().unwrap_or_default();

@@ -302,22 +302,19 @@ fn a_report_id_shared_by_many_events_chains_only_the_nearest() {
     for k in 1..=40i64 {
         log.events.push(wer(100 + k as u64, &at(base, k * 97), "APPCRASH", true, &[]));
     }
+    let all = log.events.clone();
     let (t, index) = triage(vec![d], &[log]);
     let chained: Vec<&crate::model::EventLink> =
         t[0].correlation.links.iter().filter(|l| l.relation == Relation::ReportId).collect();
     assert_eq!(chained.len(), report_file::MAX_CHAINED_PER_REPORT_ID, "{chained:?}");
     // 40 added, the scenario's WER 1001 and its Application Error 1000 carry the id.
     assert!(chained.iter().all(|l| l.detail.contains("shared by 42 events")), "{chained:?}");
-    let distance = |i: usize| (index.events[i].time.as_second() - base).abs();
-    let farthest_linked = chained.iter().map(|l| distance(l.event)).max().unwrap();
-    let nearest_left = index
-        .events
-        .iter()
-        .enumerate()
-        .filter(|(i, e)| e.event_id == 1001 && !chained.iter().any(|l| l.event == *i))
-        .map(|(i, _)| distance(i))
-        .min()
-        .unwrap();
+    let distance = |e: &crate::model::Event| (e.time.as_second() - base).abs();
+    let linked: Vec<u64> = chained.iter().map(|l| index.events[l.event].record_id).collect();
+    let farthest_linked = chained.iter().map(|l| distance(&index.events[l.event])).max().unwrap();
+    // The triage keeps only linked events: the ones left are looked up in the log.
+    let nearest_left =
+        all.iter().filter(|e| e.event_id == 1001 && !linked.contains(&e.record_id)).map(distance).min().unwrap();
     assert!(farthest_linked <= nearest_left, "linked up to {farthest_linked} s away, left one {nearest_left} s away");
     // The exact links are untouched, and the dump is still a second-chance crash.
     assert!(relations(&t[0], &index).contains(&("Application Error/1000".into(), Relation::ProcessInstance)));
@@ -417,4 +414,22 @@ fn a_file_name_many_reports_attach_links_the_nearest_few() {
     assert_eq!(minutes, vec![0, 10, 20, 30, 40, 50, 60, 70], "minutes from the dump");
     assert!(attached.iter().all(|(_, d)| d.contains("(54 reports attach this name")), "{attached:?}");
     assert_eq!(t[0].chance.value, Chance::Second);
+}
+
+#[test]
+fn retaining_linked_events_keeps_each_link_on_its_event() {
+    // A storm's window links few of many Perflib records: the rest go, the links follow.
+    let base = ts("2001-03-12T09:10:00Z").as_second();
+    let events: Vec<Event> = (-30..=30i64).map(|k| perflib(1000 + (k + 30) as u64, &at(base, k * 10))).collect();
+    let l = log(events, "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
+    let index = EventIndex::build(std::slice::from_ref(&l));
+    let mut c = correlate(&[av_dump("09:10")], &index, crate::config::DEFAULT_WINDOW);
+    let before: Vec<(u64, Relation)> =
+        c[0].links.iter().map(|k| (index.events[k.event].record_id, k.relation)).collect();
+    assert_eq!(before.len(), window::MAX_WINDOW_LINKS);
+    let kept = index.retain_linked(&mut c);
+    assert_eq!(kept.events.len(), window::MAX_WINDOW_LINKS, "61 events, 8 linked");
+    let after: Vec<(u64, Relation)> = c[0].links.iter().map(|k| (kept.events[k.event].record_id, k.relation)).collect();
+    assert_eq!(after, before);
+    assert!(kept.events.windows(2).all(|w| w[0].time <= w[1].time), "order kept");
 }
