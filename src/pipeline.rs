@@ -461,7 +461,7 @@ fn wer_bucket(t: &Triaged, index: &EventIndex) -> Option<crate::text::Shared> {
     let mut links: Vec<_> = t.correlation.links.iter().collect();
     links.sort_by_key(|l| l.relation);
     links.iter().find_map(|l| match &index.events.get(l.event)?.kind {
-        crate::model::EventKind::WerReport { bucket: Some(b), is_crash: true, .. } => Some(b.clone()),
+        crate::model::EventKind::WerReport(w) if w.is_crash => w.bucket.clone(),
         _ => None,
     })
 }

@@ -121,7 +121,7 @@ pub fn app_crash(record_id: u64, time: &str) -> Event {
         time,
         "Application Error",
         1000,
-        EventKind::AppCrash {
+        EventKind::AppCrash(Box::new(crate::model::AppCrashEvent {
             app: Some("inetinfo.exe".into()),
             app_version: None,
             module: Some("w3svc.dll".into()),
@@ -133,7 +133,7 @@ pub fn app_crash(record_id: u64, time: &str) -> Event {
             app_path: None,
             module_path: None,
             report_id: Some(REPORT_ID.into()),
-        },
+        })),
     )
 }
 
@@ -143,7 +143,7 @@ pub fn wer(record_id: u64, time: &str, event_name: &str, is_crash: bool, attache
         time,
         "Windows Error Reporting",
         1001,
-        EventKind::WerReport {
+        EventKind::WerReport(Box::new(crate::model::WerReportEvent {
             event_name: Some(event_name.into()),
             params: ["inetinfo.exe", "5.0", "0", "w3svc.dll", "5.0", "0", "c0000005", "00001234"]
                 .map(Into::into)
@@ -152,7 +152,7 @@ pub fn wer(record_id: u64, time: &str, event_name: &str, is_crash: bool, attache
             report_id: Some(REPORT_ID.into()),
             is_crash,
             bucket: None,
-        },
+        })),
     )
 }
 

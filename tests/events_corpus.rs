@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use triage::discover::{InputFile, InputKind};
-use triage::events::{EventKind, LogRead, read_log};
+use triage::events::{AppCrashEvent, EventKind, LogRead, WerReportEvent, read_log};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/logs/corpus").join(name)
@@ -82,13 +82,10 @@ fn ts_evtx_application_wer_named_not_crashes() {
     let log = read(&fixture("ts-evtx__Application.evtx"));
     assert_eq!((log.stats.records, log.stats.errors), (366, 0));
     assert_eq!(log.stats.counts.get("Windows Error Reporting/1001"), Some(&7));
-    let wer: Vec<_> = log.events.iter().filter(|e| matches!(e.kind, EventKind::WerReport { .. })).collect();
+    let wer: Vec<_> = log.events.iter().filter(|e| matches!(e.kind, EventKind::WerReport(_))).collect();
     assert_eq!(wer.len(), 7);
-    let EventKind::WerReport { event_name, params, attached_files, report_id, is_crash, bucket } =
-        &wer.iter().find(|e| e.record_id == 42).unwrap().kind
-    else {
-        unreachable!()
-    };
+    let EventKind::WerReport(w) = &wer.iter().find(|e| e.record_id == 42).unwrap().kind else { unreachable!() };
+    let WerReportEvent { event_name, params, attached_files, report_id, is_crash, bucket } = &**w;
     assert_eq!(event_name.as_deref(), Some("crashpad_log"));
     assert!(!is_crash);
     assert_eq!(params[0], "MicrosoftEdgeUpdate.exe");
@@ -176,7 +173,7 @@ fn many_events_application_app_error_and_wer() {
     assert_eq!(app.time, ts("2016-08-18T20:11:24Z"));
     assert_eq!(
         app.kind,
-        EventKind::AppCrash {
+        EventKind::AppCrash(Box::new(AppCrashEvent {
             app: Some("rundll32.exe".into()),
             app_version: Some("6.1.7600.16385".into()),
             module: Some("KERNELBASE.dll".into()),
@@ -188,14 +185,14 @@ fn many_events_application_app_error_and_wer() {
             app_path: Some("C:\\Windows\\system32\\rundll32.exe".into()),
             module_path: Some("C:\\Windows\\system32\\KERNELBASE.dll".into()),
             report_id: Some("efc65f51-657f-11e6-8eb4-000c290d8d3a".into()),
-        }
+        }))
     );
-    let wer: Vec<_> = log.events.iter().filter(|e| matches!(e.kind, EventKind::WerReport { .. })).collect();
+    let wer: Vec<_> = log.events.iter().filter(|e| matches!(e.kind, EventKind::WerReport(_))).collect();
     assert_eq!(wer.len(), 44);
-    let crashes: Vec<_> =
-        wer.iter().filter(|e| matches!(e.kind, EventKind::WerReport { is_crash: true, .. })).collect();
+    let crashes: Vec<_> = wer.iter().filter(|e| matches!(&e.kind, EventKind::WerReport(w) if w.is_crash)).collect();
     assert_eq!(crashes.len(), 2);
-    let EventKind::WerReport { params, attached_files, report_id, .. } = &crashes[0].kind else { unreachable!() };
+    let EventKind::WerReport(w) = &crashes[0].kind else { unreachable!() };
+    let WerReportEvent { params, attached_files, report_id, .. } = &**w;
     assert_eq!(crashes[0].record_id, 1591);
     assert_eq!(params[0], "rundll32.exe");
     assert_eq!(params[6], "c0000005");

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use support::evt_writer;
 use support::evtx_writer::{self, EvtxEvent, Payload, Style, Val};
 use triage::discover::{InputFile, InputKind};
-use triage::events::{EventKind, LogFormat, LogRead, read_log};
+use triage::events::{AppCrashEvent, EventKind, LogFormat, LogRead, WerReportEvent, read_log};
 
 fn fixture_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/logs").join(name)
@@ -186,7 +186,7 @@ fn check_modern(log: &LogRead) {
     assert_eq!((app.record_id, app.time, app.provider.as_str()), (6, ts("2001-03-12T10:00:00Z"), "Application Error"));
     assert_eq!(
         app.kind,
-        EventKind::AppCrash {
+        EventKind::AppCrash(Box::new(AppCrashEvent {
             app: Some("inetinfo.exe".into()),
             app_version: Some("7.5.7601.17514".into()),
             module: Some("w3svc.dll".into()),
@@ -198,13 +198,12 @@ fn check_modern(log: &LogRead) {
             app_path: Some("C:\\Windows\\system32\\inetsrv\\inetinfo.exe".into()),
             module_path: Some("C:\\Windows\\system32\\inetsrv\\w3svc.dll".into()),
             report_id: Some(evtx_writer::REPORT_ID.into()),
-        }
+        }))
     );
     let wer = &log.events[5];
     assert_eq!((wer.record_id, wer.time), (7, ts("2001-03-12T10:00:15Z")));
-    let EventKind::WerReport { event_name, params, attached_files, report_id, is_crash, bucket } = &wer.kind else {
-        panic!("{:?}", wer.kind)
-    };
+    let EventKind::WerReport(w) = &wer.kind else { panic!("{:?}", wer.kind) };
+    let WerReportEvent { event_name, params, attached_files, report_id, is_crash, bucket } = &**w;
     assert_eq!(event_name.as_deref(), Some("APPCRASH"));
     assert!(*is_crash);
     assert_eq!(params.len(), 10);

@@ -54,14 +54,14 @@ fn scenario() -> (Vec<DumpFacts>, LogRead) {
     }
     // The report id as Application Error logs it: braced, upper case (WER writes it bare).
     let mut crash = in_log(testing::app_crash(10, "2001-03-12T10:00:03Z"));
-    if let EventKind::AppCrash { report_id, .. } = &mut crash.kind {
-        *report_id = Some("{EFC65F51-657F-11E6-8EB4-000C290D8D3A}".into());
+    if let EventKind::AppCrash(a) = &mut crash.kind {
+        a.report_id = Some("{EFC65F51-657F-11E6-8EB4-000C290D8D3A}".into());
     }
     events.push(crash);
     let mut wer =
         in_log(testing::wer(11, "2001-03-12T10:00:09Z", "APPCRASH", true, &[r"C:\Dumps\inetinfo.exe.1234.dmp"]));
-    if let EventKind::WerReport { params, .. } = &mut wer.kind {
-        params.truncate(1);
+    if let EventKind::WerReport(w) = &mut wer.kind {
+        w.params.truncate(1);
     }
     events.push(wer);
     let mut log = testing::log(events, "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");

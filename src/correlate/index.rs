@@ -111,24 +111,25 @@ impl EventIndex {
         let index = self;
         for (i, e) in index.events.iter().enumerate() {
             match &e.kind {
-                EventKind::WerReport { attached_files, report_id, is_crash: true, .. } => {
+                EventKind::WerReport(w) if w.is_crash => {
                     if e.format == LogFormat::Wer
                         && let Some(folder) = e.log.parent()
                     {
                         index.report_folders.entry(folder.to_path_buf()).or_default().push(i);
                     }
-                    for f in attached_files {
+                    for f in &w.attached_files {
                         let name = basename(f).to_ascii_lowercase();
                         if !name.is_empty() {
                             index.attached.entry(name).or_default().push(i);
                         }
                     }
-                    if let Some(r) = report_id.as_deref().and_then(norm_report_id) {
+                    if let Some(r) = w.report_id.as_deref().and_then(norm_report_id) {
                         index.report_ids.entry(r).or_default().push(i);
                     }
                 }
-                EventKind::AppCrash { report_id, pid, process_started, .. } => {
-                    if let Some(r) = report_id.as_deref().and_then(norm_report_id) {
+                EventKind::AppCrash(a) => {
+                    let (pid, process_started) = (&a.pid, &a.process_started);
+                    if let Some(r) = a.report_id.as_deref().and_then(norm_report_id) {
                         let instance = (*pid, process_started.map(|s| s.as_second()));
                         index.report_instances.entry(r.clone()).or_default().push(instance);
                         index.report_ids.entry(r).or_default().push(i);

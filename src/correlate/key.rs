@@ -149,12 +149,11 @@ pub(super) struct CrashDetails<'a> {
 /// The exception code, module, offset and address a crash event reports.
 pub(super) fn crash_details(kind: &EventKind) -> CrashDetails<'_> {
     match kind {
-        EventKind::AppCrash { code, module, offset, .. } => {
-            CrashDetails { code: *code, module: module.as_deref(), offset: *offset, address: None }
+        EventKind::AppCrash(a) => {
+            CrashDetails { code: a.code, module: a.module.as_deref(), offset: a.offset, address: None }
         }
-        EventKind::WerReport { event_name, params, .. }
-            if event_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case("APPCRASH")) =>
-        {
+        EventKind::WerReport(w) if w.event_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case("APPCRASH")) => {
+            let params = &w.params;
             // APPCRASH P-values: P4 module, P7 exception code, P8 offset.
             CrashDetails {
                 code: params.get(6).and_then(|p| parse_hex_u32(p)),
@@ -179,16 +178,16 @@ pub(super) fn instance_conflicts(key: &DumpKey<'_>, pid: Option<u32>, started: O
 
 pub(super) fn event_pid(kind: &EventKind) -> Option<u32> {
     match kind {
-        EventKind::AppCrash { pid, .. } | EventKind::AppHang { pid, .. } | EventKind::WorkerProcessDied { pid, .. } => {
-            *pid
-        }
+        EventKind::AppCrash(a) => a.pid,
+        EventKind::AppHang { pid, .. } | EventKind::WorkerProcessDied { pid, .. } => *pid,
         _ => None,
     }
 }
 
 pub(super) fn event_started(kind: &EventKind) -> Option<Timestamp> {
     match kind {
-        EventKind::AppCrash { process_started, .. } | EventKind::AppHang { process_started, .. } => *process_started,
+        EventKind::AppCrash(a) => a.process_started,
+        EventKind::AppHang { process_started, .. } => *process_started,
         _ => None,
     }
 }

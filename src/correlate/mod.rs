@@ -66,20 +66,19 @@ pub fn basename(path: &str) -> &str {
 pub fn is_crash_event(kind: &EventKind) -> bool {
     matches!(
         kind,
-        EventKind::AppCrash { .. }
-            | EventKind::WerReport { is_crash: true, .. }
+        EventKind::AppCrash(_)
             | EventKind::ServiceCrashed { .. }
             | EventKind::WorkerProcessDied { .. }
             | EventKind::DotNetUnhandled { .. }
             | EventKind::DrWatson { .. }
-    )
+    ) || matches!(kind, EventKind::WerReport(w) if w.is_crash)
 }
 
 /// A short label for an event, for details and reasons: `Application Error 1000 #17 at …`.
 pub fn event_label(e: &Event) -> String {
     if e.format == LogFormat::Wer {
         let kind = match &e.kind {
-            EventKind::WerReport { event_name: Some(n), .. } => format!(" {n}"),
+            EventKind::WerReport(w) => w.event_name.as_ref().map(|n| format!(" {n}")).unwrap_or_default(),
             _ => String::new(),
         };
         return format!("Report.wer{kind} at {}", e.time);
@@ -131,8 +130,8 @@ impl Collector<'_> {
             }
             let strength = if relation.is_exact() { Strength::Strong } else { Strength::Weak };
             let what = match &e.kind {
-                EventKind::AppCrash { .. } => "the process crashed",
-                EventKind::WerReport { .. } => "Windows Error Reporting filed a crash report",
+                EventKind::AppCrash(_) => "the process crashed",
+                EventKind::WerReport(_) => "Windows Error Reporting filed a crash report",
                 EventKind::ServiceCrashed { .. } => "the service terminated unexpectedly",
                 EventKind::WorkerProcessDied { .. } => "the worker process died",
                 EventKind::DotNetUnhandled { .. } => "unhandled .NET exception terminated the process",

@@ -22,7 +22,7 @@ pub(super) fn link_attached(c: &mut Collector<'_>, key: &DumpKey<'_>, window: i6
     // A report cannot precede the dump by more than the window (the list is in time order).
     let hits = index.between(hits, key.time.map_or(i64::MIN, |t| t.saturating_sub(window)), i64::MAX);
     let about_another = |i: usize| match index.events.get(i).map(|e| &e.kind) {
-        Some(EventKind::WerReport { report_id, .. }) => chained_instance_conflicts(index, report_id.as_deref(), key),
+        Some(EventKind::WerReport(w)) => chained_instance_conflicts(index, w.report_id.as_deref(), key),
         _ => true,
     };
     let detail = if hits.len() > MAX_ATTACHED_PER_NAME {
@@ -79,8 +79,8 @@ pub(super) fn chain_report_ids(c: &mut Collector<'_>, key: &DumpKey<'_>) {
                 return false;
             }
             let Some(e) = index.events.get(i) else { return false };
-            if let EventKind::AppCrash { pid, process_started, .. } = &e.kind
-                && instance_conflicts(key, *pid, process_started.map(|s| s.as_second()))
+            if let EventKind::AppCrash(a) = &e.kind
+                && instance_conflicts(key, a.pid, a.process_started.map(|s| s.as_second()))
             {
                 return false;
             }
@@ -103,9 +103,8 @@ pub(super) fn chain_report_ids(c: &mut Collector<'_>, key: &DumpKey<'_>) {
 
 fn report_id_of(e: &Event) -> Option<String> {
     match &e.kind {
-        EventKind::AppCrash { report_id, .. } | EventKind::WerReport { report_id, .. } => {
-            report_id.as_deref().and_then(norm_report_id)
-        }
+        EventKind::AppCrash(a) => a.report_id.as_deref().and_then(norm_report_id),
+        EventKind::WerReport(w) => w.report_id.as_deref().and_then(norm_report_id),
         _ => None,
     }
 }

@@ -227,8 +227,8 @@ fn conflicting_strong_evidence_is_reported() {
     // An infoctrs AV that Perflib handled, yet a crash event for exactly this exception of
     // this instance: strong first vs strong second.
     let mut crash = app_crash(30, "2001-03-12T09:10:10Z");
-    if let EventKind::AppCrash { module, .. } = &mut crash.kind {
-        *module = Some("infoctrs.dll".into());
+    if let EventKind::AppCrash(a) = &mut crash.kind {
+        a.module = Some("infoctrs.dll".into());
     }
     let mut l = scenario_log();
     l.events.push(crash);
@@ -373,8 +373,8 @@ fn a_crash_storm_of_one_process_name_links_the_nearest_few_by_time() {
     let mut events = Vec::new();
     for k in 0..100i64 {
         let mut e = app_crash(500 + k as u64, &at(base, k * 5 - 250));
-        let EventKind::AppCrash { pid, process_started, report_id, .. } = &mut e.kind else { unreachable!() };
-        (*pid, *process_started, *report_id) = (None, None, None);
+        let EventKind::AppCrash(a) = &mut e.kind else { unreachable!() };
+        (a.pid, a.process_started, a.report_id) = (None, None, None);
         events.push(e);
     }
     let l = log(events, "2001-03-12T08:00:00Z", "2001-03-12T10:30:00Z");
@@ -401,8 +401,8 @@ fn a_file_name_many_reports_attach_links_the_nearest_few() {
         .map(|k| {
             let attached = [r"C:\ProgramData\WER\ReportQueue\x\memory.hdmp"];
             let mut e = wer(300 + k as u64, &at(base, k * 600 - 3600), "APPCRASH", true, &attached);
-            let EventKind::WerReport { report_id, .. } = &mut e.kind else { unreachable!() };
-            *report_id = None;
+            let EventKind::WerReport(w) = &mut e.kind else { unreachable!() };
+            w.report_id = None;
             e
         })
         .collect();

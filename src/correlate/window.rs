@@ -69,13 +69,11 @@ pub(super) fn link(c: &mut Collector<'_>, key: &DumpKey<'_>, t: i64, window: i64
 fn link_one(c: &Collector<'_>, key: &DumpKey<'_>, e: &Event) -> Option<(Relation, String, u8)> {
     let crash = crash_details(&e.kind);
     let process_match = match &e.kind {
-        EventKind::AppCrash { app, pid, process_started, .. } => {
-            key.same_process(app.as_deref(), *pid, *process_started) && key.describes(&crash)
-        }
-        EventKind::WerReport { params, is_crash: true, report_id, .. } => {
-            key.same_name(params.first().map(|p| p.as_str()))
+        EventKind::AppCrash(a) => key.same_process(a.app.as_deref(), a.pid, a.process_started) && key.describes(&crash),
+        EventKind::WerReport(w) if w.is_crash => {
+            key.same_name(w.params.first().map(|p| p.as_str()))
                 && key.describes(&crash)
-                && !chained_instance_conflicts(c.index, report_id.as_deref(), key)
+                && !chained_instance_conflicts(c.index, w.report_id.as_deref(), key)
         }
         EventKind::AppHang { app, pid, process_started } => key.same_process(app.as_deref(), *pid, *process_started),
         EventKind::DotNetUnhandled { app, .. } => key.same_name(app.as_deref()),

@@ -192,7 +192,7 @@ fn perflib(ev: &RawEvent) -> EventKind {
 /// Application Error 1000: 13 positional items (Win7), 15 (adds PackageFullName and
 /// PackageRelativeAppId), or the same names (Win11).
 fn app_error(ev: &RawEvent) -> EventKind {
-    EventKind::AppCrash {
+    EventKind::AppCrash(Box::new(crate::model::AppCrashEvent {
         app: ev.text(&["AppName"], Some(0)),
         app_version: ev.text(&["AppVersion"], Some(1)),
         module: ev.text(&["ModuleName"], Some(3)),
@@ -204,7 +204,7 @@ fn app_error(ev: &RawEvent) -> EventKind {
         app_path: ev.text(&["AppPath"], Some(10)),
         module_path: ev.text(&["ModulePath"], Some(11)),
         report_id: ev.unique(&["ReportId", "IntegratorReportId"], Some(12)),
-    }
+    }))
 }
 
 /// WER report types that stand for a process crash. Everything else WER logs under 1001
@@ -224,7 +224,7 @@ fn wer(ev: &RawEvent) -> EventKind {
         .map(|s| s.split(['\r', '\n']).map(str::trim).filter(|f| !f.is_empty()).map(shared_text).collect())
         .unwrap_or_default();
     let is_crash = event_name.as_deref().is_some_and(is_crash_event_name);
-    EventKind::WerReport {
+    EventKind::WerReport(Box::new(crate::model::WerReportEvent {
         event_name,
         params,
         attached_files,
@@ -232,7 +232,7 @@ fn wer(ev: &RawEvent) -> EventKind {
         is_crash,
         // "Fault bucket 1234…, type 4": the first item, or `Bucket` by name.
         bucket: ev.text(&["Bucket"], Some(0)).filter(|b| !b.is_empty() && b != "0"),
-    }
+    }))
 }
 
 /// .NET Runtime 1026: one text item, parsed by line prefix.
@@ -354,7 +354,7 @@ mod tests {
         assert!(std::ptr::eq(a.as_str(), b.as_str()), "one copy of the DLL name");
         let crash = named("Application Error", 1000, &[("AppName", "w3wp.exe"), ("ReportId", "r-1")]);
         let ids = |k: Option<EventKind>| match k {
-            Some(EventKind::AppCrash { app: Some(app), report_id: Some(id), .. }) => (app, id),
+            Some(EventKind::AppCrash(a)) => (a.app.clone().unwrap(), a.report_id.clone().unwrap()),
             other => panic!("{other:?}"),
         };
         let ((app1, id1), (app2, id2)) = (ids(decode(&crash)), ids(decode(&crash)));
@@ -401,10 +401,8 @@ mod tests {
                 ("IntegratorReportId", "abc"),
             ],
         );
-        let Some(EventKind::AppCrash { app, code, offset, pid, process_started, report_id, module, .. }) = decode(&ev)
-        else {
-            panic!()
-        };
+        let Some(EventKind::AppCrash(crash)) = decode(&ev) else { panic!() };
+        let crate::model::AppCrashEvent { app, code, offset, pid, process_started, report_id, module, .. } = *crash;
         assert_eq!(app.as_deref(), Some("w3wp.exe"));
         assert_eq!(code, Some(0xc000_0374));
         assert_eq!(offset, Some(0xff1c9));
@@ -429,17 +427,16 @@ mod tests {
         let mut items = vec![""; 21];
         items[2] = "APPCRASH";
         items[15] = "\r\nC:\\a.mdmp\r\nC:\\b.hdmp";
-        let Some(EventKind::WerReport { is_crash, attached_files, .. }) =
-            decode(&positional("Windows Error Reporting", 1001, &items))
-        else {
+        let Some(EventKind::WerReport(w)) = decode(&positional("Windows Error Reporting", 1001, &items)) else {
             panic!()
         };
+        let crate::model::WerReportEvent { is_crash, attached_files, .. } = *w;
         assert!(is_crash);
         assert_eq!(attached_files, vec![Shared::from("C:\\a.mdmp"), Shared::from("C:\\b.hdmp")]);
         items[2] = "WindowsUpdateFailure3";
         assert!(matches!(
             decode(&positional("Windows Error Reporting", 1001, &items)),
-            Some(EventKind::WerReport { is_crash: false, .. })
+            Some(EventKind::WerReport(w)) if !w.is_crash
         ));
     }
 

@@ -22,7 +22,7 @@ use crate::error::{ErrorCode, Failure, Stage};
 use crate::source::Source;
 use crate::text::{Interner, Shared, SharedSet};
 // The events live in the shared model; re-exported so `crate::events::Event` keeps working.
-pub use crate::model::{Event, EventKind, LogFormat, LogRead, LogStats};
+pub use crate::model::{AppCrashEvent, Event, EventKind, LogFormat, LogRead, LogStats, WerReportEvent};
 
 /// How many error messages a log keeps for the report (the count is always complete).
 const MAX_ERROR_SAMPLES: usize = 8;

@@ -140,14 +140,14 @@ pub fn read_bytes(
         event_id: 0,
         qualifiers: None,
         computer: None,
-        kind: EventKind::WerReport {
+        kind: EventKind::WerReport(Box::new(crate::model::WerReportEvent {
             event_name: report.event_type.as_deref().map(super::shared_text),
             params,
             attached_files: report.attached_files.iter().map(|f| super::shared_text(f)).collect(),
             report_id: report.report_id.map(Shared::from),
             is_crash,
             bucket: report.bucket_id.map(Shared::from),
-        },
+        })),
     };
     Ok((stats, vec![event]))
 }
@@ -186,7 +186,8 @@ mod tests {
         let a = read_bytes(Path::new("Report.wer"), &utf16, None).unwrap();
         let b = read_bytes(Path::new("Report.wer"), SAMPLE.as_bytes(), None).unwrap();
         assert_eq!(a, b);
-        let EventKind::WerReport { is_crash, bucket, .. } = &a.1[0].kind else { panic!() };
+        let EventKind::WerReport(w) = &a.1[0].kind else { panic!() };
+        let crate::model::WerReportEvent { is_crash, bucket, .. } = &**w;
         assert!(*is_crash);
         assert_eq!(bucket.as_deref(), Some("8e0f7e1c3b2a19d0b7c6a5f4e3d2c1b0"));
     }

@@ -316,7 +316,8 @@ mod tests {
         assert_eq!(a.len(), 2);
         assert_eq!(a_stats.records, 2);
         assert_eq!(a_stats.counts.get("Application Error/1000"), Some(&2));
-        let EventKind::AppCrash { module, code, pid, report_id, .. } = &a[0].kind else { panic!("{:?}", a[0].kind) };
+        let EventKind::AppCrash(crash) = &a[0].kind else { panic!("{:?}", a[0].kind) };
+        let crate::model::AppCrashEvent { module, code, pid, report_id, .. } = &**crash;
         assert_eq!(module.as_deref(), Some("w3svc.dll"));
         assert_eq!(*code, Some(0xc000_0005));
         assert_eq!(*pid, Some(0x4d2));

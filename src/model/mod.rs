@@ -21,7 +21,7 @@ pub mod verdict;
 
 pub use chance::{Chance, ChanceAssessment, Evidence, EvidenceSource, Strength};
 pub use correlation::{Correlation, Coverage, EventLink, Relation};
-pub use events::{Event, EventKind, LogFormat, LogRead, LogStats};
+pub use events::{AppCrashEvent, Event, EventKind, LogFormat, LogRead, LogStats, WerReportEvent};
 pub use exception::exception_name;
 pub use facts::{
     Access, Attribution, DumpFacts, DumpFormat, ExceptionFacts, ModuleFacts, ProcessFacts, TimeSource, Writer,

@@ -20,8 +20,8 @@ pub(super) struct View {
 fn conditions_of(e: &Event, relation: Relation, dump_code: Option<u32>) -> Vec<EventCondition> {
     use EventCondition as C;
     let mut out = match &e.kind {
-        EventKind::AppCrash { .. } => vec![C::AppCrash],
-        EventKind::WerReport { is_crash: true, .. } => vec![C::WerCrash],
+        EventKind::AppCrash(_) => vec![C::AppCrash],
+        EventKind::WerReport(w) if w.is_crash => vec![C::WerCrash],
         EventKind::AppHang { .. } => vec![C::AppHang],
         EventKind::DotNetUnhandled { .. } => vec![C::DotnetUnhandled],
         EventKind::ServiceCrashed { .. } => vec![C::ServiceCrashed],
