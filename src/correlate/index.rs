@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use super::basename;
 use super::coverage::{LogSpan, log_span};
+use super::linkable::Linkable;
 use crate::model::{Correlation, Event, EventKind, LogFormat, LogRead};
 
 /// A process instance as an event logs it: pid and start second, each when logged.
@@ -46,10 +47,15 @@ impl EventIndex {
         Self::indexed(logs.iter().flat_map(|l| l.events.iter().cloned()).collect(), spans, log_count)
     }
 
-    /// The index of the logs' events, moved out of them (`logs` keep everything else).
-    pub fn take(logs: &mut [LogRead]) -> Self {
-        // Spans are read from the events, so before those are moved.
+    /// The index of the logs' events that some dump could link ([`Linkable`]), moved out of
+    /// them (`logs` keep everything else). Correlation over it links what it would over
+    /// every event.
+    pub fn take(logs: &mut [LogRead], linkable: &Linkable) -> Self {
+        // Spans are read from the events, so before those are moved or dropped.
         let (spans, log_count) = spans_of(logs);
+        for l in logs.iter_mut() {
+            linkable.retain_possible(&mut l.events);
+        }
         // Grown once, from the largest log's list (a big log's events are a scan's largest
         // list): a new list of them all, made while the logs still held theirs, doubled the
         // events' memory at this point.
@@ -61,6 +67,7 @@ impl EventIndex {
             events.append(&mut l.events);
             l.events = Vec::new();
         }
+        linkable.retain(&mut events);
         Self::indexed(events, spans, log_count)
     }
 

@@ -36,6 +36,7 @@ mod hosting;
 mod index;
 mod instance;
 mod key;
+mod linkable;
 mod perflib;
 mod report_file;
 mod window;
@@ -53,6 +54,7 @@ use key::DumpKey;
 pub use coverage::LogSpan;
 pub use hosting::{Hosting, SERVICE_HOSTS, service_hosting};
 pub use index::EventIndex;
+pub use linkable::Linkable;
 // The result types live in the shared model; re-exported as part of this module's API.
 pub use crate::model::{Correlation, Coverage, EventLink, Relation};
 
@@ -156,7 +158,7 @@ fn machine_matches(m: Machine<'_>, computer: Option<&str>) -> bool {
 
 /// Correlate every dump; the result is parallel to `dumps`.
 pub fn correlate(dumps: &[DumpFacts], index: &EventIndex, window: Duration) -> Vec<Correlation> {
-    let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX / 4);
+    let window = window_secs(window);
     // Which dumps' process instance was dumped again later: known before linking, because a
     // dump whose process lived on cannot be the crash a nearby crash event reports.
     let survived = instance::dumped_again(dumps);
@@ -168,6 +170,11 @@ pub fn correlate(dumps: &[DumpFacts], index: &EventIndex, window: Duration) -> V
         .collect();
     instance::process_survived(dumps, &mut out);
     out
+}
+
+/// The window in whole seconds, as every key compares it.
+fn window_secs(window: Duration) -> i64 {
+    i64::try_from(window.as_secs()).unwrap_or(i64::MAX / 4)
 }
 
 fn correlate_one(d: &DumpFacts, index: &EventIndex, window: i64, dumped_again: bool) -> Correlation {

@@ -101,7 +101,8 @@ pub(super) fn chain_report_ids(c: &mut Collector<'_>, key: &DumpKey<'_>) {
     }
 }
 
-fn report_id_of(e: &Event) -> Option<String> {
+/// The normalised report id of an Application Error or WER event.
+pub(super) fn report_id_of(e: &Event) -> Option<String> {
     match &e.kind {
         EventKind::AppCrash(a) => a.report_id.as_deref().and_then(norm_report_id),
         EventKind::WerReport(w) => w.report_id.as_deref().and_then(norm_report_id),

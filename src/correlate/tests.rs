@@ -433,3 +433,94 @@ fn retaining_linked_events_keeps_each_link_on_its_event() {
     assert_eq!(after, before);
     assert!(kept.events.windows(2).all(|w| w[0].time <= w[1].time), "order kept");
 }
+
+/// A link with its event named by log and record (event indices differ between two indexes
+/// of different events).
+type NamedLink = (String, u64, Relation, String);
+
+/// What a correlation says: its links, its evidence as text, its coverage.
+fn said(c: &Correlation, index: &EventIndex) -> (Vec<NamedLink>, Vec<String>, Coverage) {
+    let links = c
+        .links
+        .iter()
+        .map(|l| {
+            let e = &index.events[l.event];
+            (e.log.display().to_string(), e.record_id, l.relation, l.detail.to_string())
+        })
+        .collect();
+    let evidence =
+        c.evidence.iter().map(|e| format!("{:?} {:?} {:?} {}", e.source, e.indicates, e.strength, e.detail)).collect();
+    (links, evidence, c.coverage)
+}
+
+#[test]
+fn the_index_keeps_only_what_some_dump_could_link_and_every_dump_links_the_same() {
+    // The scenario, plus events days away from every dump: some still reachable by a key
+    // that is not bounded by the window, the rest not reachable at all.
+    let mut near = scenario_log();
+    let mut attaching = wer(30, "2001-03-12T10:01:00Z", "APPCRASH", true, &[r"C:\dumps\inetinfo.exe.1234.dmp"]);
+    if let EventKind::WerReport(w) = &mut attaching.kind {
+        w.report_id = Some("chained-far".into());
+    }
+    near.events.push(attaching);
+    let far_log = std::path::Path::new("logs/Older-and-newer.evtx");
+    let mut far_events = Vec::new();
+    let mut far = |record_id: u64, mut e: Event| {
+        e.record_id = record_id;
+        e.log = far_log.into();
+        far_events.push(e);
+    };
+    // Dropped: a Perflib 1010 and an Application Error of another instance, three days on.
+    far(1, perflib(0, "2001-03-15T09:00:00Z"));
+    let mut other = app_crash(0, "2001-03-15T10:00:00Z");
+    if let EventKind::AppCrash(a) = &mut other.kind {
+        (a.pid, a.report_id) = (Some(999), Some("unrelated".into()));
+    }
+    far(2, other);
+    // Kept: the 12:00 dump's process instance crashing two days on (survival evidence) ...
+    let mut later = app_crash(0, "2001-03-14T10:00:00Z");
+    if let EventKind::AppCrash(a) = &mut later.kind {
+        (a.pid, a.process_started, a.report_id) = (Some(4321), Some(ts("2001-03-12T11:00:00Z")), None);
+    }
+    far(3, later);
+    // ... a crash report attaching the crash dump's name a day later ...
+    far(4, wer(0, "2001-03-13T10:00:00Z", "APPCRASH", true, &[r"D:\copies\INETINFO.EXE.1234.DMP"]));
+    // ... an Application Error of unknown instance sharing the id of a report the dump
+    // links by its name (chained by report id), five days on ...
+    let mut chained = app_crash(0, "2001-03-17T10:00:00Z");
+    if let EventKind::AppCrash(a) = &mut chained.kind {
+        (a.pid, a.process_started, a.report_id) = (None, None, Some("chained-far".into()));
+    }
+    far(5, chained);
+    // ... and a dump service start ten days before (the latest one before a dump is linked,
+    // however long before: here the near log's, but the index cannot know that).
+    far(6, event(0, "2001-03-02T08:00:00Z", "Udmpsvc", 201, EventKind::DumpServiceStarted));
+    let mut far_read = log(far_events, "2001-03-02T08:00:00Z", "2001-03-17T10:00:00Z");
+    far_read.path = far_log.to_path_buf();
+    let logs = vec![near, far_read];
+
+    let dumps = scenario_dumps();
+    let window = crate::config::DEFAULT_WINDOW;
+    let every = EventIndex::build(&logs);
+    let kept = EventIndex::take(&mut logs.clone(), &Linkable::of(&dumps, window));
+    let records = |i: &EventIndex| -> Vec<u64> {
+        let mut r: Vec<u64> = i.events.iter().filter(|e| &*e.log == far_log).map(|e| e.record_id).collect();
+        r.sort_unstable();
+        r
+    };
+    assert_eq!(records(&every), vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(records(&kept), vec![3, 4, 5, 6], "the far Perflib and the other instance's crash are dropped");
+    assert_eq!(kept.events.len(), every.events.len() - 2, "every event of the near log stays");
+
+    let (a, b) = (correlate(&dumps, &every, window), correlate(&dumps, &kept, window));
+    for (i, (a, b)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(said(a, &every), said(b, &kept), "dump {i}");
+    }
+    // The kept far events are really linked or weighed: not a vacuous comparison.
+    let crash = said(&b[4], &kept);
+    let far_links: Vec<(u64, Relation)> =
+        crash.0.iter().filter(|l| l.0 == far_log.display().to_string()).map(|l| (l.1, l.2)).collect();
+    assert_eq!(far_links, vec![(4, Relation::AttachedFile), (5, Relation::ReportId)]);
+    let late = said(&b[5], &kept).1;
+    assert!(late.iter().any(|e| e.contains("(pid 4321) still running at Application Error 1000 #3 ")), "{late:?}");
+}
