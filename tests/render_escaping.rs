@@ -31,8 +31,9 @@ fn hostile_report() -> Report {
             d.chance.evidence[0].detail = "ProcDump: \x1b]8;;http://evil\x07click\x1b]8;;\x07".into();
             d.verdict.rule = "rule`x".into();
             d.verdict.reason = format!("fine\n# heading {IMG}").into();
-            d.events[0].provider = "Perflib<b>bold</b>".into();
-            d.events[0].log = std::path::Path::new("logs/a`b.evtx").into();
+            let link = std::sync::Arc::make_mut(&mut d.events[0]);
+            link.provider = "Perflib<b>bold</b>".into();
+            link.log = std::path::Path::new("logs/a`b.evtx").into();
             if let Some(m) = &mut d.faulting_module {
                 m.name = "a\rb.dll".into();
             }

@@ -139,8 +139,10 @@ pub struct DumpRow {
     pub comment: Option<String>,
     #[serde(default)]
     pub chance: ChanceRow,
+    /// Shared with every other row that links the same event by the same key and says the
+    /// same: the dumps of a storm link the same few events alike (see `pipeline::LinkRows`).
     #[serde(default)]
-    pub events: Vec<EventLinkRow>,
+    pub events: Vec<std::sync::Arc<EventLinkRow>>,
     #[serde(default)]
     pub log_coverage: Coverage,
     /// Id of the bucket this dump is in (one copy per bucket, shared by its rows).

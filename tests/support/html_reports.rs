@@ -70,7 +70,7 @@ fn row(i: usize, s: Spec, bucket: &str) -> DumpRow {
     d.verdict =
         Verdict { action: s.action, rule: format!("rule-{}", s.action.as_str()).into(), reason: "generated".into() };
     d.log_coverage = if s.time < START + 20 * DAY { Coverage::Covered } else { Coverage::NotCovered };
-    d.events = s.events;
+    d.events = s.events.into_iter().map(Into::into).collect();
     d
 }
 
@@ -285,15 +285,18 @@ pub fn hostile_report() -> Report {
             m.name = "</script><svg onload=alert(4)>".into();
         }
         d.notes = vec!["name reversed: gpj.\u{202e}exe".into()];
-        d.events.push(EventLinkRow {
-            log: std::path::Path::new("logs/<x>.evtx").into(),
-            record_id: 9,
-            provider: "<style>body{display:none}</style>".into(),
-            event_id: 1000,
-            time: ts("2024-03-01T09:00:00Z"),
-            relation: Relation::ProcessTime,
-            detail: "' onfocus='alert(5)".into(),
-        });
+        d.events.push(
+            EventLinkRow {
+                log: std::path::Path::new("logs/<x>.evtx").into(),
+                record_id: 9,
+                provider: "<style>body{display:none}</style>".into(),
+                event_id: 1000,
+                time: ts("2024-03-01T09:00:00Z"),
+                relation: Relation::ProcessTime,
+                detail: "' onfocus='alert(5)".into(),
+            }
+            .into(),
+        );
         d.log_coverage = Coverage::NotCovered;
     }
     r.dumps.sort_by(|a, b| a.path.cmp(&b.path));

@@ -104,7 +104,7 @@ pub fn sample_report() -> Report {
         });
         d.writer = Some(Writer::Procdump);
         d.chance.evidence = vec![noise_ev.clone()];
-        d.events = vec![perflib(record, at)];
+        d.events = vec![perflib(record, at).into()];
         d.log_coverage = Coverage::Covered;
         d.verdict = Verdict {
             action: Action::Delete,
