@@ -122,7 +122,13 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let log_rows = log_rows(&logs);
     // The index takes the events out of the logs (a big log's events, held twice, were most
     // of a scan's memory), only those some dump could link.
-    let index = EventIndex::take(&mut logs, &correlate::Linkable::of(&facts, config.window));
+    let linkable = if logs.iter().any(|l| !l.events.is_empty()) {
+        correlate::Linkable::of(&facts, config.window)
+    } else {
+        // Nothing to keep or drop: the dumps' keys need not be made.
+        correlate::Linkable::default()
+    };
+    let index = EventIndex::take(&mut logs, &linkable);
     drop(logs);
     let Triage { triaged, buckets, index } = triage_indexed(facts, index, &rules, config.window, config.group_by);
     let inputs = Inputs {

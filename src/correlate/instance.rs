@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use super::key::{DumpKey, crash_details};
 use super::{Collector, event_label, fmt_secs};
 use crate::model::{Chance, Correlation, DumpFacts, Evidence, EvidenceSource, Relation, Strength};
@@ -90,30 +92,42 @@ pub(super) fn process_survived(dumps: &[DumpFacts], out: &mut [Correlation]) {
             groups.entry((pid, start.as_second())).or_default().push((t.as_second(), i));
         }
     }
-    for ((pid, _), mut members) in groups {
-        members.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| dumps_path(dumps, a.1).cmp(dumps_path(dumps, b.1))));
-        for &(t, i) in &members {
-            if dumps.get(i).is_none_or(|d| d.exception.is_none()) {
-                continue;
-            }
-            // Sorted by time: the first later dump by binary search (a storm of 100,000
-            // dumps of one process instance would make a scan per dump quadratic).
-            let Some(&(later_t, j)) = members.get(members.partition_point(|(u, _)| *u <= t)) else { continue };
-            let name = dumps
-                .get(j)
-                .and_then(|d| d.path.file_name())
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if let Some(c) = out.get_mut(i) {
-                c.evidence.push(Evidence::new(
-                    EvidenceSource::ProcessSurvived,
-                    Chance::First,
-                    Strength::Strong,
-                    format!("same process instance (pid {pid}) dumped again at {} ({name})", fmt_secs(later_t)),
-                ));
-            }
+    // Each group on its own, on every core (a text per dump: 10,000 dumps took 7 ms on one
+    // thread, most of a dumps-only scan's correlation); the evidence lands in dump order.
+    let groups: Vec<_> = groups.into_iter().collect();
+    let found: Vec<Vec<(usize, Evidence)>> =
+        groups.into_par_iter().map(|((pid, _), members)| survivals(dumps, pid, members)).collect();
+    for (i, evidence) in found.into_iter().flatten() {
+        if let Some(c) = out.get_mut(i) {
+            c.evidence.push(evidence);
         }
     }
+}
+
+/// The survival evidence of one process instance's dumps (`members`: time and dump index).
+fn survivals(dumps: &[DumpFacts], pid: u32, mut members: Vec<(i64, usize)>) -> Vec<(usize, Evidence)> {
+    members.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| dumps_path(dumps, a.1).cmp(dumps_path(dumps, b.1))));
+    let mut found = Vec::new();
+    for &(t, i) in &members {
+        if dumps.get(i).is_none_or(|d| d.exception.is_none()) {
+            continue;
+        }
+        // Sorted by time: the first later dump by binary search (a storm of 100,000 dumps of
+        // one process instance would make a scan per dump quadratic).
+        let Some(&(later_t, j)) = members.get(members.partition_point(|(u, _)| *u <= t)) else { continue };
+        let name =
+            dumps.get(j).and_then(|d| d.path.file_name()).map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        found.push((
+            i,
+            Evidence::unshared(
+                EvidenceSource::ProcessSurvived,
+                Chance::First,
+                Strength::Strong,
+                format!("same process instance (pid {pid}) dumped again at {} ({name})", fmt_secs(later_t)),
+            ),
+        ));
+    }
+    found
 }
 
 fn dumps_path(dumps: &[DumpFacts], i: usize) -> &std::path::Path {

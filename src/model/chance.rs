@@ -88,6 +88,12 @@ impl Evidence {
         static DETAILS: std::sync::LazyLock<SharedSet> = std::sync::LazyLock::new(SharedSet::default);
         Evidence { source, indicates, strength, detail: DETAILS.get(detail.as_ref()) }
     }
+
+    /// Evidence whose `detail` no other piece repeats (it names one dump): its own copy, kept
+    /// out of the shared set, where a run of such texts would only push the repeated ones out.
+    pub fn unshared(source: EvidenceSource, indicates: Chance, strength: Strength, detail: String) -> Self {
+        Evidence { source, indicates, strength, detail: detail.into() }
+    }
 }
 
 /// The conclusion about one dump's chance, with everything that led to it.
