@@ -1,4 +1,5 @@
-//! The event index: every event of every log in one time-sorted list, with lookup tables for
+//! The event index: the events of every log (in a scan, those some dump could link: see
+//! [`Linkable`]) in one time-sorted list, with lookup tables for
 //! the exact keys (attached file names, report ids, process instances, Udmpsvc starts), built
 //! once per scan and shared by every dump's correlation.
 
