@@ -18,8 +18,11 @@
 //! `TRIAGE_SCALE_KEEP=1` keeps each generated corpus (its path is printed) for profiling with
 //! `strace -c`, `perf record` or `valgrind --tool=callgrind`.
 //!
-//! Under `cargo test --benches` (no `--bench` flag) it runs a 200-dump and a 2 MB log case once
-//! each as a smoke test.
+//! `evt_100mb` is one legacy `.evt` of 100 MB (the NT4 scenario's records among LoadPerf ones),
+//! read by our own reader.
+//!
+//! Under `cargo test --benches` (no `--bench` flag) it runs a 200-dump case, a 2 MB `.evtx` and
+//! a 2 MB `.evt` case once each as a smoke test.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -28,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use support::evt_writer::{self, EvtLayout, EvtRecordSpec};
 use support::evtx_writer::{self, EvtxEvent, Payload, Style, Val};
 
 /// Every case the harness knows, in the order it runs them.
@@ -37,6 +41,7 @@ const CASES: &[&str] = &[
     "sparse_1000",
     "evtx_113mb",
     "evtx_75_small",
+    "evt_100mb",
     "correlated_10k",
     "fleet_100k_1gb",
     "clean_50k",
@@ -176,6 +181,30 @@ fn log_records(count: usize, seed: u64) -> Vec<u8> {
     evtx_writer::write_evtx(&events, Style::TemplatePerChunk)
 }
 
+/// A legacy `.evt` of at least `target_bytes`, not wrapped: 9 in 10 records are LoadPerf
+/// (a provider no decoder reads), the rest the NT4 scenario's Udmpsvc 201, Perflib 1010 and
+/// Dr. Watson 4097 in turn, one record every 10 seconds.
+fn large_evt(target_bytes: usize) -> Vec<u8> {
+    let scenario = evt_writer::nt4_application_records();
+    let wanted: Vec<&EvtRecordSpec> = scenario.iter().filter(|r| r.source != "LoadPerf").collect();
+    let loadperf = scenario.iter().find(|r| r.source == "LoadPerf").expect("the scenario has LoadPerf");
+    let start = scenario[0].time_generated;
+    let mut records = Vec::new();
+    let mut bytes = evt_writer::HEADER_SIZE + 0x28;
+    let mut i = 0u32;
+    while bytes < target_bytes {
+        let mut r = if i % 10 == 9 { wanted[(i / 10) as usize % wanted.len()].clone() } else { loadperf.clone() };
+        r.record_number = i + 1;
+        r.time_generated = start + i * 10;
+        r.time_written = r.time_generated;
+        bytes += evt_writer::encode_record(&r).len();
+        records.push(r);
+        i += 1;
+    }
+    let layout = EvtLayout { file_size: bytes, start_offset: evt_writer::HEADER_SIZE, flags: 0 };
+    evt_writer::write_evt(&records, layout)
+}
+
 /// Total size of the files directly in `dir`.
 fn dir_bytes(dir: &Path) -> u64 {
     std::fs::read_dir(dir).expect("read dir").filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum()
@@ -226,6 +255,13 @@ fn clean_all(dir: &Path, n: usize) {
     );
 }
 
+/// An empty folder under `work`, for log-only scans.
+fn empty_dir(work: &Path) -> PathBuf {
+    let empty = work.join("empty");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    empty
+}
+
 fn which(name: &str) -> Result<PathBuf, ()> {
     let path = std::env::var_os("PATH").ok_or(())?;
     std::env::split_paths(&path).map(|p| p.join(name)).find(|p| p.is_file()).ok_or(())
@@ -254,6 +290,11 @@ fn main() {
         std::fs::write(logs.join("small.evtx"), large_log(2 << 20)).expect("write log");
         let mb = dir_bytes(&logs) as f64 / 1e6;
         measure("smoke_log", mb, "MB", &[&dumps, Path::new("--evtx"), &logs], work, 1);
+        let evt = work.join("evt");
+        std::fs::create_dir_all(&evt).expect("mkdir");
+        std::fs::write(evt.join("Application.evt"), large_evt(2 << 20)).expect("write log");
+        let mb = dir_bytes(&evt) as f64 / 1e6;
+        measure("smoke_evt", mb, "MB", &[&empty_dir(work), Path::new("--evtx"), &evt], work, 1);
         clean_all(&work.join("clean"), 200);
         return;
     }
@@ -264,8 +305,7 @@ fn main() {
             CASES.iter().filter(|c| !big.contains(c)).map(|c| c.to_string()).collect()
         }
     };
-    let empty = work.join("empty");
-    std::fs::create_dir_all(&empty).expect("mkdir");
+    let empty = empty_dir(work);
     for case in CASES.iter().filter(|c| wanted.iter().any(|w| w == *c)) {
         let dir = work.join(case);
         match *case {
@@ -307,6 +347,12 @@ fn main() {
                 for i in 0..75u64 {
                     std::fs::write(dir.join(format!("log{i:02}.evtx")), log_records(7_000, i * 7_000)).expect("log");
                 }
+                let mb = dir_bytes(&dir) as f64 / 1e6;
+                measure(case, mb, "MB", &[&empty, Path::new("--evtx"), &dir], work, runs);
+            }
+            "evt_100mb" => {
+                std::fs::create_dir_all(&dir).expect("mkdir");
+                std::fs::write(dir.join("Application.evt"), large_evt(100_000_000)).expect("write log");
                 let mb = dir_bytes(&dir) as f64 / 1e6;
                 measure(case, mb, "MB", &[&empty, Path::new("--evtx"), &dir], work, runs);
             }

@@ -287,3 +287,46 @@ fn counts_bound_is_reported() {
         log.stats.notes
     );
 }
+
+/// A legacy log whose records are counted per (provider, event id) once the log is read, and
+/// whose unwanted records are not decoded past their source: the counts, the bound on them and
+/// the decoded events are as before.
+#[test]
+fn evt_counts_follow_first_seen_order_and_the_bound() {
+    let mut records = evt_writer::nt4_application_records();
+    // Five more LoadPerf 1001s; Udmpsvc 201 and LoadPerf 1000 are the first two pairs seen.
+    let last = records.last().cloned().unwrap();
+    for n in 0..5u32 {
+        let mut r = last.clone();
+        r.record_number = 9 + n;
+        records.push(r);
+    }
+    let size = evt_writer::HEADER_SIZE + evt_writer::content_size(&records);
+    let layout = evt_writer::EvtLayout { file_size: size, start_offset: evt_writer::HEADER_SIZE, flags: 0 };
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_temp(&dir, "counts.evt", &evt_writer::write_evt(&records, layout));
+
+    let log = read(&path);
+    let counts: Vec<(&str, u64)> = log.stats.counts.iter().map(|(k, &n)| (k.as_str(), n)).collect();
+    assert_eq!(
+        counts,
+        vec![("DrWatson/4097", 1), ("LoadPerf/1000", 1), ("LoadPerf/1001", 6), ("Perflib/1010", 4), ("Udmpsvc/201", 1)]
+    );
+    assert_eq!(log.stats.records, 13);
+    // The wanted records are decoded whole: Perflib's strings and data, Dr. Watson's code.
+    assert_eq!(log.events.len(), 6, "{:?}", log.events);
+    assert!(log.events.iter().all(|e| e.computer.as_deref() == Some("IIS01")));
+    assert!(matches!(
+        log.events.iter().find(|e| e.event_id == 4097).map(|e| &e.kind),
+        Some(EventKind::DrWatson { code: Some(0xc000_0005), .. })
+    ));
+
+    let bounded = read_limited(&path, &Limits { max_count_keys: 2, ..Limits::default() });
+    let counts: Vec<(&str, u64)> = bounded.stats.counts.iter().map(|(k, &n)| (k.as_str(), n)).collect();
+    assert_eq!(counts, vec![("LoadPerf/1000", 1), ("Udmpsvc/201", 1)], "the first two pairs seen");
+    assert!(
+        has_note(&bounded, "counts: more than 2 distinct provider/event id pairs; only the first 2 are counted"),
+        "{:?}",
+        bounded.stats.notes
+    );
+}

@@ -128,7 +128,7 @@ pub fn parse_header(file: &[u8]) -> Option<Header> {
 /// through the same code).
 pub fn walk(file: &[u8]) -> Result<Walk, ReadError> {
     let mut records = Vec::new();
-    let (_, summary) = walk_source(file, &mut |rec| records.push(rec))?;
+    let (_, summary) = walk_source(file, parse_record, &mut |rec| records.push(rec))?;
     Ok(Walk {
         records,
         errors: summary.errors,
@@ -141,6 +141,7 @@ pub fn walk(file: &[u8]) -> Result<Walk, ReadError> {
 /// Read the header of `src` and hand its live records to `each`, oldest first.
 fn walk_source<S: Source + ?Sized>(
     src: &S,
+    parse: Parse,
     each: &mut dyn FnMut(EvtRecord),
 ) -> Result<(Header, scan::Summary), ReadError> {
     let bad = || ReadError::BadHeader("no LfLe header of size 0x30".into());
@@ -152,7 +153,7 @@ fn walk_source<S: Source + ?Sized>(
     src.read_exact_at(&mut head, 0)?;
     let header = parse_header(&head).ok_or_else(bad)?;
     let ring = Ring::new(src, len);
-    let summary = scan::records(&ring, &header, each);
+    let summary = scan::records(&ring, &header, parse, each);
     // A read that failed means the file shrank or the disk failed: what was read is not the log.
     match ring.take_error() {
         Some(e) => Err(ReadError::Io(e)),
@@ -172,15 +173,50 @@ fn record_ok(b: &[u8]) -> bool {
     check().is_some()
 }
 
+/// How the walk decodes a record's bytes: [`parse_record`], or [`parse_for_read`].
+pub(super) type Parse = fn(&[u8]) -> Option<EvtRecord>;
+
 /// Decode one record's bytes (the whole record, leading length to trailing copy).
 pub fn parse_record(b: &[u8]) -> Option<EvtRecord> {
+    parse_with(b, |_| true)
+}
+
+/// [`parse_record`] as [`read`] needs it: the computer name, insertion strings and binary data
+/// are decoded only for an event id some decoder reads (9 in 10 records of a big log are not:
+/// decoding their strings was most of the reader's time). A record is accepted or refused
+/// exactly as by [`parse_record`].
+fn parse_for_read(b: &[u8]) -> Option<EvtRecord> {
+    parse_with(b, decode::is_wanted_id)
+}
+
+fn parse_with(b: &[u8], full: fn(u16) -> bool) -> Option<EvtRecord> {
     let len = b.len();
     let string_offset = u32_at(b, 36)? as usize;
     let num_strings = u16_at(b, 26)? as usize;
     let data_len = u32_at(b, 48)? as usize;
     let data_offset = u32_at(b, 52)? as usize;
     let body_end = len.checked_sub(4)?;
+    let event_id = u32_at(b, 20)?;
     let (source, next) = utf16z_at(b, 56, body_end)?;
+    if !full((event_id & 0xffff) as u16) {
+        // The checks the full decode makes, without the allocations.
+        utf16z_end(b, next, body_end)?;
+        if data_len != 0 {
+            data_offset.checked_add(data_len)?;
+        }
+        return Some(EvtRecord {
+            record_number: u32_at(b, 8)?,
+            time_generated: u32_at(b, 12)?,
+            time_written: u32_at(b, 16)?,
+            event_id,
+            event_type: u16_at(b, 24)?,
+            category: u16_at(b, 28)?,
+            source,
+            computer: String::new(),
+            strings: Vec::new(),
+            data: Vec::new(),
+        });
+    }
     let (computer, _) = utf16z_at(b, next, body_end)?;
     let mut strings = Vec::new();
     let mut at = string_offset;
@@ -198,7 +234,7 @@ pub fn parse_record(b: &[u8]) -> Option<EvtRecord> {
         record_number: u32_at(b, 8)?,
         time_generated: u32_at(b, 12)?,
         time_written: u32_at(b, 16)?,
-        event_id: u32_at(b, 20)?,
+        event_id,
         event_type: u16_at(b, 24)?,
         category: u16_at(b, 28)?,
         source,
@@ -212,8 +248,12 @@ pub fn parse_record(b: &[u8]) -> Option<EvtRecord> {
 /// and the offset after its NUL.
 fn utf16z_at(b: &[u8], off: usize, end: usize) -> Option<(String, usize)> {
     let after = utf16z_end(b, off, end)?;
-    let units: Vec<u16> = b.get(off..after - 2)?.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-    Some((String::from_utf16_lossy(&units), after))
+    let bytes = b.get(off..after - 2)?;
+    let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    // One allocation, not a list of units and then the string: this runs for every record.
+    let mut text = String::with_capacity(bytes.len() / 2);
+    text.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)));
+    Some((text, after))
 }
 
 /// The offset after the NUL of the UTF-16LE string at `off`, if one ends before `end`.
@@ -244,9 +284,11 @@ fn read_from<S: Source + ?Sized>(path: &Path, file: &S, limits: &Limits) -> Resu
     // notes keep their order (header, walk, then bounds).
     let mut body = LogStats::default();
     let mut kept = Kept::new(path);
-    let (header, summary) = walk_source(file, &mut |rec| {
-        record_event(rec, limits, &mut body, &mut kept);
+    let mut tally = Tally::default();
+    let (header, summary) = walk_source(file, parse_for_read, &mut |rec| {
+        record_event(rec, limits, &mut body, &mut tally, &mut kept);
     })?;
+    tally.into_counts(&mut body, limits.max_count_keys);
     let mut stats = LogStats::default();
     if header.flags & FLAG_DIRTY != 0 {
         let how = if summary.scanned { "by signature scan" } else { "by walking to the EOF record" };
@@ -287,12 +329,50 @@ fn read_from<S: Source + ?Sized>(path: &Path, file: &S, limits: &Limits) -> Resu
     Ok((stats, kept.events))
 }
 
+/// Records per (provider, event id), in the order each pair is first seen, made into
+/// [`LogStats::counts`] once the log is read: a `provider/id` key formatted per record was a
+/// tenth of the reader's time. Added in first-seen order, the same pairs are counted (and the
+/// same one is the first refused) as when each record was added on its own.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Event id → (provider, index into `counts`).
+    at: std::collections::HashMap<u16, Vec<(String, usize)>>,
+    counts: Vec<(u16, u64)>,
+    names: Vec<String>,
+    /// The first pair seen once `max_keys` were: what makes the "capped" note.
+    refused: Option<(String, u16)>,
+}
+
+impl Tally {
+    fn add(&mut self, provider: &str, id: u16, max_keys: usize) {
+        let sources = self.at.entry(id).or_default();
+        if let Some(&(_, i)) = sources.iter().find(|(p, _)| p == provider) {
+            self.counts[i].1 += 1;
+        } else if self.counts.len() < max_keys {
+            sources.push((provider.to_owned(), self.counts.len()));
+            self.counts.push((id, 1));
+            self.names.push(provider.to_owned());
+        } else if self.refused.is_none() {
+            self.refused = Some((provider.to_owned(), id));
+        }
+    }
+
+    fn into_counts(self, stats: &mut LogStats, max_keys: usize) {
+        for (name, (id, n)) in self.names.iter().zip(self.counts) {
+            stats.count_n(name, id, n, max_keys);
+        }
+        if let Some((name, id)) = self.refused {
+            stats.count(&name, id, max_keys);
+        }
+    }
+}
+
 /// Count one record and keep it as an event when a decoder wants it.
-fn record_event(rec: EvtRecord, limits: &Limits, stats: &mut LogStats, kept: &mut Kept) {
+fn record_event(rec: EvtRecord, limits: &Limits, stats: &mut LogStats, tally: &mut Tally, kept: &mut Kept) {
     stats.records += 1;
     let time = Timestamp::from_second(i64::from(rec.time_generated)).ok();
     note_time(stats, time);
-    stats.count(&rec.source, rec.code(), limits.max_count_keys);
+    tally.add(&rec.source, rec.code(), limits.max_count_keys);
     if !decode::is_wanted_id(rec.code()) {
         return;
     }

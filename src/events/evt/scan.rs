@@ -9,9 +9,7 @@
 //! and let the last copy of a number win; the records are then read again one by one.
 
 use super::ring::{MAX_RECORD, Ring, Source};
-use super::{
-    EOF_MAGIC, EOF_RECORD_SIZE, EvtRecord, HEADER_SIZE, Header, MIN_RECORD, SIGNATURE, parse_record, record_ok,
-};
+use super::{EOF_MAGIC, EOF_RECORD_SIZE, EvtRecord, HEADER_SIZE, Header, MIN_RECORD, Parse, SIGNATURE, record_ok};
 
 /// Records a signature scan indexes (32 MiB of index); far more than any real legacy log
 /// holds (a 300 MB log of 200-byte records has 1.5 million).
@@ -32,14 +30,19 @@ pub struct Summary {
 }
 
 /// Hand every live record of the log in `ring`, oldest first, to `each`.
-pub fn records<S: Source + ?Sized>(ring: &Ring<'_, S>, header: &Header, each: &mut dyn FnMut(EvtRecord)) -> Summary {
+pub fn records<S: Source + ?Sized>(
+    ring: &Ring<'_, S>,
+    header: &Header,
+    parse: Parse,
+    each: &mut dyn FnMut(EvtRecord),
+) -> Summary {
     let mut out = Summary::default();
     // Checking candidates is what a hostile buffer could make quadratic (candidates that pass
     // the cheap checks and then fail to parse); a budget of a few times the file bounds it.
     let mut budget = ring.area().saturating_mul(4);
     match walk_from_start(ring, header, None) {
         Ok(eof) => {
-            if let Err(why) = walk_from_start(ring, header, Some(each)) {
+            if let Err(why) = walk_from_start(ring, header, Some((parse, each))) {
                 // Only a read error between the two passes gets here; the caller reports it.
                 out.errors.push(format!("header walk failed on the second pass ({why})"));
             }
@@ -88,7 +91,7 @@ pub fn records<S: Source + ?Sized>(ring: &Ring<'_, S>, header: &Header, each: &m
                     .and_then(|b| super::u32_at(&b, 0))
                     .and_then(|len| ring.read_direct(pos, len as usize))
                     .as_deref()
-                    .and_then(parse_record);
+                    .and_then(parse);
                 if let Some(rec) = rec {
                     each(rec);
                 }
@@ -124,7 +127,7 @@ fn is_eof_record<S: Source + ?Sized>(ring: &Ring<'_, S>, pos: usize) -> bool {
 fn walk_from_start<S: Source + ?Sized>(
     ring: &Ring<'_, S>,
     header: &Header,
-    mut each: Option<&mut dyn FnMut(EvtRecord)>,
+    mut each: Option<(Parse, &mut dyn FnMut(EvtRecord))>,
 ) -> Result<usize, String> {
     let mut pos = header.start_offset as usize;
     if pos < HEADER_SIZE || pos >= ring.file_len() {
@@ -157,7 +160,7 @@ fn walk_from_start<S: Source + ?Sized>(
         let next = ring.advance(pos, len);
         let ok = match each.as_mut() {
             None => ring.with_bytes(pos, len, record_ok).unwrap_or(false),
-            Some(each) => match ring.with_bytes(pos, len, parse_record).flatten() {
+            Some((parse, each)) => match ring.with_bytes(pos, len, *parse).flatten() {
                 Some(rec) => {
                     each(rec);
                     true
