@@ -1,7 +1,7 @@
 //! The event index: the events of every log (in a scan, those some dump could link: see
-//! [`Linkable`]) in one time-sorted list, with lookup tables for
-//! the exact keys (attached file names, report ids, process instances, Udmpsvc starts), built
-//! once per scan and shared by every dump's correlation.
+//! [`Linkable`]) in one time-sorted list, with lookup tables for the exact keys (attached file
+//! names, report ids, process instances, Udmpsvc starts), built once per scan and shared by
+//! every dump's correlation.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -25,11 +25,10 @@
 //! dump's time, so a dump outside every log's span is [`Coverage::NotCovered`].
 //!
 //! Layout: `index` holds the events (in a scan, only those `linkable` says some dump could
-//! link) with lookup tables for the exact keys, `key` the keys
-//! a dump offers; one file per linking strategy (`report_file` for 1 and 2, `instance` for
-//! 3 and survival, `window` for 4, `perflib` for 5, `dump_service` for 6), `hosting`
-//! for the service → process table and `coverage` for log spans. This file runs them in
-//! order for each dump.
+//! link) with lookup tables for the exact keys, `key` the keys a dump offers; one file per
+//! linking strategy (`report_file` for 1 and 2, `instance` for 3 and survival, `window` for 4,
+//! `perflib` for 5, `dump_service` for 6), `hosting` for the service → process table and
+//! `coverage` for log spans. This file runs them in order for each dump.
 
 mod coverage;
 mod dump_service;
