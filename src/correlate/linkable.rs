@@ -27,7 +27,7 @@ use super::key::DumpKey;
 use super::report_file::report_id_of;
 use crate::model::{DumpFacts, Event, EventKind, LogFormat};
 
-/// The keys every dump of a scan offers, for [`Linkable::direct`].
+/// The keys every dump of a scan offers, to tell which events some dump could link.
 #[derive(Debug, Default)]
 pub struct Linkable {
     /// Every dump's time, in seconds, sorted.
