@@ -26,8 +26,8 @@ fn main() -> ExitCode {
 /// the facts as rows are made), so with the threshold pinned at 4 MiB those go back to the
 /// system: the fleet bench's peak RSS fell from 278 to 261 MB at the commit that added this.
 /// Pinning it also pins the trim threshold, at 128 KiB, where trimming the workers' arenas
-/// after every few dumps (3,000 `madvise` calls for 1,000 sparse dumps) tripled that case's
-/// time: it is set to 32 MiB, the most the dynamic rule reaches. Below 4 MiB the
+/// after every few dumps (3,000 `madvise` calls for 1,000 sparse dumps) made that case 2.7×
+/// slower: it is set to 32 MiB, the most the dynamic rule reaches. Below 4 MiB the
 /// 2 MiB batches of `.evtx` chunks were mapped and unmapped each time (correlated_10k 5%
 /// slower, measured at 256 KiB). A `GLIBC_TUNABLES` that sets either wins.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

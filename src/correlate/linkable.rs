@@ -84,8 +84,11 @@ impl Linkable {
     /// events sharing a report id with one of them. `events` may be one log's or all logs'
     /// (a report id is matched only among them).
     pub(super) fn retain(&self, events: &mut Vec<Event>) {
-        let ids: HashSet<String> = events.iter().filter(|e| self.direct(e)).filter_map(report_id_of).collect();
-        events.retain(|e| self.direct(e) || report_id_of(e).is_some_and(|id| ids.contains(&id)));
+        let direct: Vec<bool> = events.iter().map(|e| self.direct(e)).collect();
+        let ids: HashSet<String> =
+            events.iter().zip(&direct).filter(|(_, d)| **d).filter_map(|(e, _)| report_id_of(e)).collect();
+        let mut is_direct = direct.into_iter();
+        events.retain(|e| is_direct.next() == Some(true) || report_id_of(e).is_some_and(|id| ids.contains(&id)));
         events.shrink_to_fit();
     }
 

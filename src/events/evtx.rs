@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::decode::{self, DataItem, RawEvent};
-use super::{Cuts, Event, Limits, LogFormat, LogStats, ReadError, note_time};
+use super::{Cuts, Event, Limits, LogFormat, LogStats, ReadError, Tally, note_time};
 use crate::text::Interner;
 
 /// Providers remembered per template GUID; a hostile log with endless distinct templates stops
@@ -192,9 +192,7 @@ pub fn read_from<R: Read + Seek>(
             }
             note_time(&mut stats, out.local.first_event);
             note_time(&mut stats, out.local.last_event);
-            for (provider, id, n) in out.counts {
-                stats.count_n(&provider, id, n, limits.max_count_keys);
-            }
+            out.counts.add_to(&mut stats, limits.max_count_keys);
             for event in out.events {
                 cuts.keep(&mut events, event, limits);
             }
@@ -223,9 +221,8 @@ pub fn read_from<R: Read + Seek>(
 struct ChunkOut {
     /// Records, errors (first samples, in order) and the time range of this chunk.
     local: LogStats,
-    /// (provider, event id, records) in order of first appearance, so that the merge admits the
-    /// same keys under the count bound as a sequential read would.
-    counts: Vec<(String, u16, u64)>,
+    /// Records per (provider, event id), merged in chunk order.
+    counts: Tally,
     events: Vec<Event>,
     records_cut: u64,
     from_partial: u64,
@@ -238,20 +235,6 @@ impl ChunkOut {
         let mut out = ChunkOut::default();
         out.local.error(message);
         out
-    }
-
-    /// Count one record; the most recent key is checked first (logs run in streaks).
-    fn count(&mut self, provider: &str, id: u16) {
-        if let Some(last) = self.counts.last_mut()
-            && last.1 == id
-            && last.0 == provider
-        {
-            last.2 += 1;
-        } else if let Some(c) = self.counts.iter_mut().find(|c| c.1 == id && c.0 == provider) {
-            c.2 += 1;
-        } else {
-            self.counts.push((provider.to_owned(), id, 1));
-        }
     }
 }
 
@@ -274,7 +257,7 @@ fn read_chunk(
         Err(e) => return ChunkOut::failed(format!("chunk: {e}")),
     };
     let stats = &mut out.local;
-    let mut counts = ChunkOut::default();
+    let mut counts = Tally::default();
     let mut chunk_templates: HashMap<u32, Arc<Source>> = HashMap::new();
     let mut providers = Interner::default();
     for rec in chunk.iter() {
@@ -347,7 +330,7 @@ fn read_chunk(
         };
         if !candidate {
             if let (Some(p), Some(e)) = (known_provider, eid) {
-                counts.count(p, e);
+                counts.add(p, e, limits.max_count_keys);
                 continue;
             }
             // A template we have not seen: render once to learn its provider.
@@ -380,7 +363,7 @@ fn read_chunk(
                 out.learned.push((g, src));
             }
         }
-        counts.count(&parsed.raw.provider, parsed.raw.event_id);
+        counts.add(&parsed.raw.provider, parsed.raw.event_id, limits.max_count_keys);
         if templ.is_none() {
             note_time(stats, parsed.time);
         }
@@ -408,7 +391,7 @@ fn read_chunk(
             });
         }
     }
-    out.counts = counts.counts;
+    out.counts = counts;
     out
 }
 

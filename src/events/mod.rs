@@ -186,7 +186,7 @@ impl LogStats {
     }
 
     /// [`LogStats::count`] for `n` records of one key at once.
-    pub(crate) fn count_n(&mut self, provider: &str, id: u16, n: u64, max_keys: usize) {
+    fn count_n(&mut self, provider: &str, id: u16, n: u64, max_keys: usize) {
         let key = format!("{provider}/{id}");
         if let Some(c) = self.counts.get_mut(&key) {
             *c += n;
@@ -197,6 +197,54 @@ impl LogStats {
             self.note(format!(
                 "{COUNTS_CAPPED} more than {max_keys} distinct provider/event id pairs; only the first {max_keys} are counted"
             ));
+        }
+    }
+}
+
+/// Records per (provider, event id), in the order each pair is first seen, added to
+/// [`LogStats::counts`] in one go ([`Tally::add_to`]): a `provider/id` key is formatted once per
+/// pair, not once per record. Added in first-seen order, the same pairs are counted (and the
+/// same one first refused, which makes the note) as when each record was counted on its own,
+/// whether one tally covers a whole log (`.evt`) or each chunk has one, merged in chunk order
+/// (`.evtx`).
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    counts: Vec<(String, u16, u64)>,
+    /// Event id → indices into `counts`.
+    at: std::collections::HashMap<u16, Vec<usize>>,
+    /// The first pair seen once `max_keys` were.
+    refused: Option<(String, u16)>,
+}
+
+impl Tally {
+    /// Count one record; past `max_keys` distinct pairs a new pair is not kept.
+    pub(crate) fn add(&mut self, provider: &str, id: u16, max_keys: usize) {
+        // Logs run in streaks: the most recent pair first.
+        if let Some(last) = self.counts.last_mut()
+            && last.1 == id
+            && last.0 == provider
+        {
+            last.2 += 1;
+            return;
+        }
+        let slots = self.at.entry(id).or_default();
+        if let Some(&i) = slots.iter().find(|&&i| self.counts[i].0 == provider) {
+            self.counts[i].2 += 1;
+        } else if self.counts.len() < max_keys {
+            slots.push(self.counts.len());
+            self.counts.push((provider.to_owned(), id, 1));
+        } else if self.refused.is_none() {
+            self.refused = Some((provider.to_owned(), id));
+        }
+    }
+
+    /// Add the counts to `stats` (a refused pair adds the bound's note there).
+    pub(crate) fn add_to(self, stats: &mut LogStats, max_keys: usize) {
+        for (provider, id, n) in &self.counts {
+            stats.count_n(provider, *id, *n, max_keys);
+        }
+        if let Some((provider, id)) = self.refused {
+            stats.count(&provider, id, max_keys);
         }
     }
 }
